@@ -1,0 +1,7 @@
+"""`python -m citeaudit` is the console script."""
+
+import sys
+
+from citeaudit.cli import main
+
+sys.exit(main())

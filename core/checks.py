@@ -1,0 +1,57 @@
+"""What a check is and what it is given.
+
+A check is a small pure function over the model: it gets a `CheckContext`
+and yields `Finding`s. It never does I/O; whatever it needs (the library,
+registry records) it declares in `needs`, and the pipeline provides it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from citeaudit.model import Document, Finding, Library, RecordSet, Resolution
+
+NEEDS = frozenset({"library", "records", "library-records"})
+"""`library`: the BibTeX library is loaded (when `--bib` is given).
+`records`: registry records of the cited references are fetched.
+`library-records`: records of every library entry with an identifier are
+fetched too (CA406 looks for better-fitting entries)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    """Everything a check may look at, for one document."""
+
+    document: Document
+    """The draft (or, for `citeaudit bib`, the library as a document)."""
+    options: Any
+    """The run's `citeaudit.config.Options`."""
+    library: Library | None = None
+    """The BibTeX library, when one was given."""
+    resolutions: Mapping[int | str, Resolution] = field(default_factory=dict)
+    """Reference number (or, for `citeaudit bib`, library key) -> Resolution."""
+    records: RecordSet | None = None
+    """Registry outcomes, when an enabled check needs them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One check, as a plugin registers it."""
+
+    name: str
+    """Unique name, kebab-case (`marker-structure`)."""
+    rules: tuple[str, ...]
+    """Rule codes it may emit; the pipeline skips the check when all are deselected."""
+    run: Callable[[CheckContext], Iterable[Finding]]
+    """The check itself: pure, no I/O."""
+    needs: frozenset[str] = frozenset()
+    """Subset of NEEDS."""
+    description: str = ""
+    """One line for `citeaudit plugins`."""
+
+    def __post_init__(self) -> None:
+        unknown = self.needs - NEEDS
+        if unknown:
+            raise ValueError(f"check {self.name!r} needs unknown inputs {sorted(unknown)}")

@@ -1,0 +1,97 @@
+"""Every hook citeaudit calls, in one place; each docstring is the API reference.
+
+A plugin is a module or object with functions marked `@citeaudit.hookimpl`
+and named like the specs below. Callers always pass keyword arguments, and
+an implementation may accept fewer arguments than the spec, so specs can
+grow without breaking plugins. Built-in plugins are `trylast`, so a
+third-party implementation of a first-result hook wins.
+
+Components (checks, reporters, registries) are handed to a `register`
+callback rather than returned, so the core can refuse duplicates and
+`citeaudit plugins` can list who registered what.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+import pluggy
+
+if TYPE_CHECKING:
+    from citeaudit.checks import Check
+    from citeaudit.config import Options, OptionGroup
+    from citeaudit.model import Document
+    from citeaudit.report import Reporter
+
+PROJECT = "citeaudit"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+
+
+# -- reading documents -------------------------------------------------------
+
+
+@hookspec
+def citeaudit_document_suffixes() -> list[str]:
+    """Return the file suffixes (with the dot, lower case) this plugin reads.
+
+    Called when `citeaudit check DIR` looks for drafts in a folder and when
+    `citeaudit plugins` lists readers. Every reader should implement it.
+    """
+
+
+@hookspec(firstresult=True)
+def citeaudit_read_document(path: Path, options: Options) -> Document | None:
+    """Read `path` into a Document, or return None if it is not yours.
+
+    Called once per input file; the first non-None answer wins. Recognise the
+    file by suffix and, where suffixes are ambiguous, by content. Raise
+    `citeaudit.errors.InputError` (naming the file and the place) when the
+    file is yours but cannot be read; never return a half-read Document.
+    """
+
+
+# -- components --------------------------------------------------------------
+
+
+@hookspec
+def citeaudit_register_checks(register: Callable[[Check], None]) -> None:
+    """Register checks by calling `register(Check(...))` once per check.
+
+    Called once when the plugin manager is set up. A check declares the rule
+    codes it may emit and what it needs (`library`, `records`), so the core
+    loads the library and fetches registry records only when an enabled
+    check needs them. Registering a check name twice is a PluginError.
+    """
+
+
+@hookspec
+def citeaudit_register_reporters(register: Callable[[Reporter], None]) -> None:
+    """Register output formats by calling `register(Reporter(...))`.
+
+    Called once at set-up. The reporter's name is what `--format` takes.
+    """
+
+
+@hookspec
+def citeaudit_register_registries(register: Callable[[Any], None]) -> None:
+    """Register metadata sources by calling `register(registry)`.
+
+    Called once at set-up. A registry has a `name` (`crossref`, `pubmed`),
+    the identifier `kinds` it answers (`doi`, `pmid`) and a batched
+    `fetch(identifiers, client)`; see `citeaudit.bib.registry`.
+    """
+
+
+# -- options -----------------------------------------------------------------
+
+
+@hookspec
+def citeaudit_add_options(group: OptionGroup) -> None:
+    """Declare plugin options with `group.add(name, default=..., help=...)`.
+
+    Called once at set-up. Each option can be given on the command line as
+    `--plugin-option NAME=VALUE` and in configuration under `[tool.citeaudit]`;
+    the value arrives in `Options.plugin_options[name]`.
+    """

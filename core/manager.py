@@ -1,0 +1,200 @@
+"""The plugin manager and the typed facade the rest of the core uses.
+
+Built-in plugins are declared as entry points of the `citeaudit` group in
+pyproject.toml, exactly like third-party ones. `DEFAULT_PLUGINS` lists the
+same modules so a copy of citeaudit without package metadata (a vendored
+tree, a zipapp) still loads them; a test keeps the two lists equal.
+
+Set CITEAUDIT_TRACE_HOOKS=1 to print every hook call on stderr.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from citeaudit import hookspecs
+from citeaudit.checks import Check
+from citeaudit.config import OptionGroup, Options
+from citeaudit.errors import InputError, PluginError, UsageError
+from citeaudit.model import Document
+from citeaudit.report import Reporter
+
+ENTRY_POINT_GROUP = "citeaudit"
+
+DEFAULT_PLUGINS: dict[str, str] = {
+    "markdown": "citeaudit.plugins.markdown",
+    "jats": "citeaudit.plugins.jats",
+    "docx": "citeaudit.plugins.docx",
+    "structure": "citeaudit.plugins.structure",
+    "library": "citeaudit.plugins.library",
+    "registry": "citeaudit.plugins.registry",
+    "support": "citeaudit.plugins.support",
+    "text": "citeaudit.plugins.text_report",
+    "json": "citeaudit.plugins.json_report",
+    "ci": "citeaudit.plugins.ci_reports",
+    "html": "citeaudit.plugins.html_report",
+    "docx_report": "citeaudit.plugins.docx_report",
+}
+"""Built-in plugin name -> module; the same as the entry points in pyproject.toml."""
+
+
+@dataclass
+class Component:
+    """A registered check, reporter or registry, with the plugin that registered it."""
+
+    kind: str
+    name: str
+    plugin: str
+    value: Any
+
+
+@dataclass
+class Host:
+    """A typed facade over `pm.hook`: the only place the core calls hooks."""
+
+    pm: pluggy.PluginManager
+    origins: dict[str, str] = field(default_factory=dict)
+    """plugin name -> where it came from (`built-in`, `entry point of <dist>`, `registered`)."""
+    _components: dict[str, dict[str, Component]] | None = None
+
+    # -- components --------------------------------------------------------
+
+    def _collect(self) -> dict[str, dict[str, Component]]:
+        if self._components is not None:
+            return self._components
+        found: dict[str, dict[str, Component]] = {"check": {}, "reporter": {}, "registry": {}}
+        hooks = {
+            "check": self.pm.hook.citeaudit_register_checks,
+            "reporter": self.pm.hook.citeaudit_register_reporters,
+            "registry": self.pm.hook.citeaudit_register_registries,
+        }
+        for kind, hook in hooks.items():
+            for impl in hook.get_hookimpls():
+                plugin_name = self.pm.get_name(impl.plugin) or repr(impl.plugin)
+
+                def register(value: Any, _kind: str = kind, _plugin: str = plugin_name) -> None:
+                    name = getattr(value, "name", None)
+                    if not name:
+                        raise PluginError(_plugin, f"registered a {_kind} without a name")
+                    if name in found[_kind]:
+                        other = found[_kind][name].plugin
+                        raise PluginError(_plugin, f"{_kind} {name!r} is already registered by {other!r}")
+                    found[_kind][name] = Component(_kind, name, _plugin, value)
+
+                try:
+                    impl.function(register=register) if "register" in impl.argnames else impl.function()
+                except PluginError:
+                    raise
+                except Exception as exc:
+                    raise PluginError(plugin_name, f"failed while registering: {exc}") from exc
+        self._components = found
+        return found
+
+    def components(self, kind: str) -> list[Component]:
+        """Registered components of one kind (`check`, `reporter`, `registry`), in load order."""
+        return list(self._collect()[kind].values())
+
+    def checks(self) -> list[Check]:
+        return [c.value for c in self.components("check")]
+
+    def reporters(self) -> dict[str, Reporter]:
+        return {c.name: c.value for c in self.components("reporter")}
+
+    def registries(self) -> list[Any]:
+        return [c.value for c in self.components("registry")]
+
+    # -- documents and options ----------------------------------------------
+
+    def suffixes(self) -> set[str]:
+        """Every suffix some reader reads."""
+        return {s.lower() for answer in self.pm.hook.citeaudit_document_suffixes() for s in answer}
+
+    def read_document(self, path: Path, options: Options) -> Document:
+        """Read one file through the first reader that takes it."""
+        try:
+            document = self.pm.hook.citeaudit_read_document(path=path, options=options)
+        except (InputError, UsageError, PluginError):
+            raise
+        except Exception as exc:
+            raise PluginError(self._reader_name(path), f"failed reading {path}: {type(exc).__name__}: {exc}") from exc
+        if document is None:
+            known = ", ".join(sorted(self.suffixes())) or "none"
+            raise InputError(path, f"no reader recognises this file (readers take: {known})")
+        return document
+
+    def _reader_name(self, path: Path) -> str:
+        for impl in reversed(self.pm.hook.citeaudit_document_suffixes.get_hookimpls()):
+            if path.suffix.lower() in (impl.function() or ()):
+                return self.pm.get_name(impl.plugin) or "reader"
+        return "reader"
+
+    def option_group(self) -> OptionGroup:
+        group = OptionGroup()
+        self.pm.hook.citeaudit_add_options(group=group)
+        return group
+
+
+def _load_module(name: str, module: str) -> Any:
+    try:
+        return importlib.import_module(module)
+    except Exception as exc:
+        raise PluginError(name, f"cannot be imported from {module}: {exc}") from exc
+
+
+def get_plugin_manager(*, disabled: Iterable[str] = (), extra: Iterable[Any] = (),
+                       entry_points: bool = True) -> Host:
+    """Set up the plugin manager: built-ins, entry points, then `extra` objects.
+
+    `disabled` names plugins (entry-point names) not to load; a name that no
+    plugin has is a UsageError so a typo does not silently run everything.
+    """
+    disabled = set(disabled)
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    origins: dict[str, str] = {}
+    seen: set[str] = set()
+    if entry_points:
+        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if ep.name in seen:
+                continue
+            seen.add(ep.name)
+            if ep.name in disabled:
+                continue
+            dist = ep.dist.name if ep.dist else "unknown distribution"
+            builtin = DEFAULT_PLUGINS.get(ep.name) == ep.value
+            pm.register(_load_module(ep.name, ep.value) if builtin else _load_entry_point(ep), name=ep.name)
+            origins[ep.name] = "built-in" if builtin else f"entry point of {dist}"
+    for name, module in DEFAULT_PLUGINS.items():
+        if name not in seen and name not in disabled:
+            pm.register(_load_module(name, module), name=name)
+            origins[name] = "built-in"
+            seen.add(name)
+    for plugin in extra:
+        name = getattr(plugin, "__name__", None) or type(plugin).__name__
+        pm.register(plugin, name=name)
+        origins[name] = "registered"
+        seen.add(name)
+    unknown = disabled - seen
+    if unknown:
+        raise UsageError(f"--disable-plugin: no plugin named {', '.join(sorted(unknown))} "
+                         f"(loaded: {', '.join(sorted(seen))})")
+    if os.environ.get("CITEAUDIT_TRACE_HOOKS"):
+        pm.trace.root.setwriter(sys.stderr.write)
+        pm.enable_tracing()
+    return Host(pm=pm, origins=origins)
+
+
+def _load_entry_point(ep: metadata.EntryPoint) -> Any:
+    try:
+        return ep.load()
+    except Exception as exc:
+        raise PluginError(ep.name, f"cannot be loaded from {ep.value}: {exc}") from exc

@@ -1,0 +1,184 @@
+"""The data flow of ARCHITECTURE.md, one call per arrow.
+
+    path ─read─▶ Document ─resolve─▶ Resolutions ─fetch─▶ RecordSet ─checks─▶ Findings ─▶ report
+
+`check_paths` runs it for drafts, `audit_library` for a BibTeX library on
+its own. Both return a `RunReport`; the CLI renders it and turns it into an
+exit code. Nothing here knows a file format, a rule or an output format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from citeaudit.checks import Check, CheckContext
+from citeaudit.config import Options
+from citeaudit.errors import InputError, PluginError
+from citeaudit.model import SEVERITIES, Document, Finding, Library, RecordSet, Resolution
+from citeaudit.manager import Host
+from citeaudit.report import DocumentReport, RunReport
+from citeaudit.rules import RULES, matches
+
+
+def enabled_checks(host: Host, options: Options) -> list[Check]:
+    """Checks with at least one rule left after --select and --ignore."""
+    return [check for check in host.checks() if any(rule_enabled(code, options) for code in check.rules)]
+
+
+def rule_enabled(code: str, options: Options) -> bool:
+    """Whether findings of `code` are reported."""
+    if options.select and not matches(code, options.select):
+        return False
+    return not matches(code, options.ignore)
+
+
+def discover(paths: Iterable[Path], suffixes: set[str]) -> list[Path]:
+    """Files to check: each file given, and every readable draft below each folder."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in suffixes
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and not p.name.endswith(".citeaudit.docx")
+            ))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise InputError(path, "no such file or folder")
+    return found
+
+
+def load_library(options: Options) -> Library | None:
+    """The BibTeX library of `--bib`, or None when none was given."""
+    if not options.bib:
+        return None
+    from citeaudit.bib.bibtex import load_library as load
+
+    return load(options.bib)
+
+
+def fetch_records(resolutions: Iterable[Resolution], options: Options, host: Host,
+                  extra: Iterable[Resolution] = ()) -> RecordSet:
+    """Registry outcomes for every identifier of the resolutions (batched, cached)."""
+    from citeaudit.bib.metadata import fetch_records as fetch
+
+    return fetch([*resolutions, *extra], options=options, registries=host.registries())
+
+
+def run_checks(checks: Sequence[Check], context: CheckContext, host: Host) -> list[Finding]:
+    """Every enabled check over one context; a check that raises is named in the error."""
+    findings: list[Finding] = []
+    owners = {c.name: c.plugin for c in host.components("check")}
+    for check in checks:
+        try:
+            findings.extend(check.run(context))
+        except Exception as exc:
+            raise PluginError(owners.get(check.name, check.name),
+                              f"check {check.name!r} failed on {context.document.path}: "
+                              f"{type(exc).__name__}: {exc}") from exc
+    return findings
+
+
+def finalise(findings: Iterable[Finding], options: Options) -> tuple[Finding, ...]:
+    """Drop deselected rules and repeats, set severities, sort in document order."""
+    kept: dict[tuple, Finding] = {}
+    for finding in findings:
+        if finding.rule not in RULES:
+            raise PluginError("unknown", f"finding with unknown rule code {finding.rule!r}")
+        if not rule_enabled(finding.rule, options):
+            continue
+        finding = replace(finding, severity=options.severity_of(finding.rule))
+        identity = (finding.rule, finding.span, finding.claim, finding.citation, finding.reference,
+                    finding.key, finding.path, finding.message)
+        kept.setdefault(identity, finding)
+    return tuple(sorted(kept.values(), key=_order))
+
+
+def _order(f: Finding) -> tuple:
+    s = f.span
+    return (f.path or "", s.part or "", s.line if s.line is not None else (s.paragraph or 0),
+            s.column if s.column is not None else (s.offset or 0), f.rule, f.reference or 0)
+
+
+def check_document(path: Path, options: Options, host: Host, library: Library | None,
+                   checks: Sequence[Check] | None = None) -> DocumentReport:
+    """Read one draft and run every enabled check on it."""
+    from citeaudit.bib.match import resolve
+
+    checks = enabled_checks(host, options) if checks is None else checks
+    document = host.read_document(path, options)
+    resolutions = resolve(document, library)
+    return _run(document, options, host, library, resolutions, checks)
+
+
+def _run(document: Document, options: Options, host: Host, library: Library | None,
+         resolutions: dict, checks: Sequence[Check]) -> DocumentReport:
+    needs = set().union(*(c.needs for c in checks)) if checks else set()
+    records = None
+    if needs & {"records", "library-records"}:
+        extra: list[Resolution] = []
+        if "library-records" in needs and library is not None:
+            extra = [Resolution(reference=None, entry=e, method="key", doi=e.work.doi,
+                                pmid=e.work.pmid, pmcid=e.work.pmcid) for e in library.entries]
+        records = fetch_records(resolutions.values(), options, host, extra)
+    context = CheckContext(document=document, options=options, library=library,
+                           resolutions=resolutions, records=records)
+    findings = finalise([*document.diagnostics, *run_checks(checks, context, host)], options)
+    return DocumentReport(document=document, findings=findings, resolutions=resolutions,
+                          records=records, library=library)
+
+
+def check_paths(paths: Sequence[Path], options: Options, host: Host) -> RunReport:
+    """Check every draft named or found below the folders named."""
+    files = discover(paths, host.suffixes())
+    if not files:
+        raise InputError(", ".join(map(str, paths)), "no drafts found (readers take: "
+                         + ", ".join(sorted(host.suffixes())) + ")")
+    if options.jobs > 1 and len(files) > 1:
+        from citeaudit.parallel import check_in_parallel
+
+        documents = check_in_parallel(files, options)
+    else:
+        library = load_library(options)
+        checks = enabled_checks(host, options)
+        documents = [check_document(f, options, host, library, checks) for f in files]
+    return apply_baseline(RunReport(documents=tuple(documents), options=options), options)
+
+
+def audit_library(paths: Sequence[Path], options: Options, host: Host) -> RunReport:
+    """Audit BibTeX files on their own: the library as a document of references."""
+    from citeaudit.bib.audit import library_document
+
+    options = replace(options, bib=tuple(paths))
+    library = load_library(options)
+    assert library is not None
+    document, resolutions = library_document(library)
+    checks = [c for c in enabled_checks(host, options) if "library" in c.needs or "records" in c.needs]
+    report = _run(document, options, host, library, resolutions, checks)
+    return apply_baseline(RunReport(documents=(report,), options=options), options)
+
+
+def apply_baseline(run: RunReport, options: Options) -> RunReport:
+    """Hide findings present in `--baseline`; write `--write-baseline`."""
+    if options.write_baseline:
+        from citeaudit.baseline import write_baseline
+
+        write_baseline(options.write_baseline, run)
+    if options.baseline:
+        from citeaudit.baseline import filter_run
+
+        run = filter_run(run, options.baseline)
+    return run
+
+
+def exit_code(run: RunReport, options: Options) -> int:
+    """0 when nothing is at or above --fail-on, else 1."""
+    if options.fail_on == "never":
+        return 0
+    threshold = SEVERITIES.index(options.fail_on)  # type: ignore[arg-type]
+    worst = [SEVERITIES.index(f.severity) for _, f in run.findings() if f.severity]
+    return 1 if worst and min(worst) <= threshold else 0

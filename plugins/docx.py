@@ -1,0 +1,1 @@
+"""Built-in plugin docx: being written (see the issue tracker)."""

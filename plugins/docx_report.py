@@ -1,0 +1,1 @@
+"""Built-in plugin docx_report: being written (see the issue tracker)."""

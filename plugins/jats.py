@@ -1,0 +1,1 @@
+"""Built-in plugin jats: being written (see the issue tracker)."""

@@ -1,0 +1,1 @@
+"""Built-in plugin library: being written (see the issue tracker)."""

@@ -1,0 +1,1 @@
+"""Built-in plugin markdown: being written (see the issue tracker)."""

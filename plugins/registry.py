@@ -1,0 +1,1 @@
+"""Built-in plugin registry: being written (see the issue tracker)."""

@@ -1,0 +1,1 @@
+"""Built-in plugin structure: being written (see the issue tracker)."""

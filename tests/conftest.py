@@ -1,0 +1,47 @@
+"""Shared fixtures: every test runs with its own cache and config dirs and no network."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the cache at a fresh folder and keep the user's settings out."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("CITEAUDIT_CACHE_DIR", str(home / "cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "xdg-cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
+    # Registries that nothing serves: a test that forgets the fake server fails fast.
+    monkeypatch.setenv("CITEAUDIT_CROSSREF_URL", "http://127.0.0.1:9/crossref")
+    monkeypatch.setenv("CITEAUDIT_EUTILS_URL", "http://127.0.0.1:9/eutils")
+    for name in ("NCBI_API_KEY", "CITEAUDIT_MAILTO", "CITEAUDIT_TRACE_HOOKS", "CROSSREF_PLUS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(home)
+
+
+@pytest.fixture
+def data() -> Path:
+    """The folder of test data files (each with its provenance in PROVENANCE.md)."""
+    return DATA
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process; returns (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from citeaudit.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+os.environ.setdefault("COLUMNS", "120")
