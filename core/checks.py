@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from citeaudit.model import Document, Finding, Library, RecordSet, Resolution
+from citeaudit.model import Document, Finding, Library, Record, RecordSet, Resolution
 
 NEEDS = frozenset({"library", "records", "library-records"})
 """`library`: the BibTeX library is loaded (when `--bib` is given).
@@ -55,3 +55,18 @@ class Check:
         unknown = self.needs - NEEDS
         if unknown:
             raise ValueError(f"check {self.name!r} needs unknown inputs {sorted(unknown)}")
+
+
+def records_of(context: CheckContext, key: int | str) -> list[Record]:
+    """Registry records of one reference (by number, or library key): PubMed first.
+
+    PubMed comes first because it carries the abstract, MeSH terms and
+    publication types that claim checks need; Crossref adds what PubMed
+    lacks (update notices, preprint relations).
+    """
+    resolution = context.resolutions.get(key)
+    if resolution is None or context.records is None:
+        return []
+    found = [context.records.record("pubmed", resolution.pmid),
+             context.records.record("crossref", resolution.doi)]
+    return [r for r in found if r is not None]
