@@ -91,7 +91,10 @@ def finalise(findings: Iterable[Finding], options: Options) -> tuple[Finding, ..
             raise PluginError("unknown", f"finding with unknown rule code {finding.rule!r}")
         if not rule_enabled(finding.rule, options):
             continue
-        finding = replace(finding, severity=options.severity_of(finding.rule))
+        # A check may raise a finding above its rule's default (CA304 when the
+        # title does not match at all); a user's per-rule override always wins.
+        severity = options.severity.get(finding.rule) or finding.severity or options.severity_of(finding.rule)
+        finding = replace(finding, severity=severity)
         identity = (finding.rule, finding.span, finding.claim, finding.citation, finding.reference,
                     finding.key, finding.path, finding.message)
         kept.setdefault(identity, finding)
