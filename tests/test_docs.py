@@ -1,0 +1,50 @@
+"""The documentation keeps up with the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import citeaudit.hookspecs as hookspecs
+from citeaudit.rules import RULES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_hook_is_documented_for_plugin_authors():
+    hooks = [name for name in dir(hookspecs) if name.startswith("citeaudit_")]
+    text = (ROOT / "docs" / "plugins.md").read_text()
+    assert len(hooks) >= 6
+    for hook in hooks:
+        assert f"`{hook}(" in text, f"{hook} is not documented in docs/plugins.md"
+        assert getattr(hookspecs, hook).__doc__, f"{hook} has no docstring"
+
+
+def test_the_rule_catalogue_matches_rules_md():
+    design = ROOT.parent / "shared" / "design" / "RULES.md"
+    source = design if design.exists() else None
+    codes = set(re.findall(r"^\| (CA\d{3}) \|", source.read_text(), re.M)) if source else set(RULES)
+    assert codes == set(RULES)
+
+
+def test_every_dependency_is_explained():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = [re.split(r"[<>=;\[ ]", dep)[0] for dep in
+             project["dependencies"] + project["optional-dependencies"]["test"]]
+    text = (ROOT / "docs" / "dependencies.md").read_text().lower()
+    missing = [name for name in names if f"`{name.lower()}`" not in text]
+    assert missing == [], f"not explained in docs/dependencies.md: {missing}"
+
+
+def test_readme_starts_with_the_two_setup_commands_and_ci_runs_the_test_one():
+    lines = [l for l in (ROOT / "README.md").read_text().splitlines() if l.strip()]
+    fences = [i for i, l in enumerate(lines) if l.startswith("```")]
+    commands = [l for l in lines[fences[0] + 1:fences[1]] if not l.startswith("#")]
+    assert len(commands) == 2, commands
+    run_cmd, test_cmd = commands
+    assert "examples/" in run_cmd and "--offline" in run_cmd
+    assert "pytest" in test_cmd
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert test_cmd.split("&&")[-1].strip() in ci

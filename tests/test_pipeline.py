@@ -1,0 +1,92 @@
+"""The pipeline: selection, severities, order, exit codes, failing checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from citeaudit import hookimpl
+from citeaudit.checks import Check
+from citeaudit.config import Options
+from citeaudit.errors import InputError, PluginError
+from citeaudit.manager import get_plugin_manager
+from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span
+from citeaudit.pipeline import discover, enabled_checks, exit_code, finalise, rule_enabled, _run
+from citeaudit.report import DocumentReport, RunReport
+
+
+def _finding(rule: str, line: int, **kw) -> Finding:
+    return Finding(rule, f"{rule} at {line}", span=Span(line=line), **kw)
+
+
+def test_finalise_filters_sets_severity_dedupes_and_sorts():
+    options = Options(ignore=("CA102",), severity={"CA103": "info"})
+    found = finalise([_finding("CA103", 9), _finding("CA101", 3), _finding("CA102", 1),
+                      _finding("CA101", 3)], options)
+    assert [(f.rule, f.span.line, f.severity) for f in found] == [("CA101", 3, "error"), ("CA103", 9, "info")]
+
+
+def test_a_severity_raised_by_a_check_is_kept_unless_the_user_overrode_it():
+    raised = Finding("CA304", "title differs", severity="error")
+    assert finalise([raised], Options())[0].severity == "error"
+    assert finalise([raised], Options(severity={"CA304": "info"}))[0].severity == "info"
+
+
+def test_unknown_rule_codes_are_refused():
+    with pytest.raises(PluginError, match="CA999"):
+        finalise([Finding("CA999", "x")], Options())
+
+
+@pytest.mark.parametrize("select, ignore, code, expected", [
+    ((), (), "CA304", True),
+    (("CA3",), (), "CA304", True),
+    (("CA1",), (), "CA304", False),
+    (("CA3",), ("CA304",), "CA304", False),
+    ((), ("CA30",), "CA301", False),
+])
+def test_rule_selection_by_code_and_prefix(select, ignore, code, expected):
+    assert rule_enabled(code, Options(select=select, ignore=ignore)) is expected
+
+
+@pytest.mark.parametrize("fail_on, expected", [("error", 0), ("warning", 1), ("info", 1), ("never", 0)])
+def test_exit_code_follows_fail_on(fail_on, expected):
+    doc = Document(Path("d.md"), "markdown", (), ())
+    run = RunReport((DocumentReport(doc, (Finding("CA102", "m", severity="warning"),)),))
+    assert exit_code(run, Options(fail_on=fail_on)) == expected
+
+
+def test_discover_walks_folders_skipping_hidden_and_our_own_outputs(tmp_path: Path):
+    for name in ("a.md", "b.xml", "sub/c.md", ".git/d.md", "e.png", "f.citeaudit.docx"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    found = discover([tmp_path], {".md", ".xml", ".docx"})
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a.md", "b.xml", "sub/c.md"]
+    with pytest.raises(InputError, match="no such file"):
+        discover([tmp_path / "missing.md"], {".md"})
+
+
+class _Plugin:
+    __name__ = "testplugin"
+
+    @hookimpl
+    def citeaudit_register_checks(self, register):
+        register(Check("always", ("CA406",), lambda ctx: [Finding("CA406", "weak", claim=1)]))
+        register(Check("explodes", ("CA405",), self._explode))
+
+    @staticmethod
+    def _explode(ctx):
+        raise ZeroDivisionError("oops")
+
+
+def test_checks_are_skipped_when_deselected_and_a_failing_check_is_named():
+    host = get_plugin_manager(extra=[_Plugin()], entry_points=False)
+    claim = Claim(1, "A claim.", (Marker("[1]", (1,), Span(line=1), "bracket"),), Span(line=1))
+    doc = Document(Path("d.md"), "markdown", (claim,), (Reference(1, "1", "Ref.", Span(line=3)),))
+    options = Options(select=("CA406",))
+    checks = enabled_checks(host, options)
+    assert [c.name for c in checks] == ["always"]
+    report = _run(doc, options, host, None, {}, checks)
+    assert [f.rule for f in report.findings] == ["CA406"] and report.records is None
+    with pytest.raises(PluginError, match="testplugin.*explodes.*ZeroDivisionError"):
+        _run(doc, Options(select=("CA405",)), host, None, {}, enabled_checks(host, Options(select=("CA405",))))
