@@ -111,7 +111,7 @@ def _emit(run: Any, options: Any, host: Any) -> int:
         write_atomic(options.output, rendered)
     else:
         text = rendered.decode("utf-8") if isinstance(rendered, bytes) else rendered
-        click.echo(text, nl=not text.endswith("\n"))
+        click.echo(text, nl=not text.endswith("\n"), color=options.color)
     return exit_code(run, options)
 
 

@@ -1,1 +1,222 @@
-"""Built-in plugin structure: being written (see the issue tracker)."""
+"""Checks CA101-CA106: the draft against itself (markers and reference list).
+
+Pure functions over the Document; no library, no registry. CA103 runs only
+for numeric drafts, because author-year styles have no citation order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from citeaudit import hookimpl
+from citeaudit.checks import Check, CheckContext
+from citeaudit.model import Claim, Document, Finding, Marker, Reference
+
+NEAR_IDENTICAL = 95.0
+"""rapidfuzz ratio (0-100) of two normalised entries above which they are one work
+listed twice; different papers by one group in one journal stay well below it."""
+
+
+def _markers(document: Document) -> Iterator[tuple[Claim, Marker]]:
+    for claim in document.claims:
+        for marker in claim.markers:
+            yield claim, marker
+
+
+def _reported(document: Document, rule: str) -> set:
+    """Spans the reader already reported under `rule`, so checks do not repeat them."""
+    return {f.span for f in document.diagnostics if f.rule == rule}
+
+
+def _listed(document: Document) -> set[int]:
+    return {r.number for r in document.references if r.number is not None}
+
+
+def undefined_citations(context: CheckContext) -> Iterator[Finding]:
+    """CA101: a marker cites a number with no entry in the reference list."""
+    document = context.document
+    listed = _listed(document)
+    known = f" (the list has {_ranges(sorted(listed))})" if listed else " (there is no reference list)"
+    already = _reported(document, "CA101")
+    for claim, marker in _markers(document):
+        if marker.span in already:
+            continue
+        for number in dict.fromkeys(marker.numbers):
+            if number not in listed:
+                yield Finding(
+                    rule="CA101",
+                    message=f"{marker.text} cites reference {number}, which is not in the reference list{known}",
+                    span=marker.span, claim=claim.id, citation=number,
+                    evidence={"marker": marker.text})
+
+
+def uncited_references(context: CheckContext) -> Iterator[Finding]:
+    """CA102: a reference-list entry no marker cites (by number or by key)."""
+    document = context.document
+    cited_numbers = {n for _, m in _markers(document) for n in m.numbers}
+    cited_keys = {k for _, m in _markers(document) for k in m.keys}
+    for ref in document.references:
+        if ref.number is not None and ref.number in cited_numbers:
+            continue
+        if ref.number is None and (ref.key in cited_keys or ref.id in cited_keys):
+            continue
+        if ref.number is None and ref.key is None:
+            continue  # unnumbered entries of an author-year list cannot be matched to markers here
+        label = f"reference {ref.number}" if ref.number is not None else f"reference {ref.id}"
+        yield Finding(rule="CA102", message=f"{label} is never cited in the text",
+                      span=ref.span, reference=ref.number, key=ref.key,
+                      evidence={"text": _short(ref.text)})
+
+
+def citation_order(context: CheckContext) -> Iterator[Finding]:
+    """CA103: a number first cited while a lower listed number is still uncited.
+
+    The numbers of one marker are first cited together, so `[3, 2]` after
+    `[1]` is in order; each out-of-order number is reported once, at its
+    first citation.
+    """
+    document = context.document
+    if document.style != "numeric":
+        return
+    listed = _listed(document)
+    cited = {n for _, m in _markers(document) for n in m.numbers if n in listed}
+    seen: set[int] = set()
+    for claim, marker in _markers(document):
+        new = [n for n in dict.fromkeys(marker.numbers) if n in listed and n not in seen]
+        together = seen | set(marker.numbers)
+        for number in new:
+            waiting = sorted(n for n in cited - together if n < number)
+            if waiting:
+                yield Finding(
+                    rule="CA103",
+                    message=(f"reference {number} is first cited before reference {waiting[0]}; "
+                             "numbers should follow the order of first citation"),
+                    span=marker.span, claim=claim.id, citation=number, reference=number,
+                    evidence={"marker": marker.text, "cited_before": waiting})
+        seen = together
+
+
+def malformed_markers(context: CheckContext) -> Iterator[Finding]:
+    """CA104: a marker the grammar could not read unambiguously."""
+    document = context.document
+    already = _reported(document, "CA104")
+    for claim, marker in _markers(document):
+        if marker.problem and marker.span not in already:
+            yield Finding(rule="CA104", message=f"marker {marker.text!r}: {marker.problem}",
+                          span=marker.span, claim=claim.id,
+                          evidence={"marker": marker.text, "problem": marker.problem,
+                                    "style": marker.style})
+
+
+def duplicate_references(context: CheckContext) -> Iterator[Finding]:
+    """CA105: a later entry that is the same work as an earlier one."""
+    from rapidfuzz import fuzz
+
+    refs = context.document.references
+    normalised = [_normalise(r.text) for r in refs]
+    for later in range(1, len(refs)):
+        for earlier in range(later):
+            a, b = refs[earlier], refs[later]
+            why, score = None, None
+            if a.doi and a.doi == b.doi:
+                why = f"the same DOI {a.doi}"
+            elif a.pmid and a.pmid == b.pmid:
+                why = f"the same PMID {a.pmid}"
+            elif normalised[earlier] and normalised[later]:
+                score = fuzz.ratio(normalised[earlier], normalised[later])
+                if score >= NEAR_IDENTICAL:
+                    why = "near-identical text"
+            if why:
+                yield Finding(
+                    rule="CA105",
+                    message=f"{_name(b)} duplicates {_name(a)} ({why})",
+                    span=b.span, reference=b.number, key=b.key,
+                    evidence={"duplicate_of": a.number if a.number is not None else a.id,
+                              "reason": why} | ({"score": round(score, 1)} if score else {}))
+                break
+
+
+def reference_numbering(context: CheckContext) -> Iterator[Finding]:
+    """CA106: the list's own labels have a gap, a repeat, or go backwards.
+
+    Each problem is reported once, at the entry where it shows: a number
+    listed later is not missing, and one label out of place does not make
+    every later one out of sequence.
+    """
+    numbered = [r for r in context.document.references if r.number is not None and r.key is None]
+    present = {r.number for r in numbered}
+    highest = 0
+    seen: dict[int, Reference] = {}
+    for ref in numbered:
+        number = ref.number
+        assert number is not None
+        message, evidence = "", {}
+        if number in seen:
+            message = f"reference number {number} is used twice in the list (first at line {seen[number].span.line})"
+            evidence = {"problem": "repeat", "first": seen[number].span.location()}
+        elif number < highest:
+            message = f"reference {number} comes after {highest} in the list"
+            evidence = {"problem": "out-of-sequence", "after": highest}
+        elif number > highest + 1:
+            missing = [n for n in range(highest + 1, number) if n not in present]
+            if missing:
+                message = f"the list jumps from {highest} to {number}: {_ranges(missing)} missing"
+                evidence = {"problem": "gap", "missing": missing}
+        if message:
+            yield Finding(rule="CA106", message=message, span=ref.span, reference=number,
+                          evidence=evidence)
+        seen.setdefault(number, ref)
+        if number <= highest + 1 + len(numbered):
+            highest = max(highest, number)
+
+
+_IDENTIFIERS = re.compile(r"(?:doi\s*:?\s*|https?://\S+|\b10\.\d{4,9}/|pmid\s*:?\s*\d+|pmcid\s*:?\s*pmc\d+|pmc\d+)\S*")
+
+
+def _normalise(text: str) -> str:
+    """Entry text for comparison: no label, no identifiers (one entry may lack them), no punctuation."""
+    text = re.sub(r"^\s*(?:\[\d+\]|\d+[.)])\s*", "", text.lower())
+    text = _IDENTIFIERS.sub(" ", text)
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+def _name(ref: Reference) -> str:
+    return f"reference {ref.number}" if ref.number is not None else f"reference {ref.id}"
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+
+
+def _ranges(numbers: list[int]) -> str:
+    """`1-4, 7` for [1, 2, 3, 4, 7]."""
+    parts: list[tuple[int, int]] = []
+    for n in numbers:
+        if parts and parts[-1][1] == n - 1:
+            parts[-1] = (parts[-1][0], n)
+        else:
+            parts.append((n, n))
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in parts)
+
+
+CHECKS = (
+    Check("undefined-citation", ("CA101",), undefined_citations,
+          description="markers citing numbers the reference list lacks"),
+    Check("uncited-reference", ("CA102",), uncited_references,
+          description="reference-list entries no marker cites"),
+    Check("citation-order", ("CA103",), citation_order,
+          description="numbers assigned out of order of first citation (numeric style)"),
+    Check("malformed-marker", ("CA104",), malformed_markers,
+          description="markers that cannot be read unambiguously"),
+    Check("duplicate-reference", ("CA105",), duplicate_references,
+          description="the same work listed twice"),
+    Check("reference-numbering", ("CA106",), reference_numbering,
+          description="gaps, repeats and disorder in the list's own numbering"),
+)
+
+
+@hookimpl(trylast=True)
+def citeaudit_register_checks(register: Callable[[Check], None]) -> None:
+    for check in CHECKS:
+        register(check)

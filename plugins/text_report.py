@@ -1,1 +1,140 @@
-"""Built-in plugin text_report: being written (see the issue tracker)."""
+"""Reporter `text`: findings for people, grouped by document, then by claim.
+
+Each finding is one `path:line:col: CODE name severity message` line, the
+form editors and terminals turn into links. Colour only on a terminal
+(`Options.color` overrides). Text that came from the input (claim text,
+messages quoting markers, paths) is stripped of control characters, so a
+draft cannot move the cursor or recolour the terminal.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+from citeaudit import hookimpl
+from citeaudit.model import Finding, Span
+from citeaudit.report import DocumentReport, Reporter, RunReport
+from citeaudit.rules import RULES
+
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+"""CSI, OSC and two-character escape sequences, removed whole."""
+
+STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+CLAIM_TEXT_LIMIT = 100
+
+
+def clean(text: Any) -> str:
+    """`text` without terminal escapes or control characters, on one line."""
+    text = _ESCAPES.sub("", str(text))
+    # Cf holds the bidirectional overrides that can make text read differently than it is.
+    return "".join(" " if ch in "\n\r\t" else ch for ch in text
+                   if ch in "\n\r\t" or unicodedata.category(ch) not in {"Cc", "Cf"})
+
+
+def place(path: str, span: Span) -> str:
+    """`path:line:col` (text), `path:¶paragraph:offset` (docx), with the part when there is one."""
+    where = path
+    if span.part and not span.part.endswith((".bib", ".bibtex")):
+        where += f"[{span.part}]"
+    if span.line is not None:
+        where += f":{span.line}" + (f":{span.column}" if span.column is not None else "")
+    elif span.paragraph is not None:
+        where += f":\u00b6{span.paragraph}" + (f":{span.offset}" if span.offset is not None else "")
+    elif span.xpath:
+        where += f":{span.xpath}"
+    return clean(where)
+
+
+def _color(options: Any) -> bool:
+    chosen = getattr(options, "color", None)
+    if chosen is not None:
+        return bool(chosen)
+    return sys.stdout.isatty()
+
+
+def render(run: RunReport) -> str:
+    """The whole report as text; ANSI colour only when enabled."""
+    import io
+
+    from rich.console import Console
+
+    color = _color(run.options)
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, no_color=not color, color_system="standard"
+                      if color else None, highlight=False, soft_wrap=True, emoji=False, markup=False)
+    for report in run.documents:
+        _document(console, report)
+    _summary(console, run)
+    return buffer.getvalue()
+
+
+def _document(console: Any, report: DocumentReport) -> None:
+    from rich.text import Text
+
+    doc = report.document
+    path = str(doc.path)
+    head = Text(clean(path), style="bold")
+    head.append(f" ({doc.format}, {doc.style} citations): {_plural(len(doc.claims), 'claim')}, "
+                f"{_plural(len(doc.references), 'reference')}, "
+                f"{_plural(len(report.findings), 'finding')}", style="dim")
+    console.print(head)
+    by_claim: dict[int | None, list[Finding]] = {}
+    for finding in report.findings:
+        by_claim.setdefault(finding.claim, []).append(finding)
+    claims = {c.id: c for c in doc.claims}
+    for claim_id, findings in sorted(by_claim.items(), key=lambda item: (item[0] is None, item[0] or 0)):
+        if claim_id is not None and claim_id in claims:
+            claim = claims[claim_id]
+            text = clean(claim.text)
+            if len(text) > CLAIM_TEXT_LIMIT:
+                text = text[:CLAIM_TEXT_LIMIT - 1] + "\u2026"
+            console.print(Text(f"  claim {claim_id}: ", style="bold").append(text, style="italic"))
+        elif claim_id is None and len(by_claim) > 1:
+            console.print(Text("  references and document", style="bold"))
+        for finding in findings:
+            console.print(_line(finding, finding.path or path))
+    if report.suppressed:
+        console.print(Text(f"  ({report.suppressed} findings hidden by the baseline)", style="dim"))
+
+
+def _line(finding: Finding, path: str) -> Any:
+    from rich.text import Text
+
+    rule = RULES.get(finding.rule)
+    severity = finding.severity or (rule.severity if rule else "info")
+    name = rule.name if rule else ""
+    line = Text("    ")
+    line.append(place(path, finding.span), style="bold")
+    line.append(": ")
+    line.append(clean(finding.rule), style=STYLES.get(severity, ""))
+    line.append(f" {name} ")
+    line.append(severity, style=STYLES.get(severity, ""))
+    line.append(" " + clean(finding.message))
+    return line
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _summary(console: Any, run: RunReport) -> None:
+    from rich.text import Text
+
+    s = run.summary()
+    plural = _plural
+    text = Text(f"{plural(s['documents'], 'document')}, {plural(s['claims'], 'claim')}, "
+                f"{plural(s['references'], 'reference')}: ")
+    text.append(plural(s["errors"], "error"), style=STYLES["error"] if s["errors"] else "")
+    text.append(", ")
+    text.append(plural(s["warnings"], "warning"), style=STYLES["warning"] if s["warnings"] else "")
+    text.append(f", {plural(s['infos'], 'info')}")
+    console.print(text)
+
+
+@hookimpl(trylast=True)
+def citeaudit_register_reporters(register: Callable[[Reporter], None]) -> None:
+    register(Reporter("text", render, "findings grouped by document and claim, path:line:col"))

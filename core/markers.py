@@ -1,0 +1,331 @@
+"""The citation-marker grammar: every way a draft writes "see reference n".
+
+`parse_numbers` reads the inside of one marker ("1, 3–5"); `find_markers`
+finds every marker in a run of plain text. Readers call `find_markers` on the
+text of each block, so the grammar lives in one place for every format.
+
+Recognised, in order of precedence (an earlier form wins where two overlap):
+
+    <sup>1,2</sup>       html-sup      HTML superscript (exponents after a digit skipped)
+    [@key; @other]       pandoc-key    pandoc citations; `keys` holds the keys
+    [1], [1, 3-5]        bracket       also en/em dash, minus; `[1)` is a mixed-bracket problem
+    ^1,2^                pandoc-sup    pandoc superscript
+    ¹²˒³⁻⁵                unicode-sup   unicode superscript digits, ˒ or , between, ⁻ for ranges
+    (4,5)                paren         only when unambiguous (see `_paren_is_citation`)
+    azathioprine)5       flattened     superscripts that lost their formatting, only when
+                                       `reference_count` is known (see `_flattened`)
+    @key                 pandoc-key    pandoc in-text citation
+
+A marker whose inside cannot be read unambiguously is still returned, with
+`problem` saying why (rule CA104); the grammar never guesses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_RANGE = 100
+"""A range wider than this is taken for a typo, not a citation of 100 works."""
+
+_DASHES = r"\-\u2010\u2011\u2012\u2013\u2014\u2212"
+"""Hyphen, the unicode hyphens, en dash, em dash and minus (a regex character
+class body): all read as ranges."""
+
+_SUPERSCRIPT = str.maketrans({
+    "\u2070": "0", "\u00b9": "1", "\u00b2": "2", "\u00b3": "3", "\u2074": "4",
+    "\u2075": "5", "\u2076": "6", "\u2077": "7", "\u2078": "8", "\u2079": "9",
+    "\u207b": "-", "\u02d2": ",", "\u207d": "", "\u207e": "",
+})
+_SUP_DIGITS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+
+_BODY = re.compile(rf"[\d\s,;{_DASHES}]*\d[\d\s,;{_DASHES}]*")
+"""The inside of a numeric marker: digits, separators, dashes, at least one digit."""
+
+_KEY = r"[A-Za-z0-9_][\w:.#$%&\-+?<>~/]*[\w/]|[A-Za-z0-9_]"
+"""A pandoc citation key (manubot keys such as `doi:10.1/x` included), without
+trailing punctuation."""
+_KEY_IN_BRACKET = re.compile(rf"(?:(?<=[\s;\[])|^)-?@({_KEY})")
+_BARE_KEY = re.compile(rf"(?<![\w@.\[-])@({_KEY})")
+
+_HTML_SUP = re.compile(r"<sup>(.*?)</sup>", re.IGNORECASE | re.DOTALL)
+_BRACKET = re.compile(r"([\[(])([^\[\]()\n]{0,80})([\])])")
+_PANDOC_KEY_BRACKET = re.compile(r"\[([^\[\]\n]*@[^\[\]\n]*)\]")
+_PANDOC_SUP = re.compile(r"\^([^\^\s]{1,40})\^")
+_UNICODE_SUP = re.compile(rf"[{_SUP_DIGITS}](?:[{_SUP_DIGITS}\u207b\u02d2,{_DASHES}]*[{_SUP_DIGITS}])?")
+_FLAT = re.compile(rf"\d{{1,4}}(?:[,{_DASHES}]\d{{1,4}})*")
+
+_UNITS = frozenset("m cm mm km µm μm nm dm kg g mg l ml dl s ft in".split())
+"""Words after which a superscript 2 or 3 is an exponent, not a citation."""
+_ABBREVIATIONS = frozenset(
+    "fig figs no nos vol vols p pp ref refs eq eqs tab table ch chap sec suppl".split())
+"""Words whose period is followed by a number that is not a citation (`Fig.3`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One marker found in a run of text."""
+
+    start: int
+    """Offset of the marker's first character in the text searched."""
+    end: int
+    """Offset just past the marker's last character."""
+    text: str
+    """The marker exactly as written."""
+    numbers: tuple[int, ...]
+    """Reference numbers it cites, ranges expanded, in the order written."""
+    style: str
+    """bracket, paren, html-sup, pandoc-sup, unicode-sup, flattened or pandoc-key."""
+    problem: str | None
+    """Why it cannot be read unambiguously (CA104), or None."""
+    keys: tuple[str, ...] = ()
+    """Pandoc citation keys, for pandoc-key markers."""
+
+
+def parse_numbers(body: str) -> tuple[tuple[int, ...], str | None]:
+    """Read the inside of a marker: the numbers it cites and the first problem, if any.
+
+    Items are separated by commas or semicolons; a range `a-b` (any dash)
+    expands to a..b. Readable items are kept even when another item has a
+    problem, so a CA104 finding can still say what was meant.
+    """
+    numbers: list[int] = []
+    problems: list[str] = []
+    items = re.split(r"[,;]", body.translate(_SUPERSCRIPT))
+    for raw in items:
+        item = raw.strip()
+        if not item:
+            if len(items) > 1:
+                problems.append("empty item")
+            continue
+        match = re.fullmatch(rf"(\d+)\s*[{_DASHES}]\s*(\d+)", item)
+        if match:
+            low, high = int(match[1]), int(match[2])
+            if low > high:
+                problems.append(f"descending range {item}")
+            elif low == high:
+                problems.append(f"range of one {item}")
+            elif high - low > MAX_RANGE:
+                problems.append(f"range {item} spans more than {MAX_RANGE} references")
+            elif low == 0:
+                problems.append(f"range {item} starts at 0")
+            else:
+                numbers.extend(range(low, high + 1))
+            continue
+        if item.isdigit() and int(item) > 0:
+            numbers.append(int(item))
+        elif item.isdigit():
+            problems.append("reference number 0")
+        else:
+            problems.append(f"unreadable item {item!r}")
+    if not numbers and not problems:
+        problems.append("no reference number")
+    return tuple(numbers), (problems[0] if problems else None)
+
+
+def find_markers(text: str, *, reference_count: int | None = None) -> list[Found]:
+    """Every citation marker in `text`, in order of position.
+
+    `reference_count` is the length of the reference list when the reader
+    knows it; only then are flattened superscripts ("azathioprine)5") and
+    single parenthesised numbers recognised, because without it a bare
+    number cannot be told from a quantity.
+    """
+    found: list[Found] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(item: Found) -> None:
+        if any(item.start < end and start < item.end for start, end in taken):
+            return
+        taken.append((item.start, item.end))
+        found.append(item)
+
+    for finder in (_html_sup, _pandoc_keys, _brackets, _pandoc_sup, _unicode_sup):
+        for item in finder(text):
+            add(item)
+    for item in _parens(text, reference_count):
+        add(item)
+    if reference_count is not None:
+        for item in _flattened(text, reference_count):
+            add(item)
+    for item in _bare_keys(text):
+        add(item)
+    return sorted(found, key=lambda f: f.start)
+
+
+def _power(text: str, start: int, body: str) -> str | None:
+    """Whether a superscript at `start` reads as a power rather than a citation.
+
+    "exponent" after a bare number ("10^6^") or a 2/3 after a unit ("m²");
+    "doubtful" after a word ending in a digit ("JAK1⁴", "IL-13^3^"), which
+    may be either; None otherwise.
+    """
+    if start == 0:
+        return None
+    token = re.search(r"(\S*)$", text[:start])[1]
+    if token[-1:].isdigit():
+        return "exponent" if re.fullmatch(r"[\d.,\u00d7x*(+-]*", token) else "doubtful"
+    word = re.search(r"([A-Za-z\u00b5\u03bc]+)$", token)
+    if word and word[1].lower() in _UNITS and body.strip() in {"2", "3", "\u00b2", "\u00b3"}:
+        return "exponent"
+    return None
+
+
+def _superscript(text: str, m: re.Match[str], body: str, style: str) -> Found | None:
+    power = _power(text, m.start(), body)
+    if power == "exponent":
+        return None
+    numbers, problem = parse_numbers(body)
+    if power == "doubtful":
+        problem = problem or f"superscript {body.strip()} after a number may be an exponent"
+    return Found(m.start(), m.end(), m[0], numbers, style, problem)
+
+
+def _html_sup(text: str) -> list[Found]:
+    out = []
+    for m in _HTML_SUP.finditer(text):
+        body = m[1].strip().strip("[]()").strip()
+        if _BODY.fullmatch(body) and (found := _superscript(text, m, body, "html-sup")):
+            out.append(found)
+    return out
+
+
+def _pandoc_keys(text: str) -> list[Found]:
+    out = []
+    for m in _PANDOC_KEY_BRACKET.finditer(text):
+        keys = tuple(k.group(1) for k in _KEY_IN_BRACKET.finditer(m[1]))
+        if keys:
+            out.append(Found(m.start(), m.end(), m[0], (), "pandoc-key", None, keys))
+    return out
+
+
+def _bare_keys(text: str) -> list[Found]:
+    return [Found(m.start(), m.end(), m[0], (), "pandoc-key", None, (m[1],))
+            for m in _BARE_KEY.finditer(text)]
+
+
+def _brackets(text: str) -> list[Found]:
+    """`[..]` markers, and `[..)` / `(..]` ones as mixed-bracket problems."""
+    out = []
+    for m in _BRACKET.finditer(text):
+        opening, body, closing = m[1], m[2], m[3]
+        if opening == "(" and closing == ")":
+            continue
+        if not _BODY.fullmatch(body):
+            continue
+        after = text[m.end():m.end() + 1]
+        if opening == "[" and closing == "]" and after in {"(", ":"}:
+            continue  # a Markdown link or link definition, not a citation
+        numbers, problem = parse_numbers(body)
+        if opening != "[" or closing != "]":
+            problem = f"mixed bracket styles {opening}...{closing}"
+        out.append(Found(m.start(), m.end(), m[0], numbers, "bracket", problem))
+    return out
+
+
+def _pandoc_sup(text: str) -> list[Found]:
+    out = []
+    for m in _PANDOC_SUP.finditer(text):
+        if _BODY.fullmatch(m[1]) and (found := _superscript(text, m, m[1], "pandoc-sup")):
+            out.append(found)
+    return out
+
+
+def _unicode_sup(text: str) -> list[Found]:
+    out = []
+    for m in _UNICODE_SUP.finditer(text):
+        if found := _superscript(text, m, m[0], "unicode-sup"):
+            out.append(found)
+    return out
+
+
+def _parens(text: str, reference_count: int | None) -> list[Found]:
+    out = []
+    for m in _BRACKET.finditer(text):
+        if m[1] != "(" or m[3] != ")" or not _BODY.fullmatch(m[2]):
+            continue
+        numbers, problem = parse_numbers(m[2])
+        if problem is None and _paren_is_citation(text, m, numbers, reference_count):
+            out.append(Found(m.start(), m.end(), m[0], numbers, "paren", None))
+    return out
+
+
+def _paren_is_citation(text: str, m: re.Match[str], numbers: tuple[int, ...],
+                       reference_count: int | None) -> bool:
+    """`(n)` is also an enumeration, a year, an equation number or a count.
+
+    Accepted: several numbers or a range, none a year-like quantity and all
+    within the list when its length is known (a line may start with one:
+    text pasted from a PDF wraps anywhere); a single number only when the
+    list length is known, it is within it, the marker follows a word (not
+    the start of a line, a comma or a colon, where enumerations stand) and
+    no (n-1) or (n+1) stands within 40 characters.
+    """
+    if reference_count is not None and max(numbers) > reference_count:
+        return False
+    if reference_count is None and max(numbers) >= 1000:
+        return False
+    preceding = text[:m.start()].rstrip(" \t")
+    if re.search(r"(?:^|\s)[\d.,]+$", preceding):
+        return False  # "12 (3)": a quantity and its count
+    if len(numbers) > 1:
+        return True
+    if reference_count is None or not preceding or preceding[-1] in "\n:;,(":
+        return False
+    # "(1) wash, (2) dry and (3) apply": a neighbour number in parentheses means an enumeration
+    number, near = numbers[0], text[max(0, m.start() - 40):m.end() + 40]
+    return f"({number - 1})" not in near and f"({number + 1})" not in near
+
+
+def _flattened(text: str, reference_count: int) -> list[Found]:
+    """Superscript numbers that lost their formatting: `azathioprine)5`, `inhibitors).9,10`.
+
+    Recognised only in citation position: glued to a closing parenthesis or
+    bracket, to a sentence's period (not a decimal point, not `Fig.`), or to
+    a plain lower-case word of four letters or more (not a gene or protein
+    name such as IL13, JAK1, CD4, not an author's affiliation mark). A number in that position beyond the list
+    after `)` or `.` is doubtful, hence a problem rather than a guess.
+    """
+    out = []
+    for m in _FLAT.finditer(text):
+        start, end = m.start(), m.end()
+        if start == 0 or text[start - 1].isdigit():
+            continue
+        after = text[end:end + 2]
+        if after[:1] and (after[:1].isalnum() or after[:1] in "_/@%"):
+            continue
+        if after[:1] == "." and after[1:2].isdigit():
+            continue
+        token = re.search(r"\S*$", text[:start])[0] + m[0] + re.match(r"\S*", text[end:])[0]
+        if re.search(r"[/@=<>+]|www\.|doi|https?:", token, re.IGNORECASE):
+            continue
+        strong = _flattened_position(text, start)
+        if strong is None:
+            continue
+        numbers, problem = parse_numbers(m[0])
+        in_list = bool(numbers) and max(numbers) <= reference_count
+        if problem is None and in_list:
+            out.append(Found(start, end, m[0], numbers, "flattened", None))
+        elif strong:
+            why = problem or f"{m[0]} is beyond the reference list (1-{reference_count})"
+            out.append(Found(start, end, m[0], numbers if in_list else (), "flattened",
+                             f"possible flattened superscript: {why}"))
+    return out
+
+
+def _flattened_position(text: str, start: int) -> bool | None:
+    """None: not a citation position; True: after `)`/`]`/sentence period; False: after a word."""
+    before = text[start - 1]
+    if before in ")]\u2019\u201d":
+        return True
+    if before == ".":
+        word = re.search(r"(\w*)\)?\.$", text[:start])
+        if not word or not word[1] or word[1][-1].isdigit():
+            return None
+        if word[1].lower() in _ABBREVIATIONS or len(word[1]) == 1:
+            return None
+        return True
+    # Lower case only: a capitalised word is a name with an affiliation mark ("Brameier1").
+    if re.search(r"(?:^|[^\w-])[a-z]{4,}$", text[:start]):
+        return False
+    return None
