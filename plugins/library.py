@@ -1,1 +1,192 @@
-"""Built-in plugin library: being written (see the issue tracker)."""
+"""CA2 checks: the draft's reference list against the author's BibTeX library.
+
+- `library-lint` (CA201, CA202, CA206) reports what loading the library
+  found. It reports them for every document checked, not only the first:
+  each document's report then stands on its own (and `--jobs` has no
+  "first" document); the findings carry the .bib path, so a reader sees
+  they are about the library.
+- `library-match` (CA203, CA204) needs a library: a reference that matches
+  no entry (or several equally), or whose fields disagree with its entry.
+- `identifiers` (CA205, CA206) runs with or without a library: a reference
+  with no DOI or PMID anywhere, an identifier that is invalid as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from citeaudit import hookimpl
+from citeaudit.bib.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
+from citeaudit.bib.journals import same_journal
+from citeaudit.bib.match import fold, reference_work
+from citeaudit.checks import Check, CheckContext
+from citeaudit.model import Finding, LibraryEntry, Reference, Resolution, Work
+
+_LABELS = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID"}
+_NORMALISE = {"doi": normalize_doi, "pmid": normalize_pmid, "pmcid": normalize_pmcid}
+_DASHES = re.compile(r"\s*[-\u2010-\u2015\u2212]+\s*")
+
+
+def lint_library(context: CheckContext) -> Iterator[Finding]:
+    """CA201, CA202, CA206 found while loading the library."""
+    if context.library is not None:
+        yield from context.library.problems
+
+
+def match_library(context: CheckContext) -> Iterator[Finding]:
+    """CA203 for references with no (or no single) entry, CA204 for disagreeing fields."""
+    if context.library is None or context.document.format == "bibtex":
+        return
+    for ref in context.document.references:
+        resolution = context.resolutions.get(ref.number if ref.number is not None else ref.id)
+        if resolution is None:
+            continue
+        if resolution.entry is None:
+            yield _not_in_library(ref, resolution)
+            continue
+        differences = compare(reference_work(ref), resolution.entry.work)
+        if differences:
+            yield _mismatch(ref, resolution.entry, differences)
+
+
+def check_identifiers(context: CheckContext) -> Iterator[Finding]:
+    """CA205 and CA206 on the reference list (or, for `citeaudit bib`, the entries)."""
+    bibtex = context.document.format == "bibtex"
+    for ref in context.document.references:
+        resolution = context.resolutions.get(ref.number if ref.number is not None else ref.id)
+        doi = resolution.doi if resolution else ref.doi
+        pmid = resolution.pmid if resolution else ref.pmid
+        where = f"entry {ref.id!r}" if bibtex else f"reference {ref.number if ref.number is not None else ref.id}"
+        key = resolution.entry.key if resolution and resolution.entry else (ref.id if bibtex else None)
+        if not doi and not pmid:
+            also = f" (nor has library entry {key!r})" if key and not bibtex else ""
+            yield Finding(rule="CA205", message=f"{where} has no DOI or PMID{also}, so it cannot be "
+                                                "verified against a registry",
+                          span=ref.span, reference=ref.number, key=key, path=_bib_path(resolution, bibtex))
+        for kind, value in ref.raw_identifiers:
+            normalise = _NORMALISE.get(kind)
+            if normalise is not None and normalise(value) is None:
+                yield Finding(rule="CA206", message=f"{where}: invalid {_LABELS[kind]} {value!r}",
+                              span=ref.span, reference=ref.number, key=key,
+                              path=_bib_path(resolution, bibtex), evidence={"kind": kind, "value": value})
+
+
+def _bib_path(resolution: Resolution | None, bibtex: bool) -> str | None:
+    """For `citeaudit bib`, the .bib file an entry is in (a library may span files)."""
+    return resolution.entry.span.part if bibtex and resolution and resolution.entry else None
+
+
+def compare(ref: Work, entry: Work) -> dict[str, dict[str, str]]:
+    """Fields both sides give that disagree: name -> {"reference", "library"}."""
+    out: dict[str, dict[str, str]] = {}
+
+    def differ(name: str, a: object, b: object) -> None:
+        out[name] = {"reference": str(a), "library": str(b)}
+
+    if ref.year is not None and entry.year is not None and ref.year != entry.year:
+        differ("year", ref.year, entry.year)
+    if ref.volume and entry.volume and _plain(ref.volume) != _plain(entry.volume):
+        differ("volume", ref.volume, entry.volume)
+    if ref.issue and entry.issue and _plain(ref.issue) != _plain(entry.issue):
+        differ("issue", ref.issue, entry.issue)
+    if ref.pages and entry.pages and not same_pages(ref.pages, entry.pages):
+        differ("pages", ref.pages, entry.pages)
+    a, b = ref.first_author, entry.first_author
+    if a and b and not _same_person(a.family, b.family):
+        differ("first author", a.family, b.family)
+    if ref.journal and (entry.journal or entry.journal_abbrev):
+        if not (same_journal(ref.journal, entry.journal) or same_journal(ref.journal, entry.journal_abbrev)):
+            differ("journal", ref.journal, entry.journal or entry.journal_abbrev)
+    return out
+
+
+def page_range(pages: str) -> tuple[str, str | None]:
+    """First and last page, the last written out in full: `62-9` -> (`62`, `69`), `645.e1-5` -> (.., `645.e5`).
+
+    E-locators and article numbers (`e0152459`, `1341632`) are one "page";
+    a leading `e` and zeros are dropped so `e12019` and `12019` compare equal.
+    """
+    parts = _DASHES.split(pages.strip().rstrip(".").lower(), maxsplit=1)
+    first = _elocator(parts[0])
+    if len(parts) == 1 or not parts[1]:
+        return first, None
+    last = parts[1]
+    if last.isdigit() and len(last) < len(first) and first[-len(last):].isdigit():
+        last = first[: len(first) - len(last)] + last
+    return first, _elocator(last)
+
+
+def same_pages(a: str, b: str) -> bool:
+    """Page ranges agree: same first page, and same last page when both give one.
+
+    A suffix after the last page (`69.e1`, the online supplement Elsevier
+    appends) is compared only by its leading number.
+    """
+    first_a, last_a = page_range(a)
+    first_b, last_b = page_range(b)
+    if first_a != first_b:
+        return False
+    if last_a is None or last_b is None:
+        return True
+    return _leading_number(last_a) == _leading_number(last_b)
+
+
+def _elocator(page: str) -> str:
+    page = page.strip()
+    if re.fullmatch(r"e?0*\d+", page):
+        return page.lstrip("e").lstrip("0") or "0"
+    return page
+
+
+def _leading_number(page: str) -> str:
+    m = re.match(r"\d+", page)
+    return m.group() if m else page
+
+
+def _plain(value: str) -> str:
+    text = fold(value)
+    return text.lstrip("0") if text.isdigit() else text
+
+
+def _same_person(a: str, b: str) -> bool:
+    fa, fb = fold(a), fold(b)
+    if not fa or not fb:
+        return True
+    return fa == fb or fa.split()[-1] == fb.split()[-1] or fa.split()[0] == fb.split()[0]
+
+
+def _not_in_library(ref: Reference, resolution: Resolution) -> Finding:
+    label = ref.number if ref.number is not None else ref.id
+    if resolution.candidates:
+        names = ", ".join(repr(k) for k in resolution.candidates)
+        return Finding(rule="CA203", message=f"reference {label} is ambiguous: it matches library entries "
+                                             f"{names} equally well; add its DOI or cite it by key",
+                       span=ref.span, reference=ref.number,
+                       evidence={"ambiguous": True, "candidates": list(resolution.candidates),
+                                 "score": resolution.score})
+    return Finding(rule="CA203", message=f"reference {label} matches no entry of the library",
+                   span=ref.span, reference=ref.number, evidence={"ambiguous": False})
+
+
+def _mismatch(ref: Reference, entry: LibraryEntry, differences: dict[str, dict[str, str]]) -> Finding:
+    label = ref.number if ref.number is not None else ref.id
+    detail = "; ".join(f"{name} {d['reference']!r} vs {d['library']!r}" for name, d in differences.items())
+    return Finding(rule="CA204", message=f"reference {label} and library entry {entry.key!r} disagree: {detail}",
+                   span=ref.span, reference=ref.number, key=entry.key,
+                   evidence={"fields": differences, "entry_line": entry.span.line, "bib": entry.span.part})
+
+
+@hookimpl(trylast=True)
+def citeaudit_register_checks(register) -> None:
+    register(Check(name="library-lint", rules=("CA201", "CA202", "CA206"), run=lint_library,
+                   needs=frozenset({"library"}),
+                   description="problems in the BibTeX library: syntax, duplicates, invalid identifiers"))
+    register(Check(name="library-match", rules=("CA203", "CA204"), run=match_library,
+                   needs=frozenset({"library"}),
+                   description="each reference has one library entry, and their fields agree"))
+    # `library` here only lets `citeaudit bib` pick the check; it runs, on the
+    # reference list alone, when no library is given.
+    register(Check(name="identifiers", rules=("CA205", "CA206"), run=check_identifiers,
+                   needs=frozenset({"library"}),
+                   description="each reference has a valid DOI or PMID"))
