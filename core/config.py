@@ -187,7 +187,9 @@ def build_options(cli: dict[str, Any], *, plugin_options: dict[str, tuple[Any, s
         select=_codes(pick("select", ()), where),
         ignore=_codes(pick("ignore", ()), where),
         severity=severity,
-        baseline=Path(b) if (b := pick("baseline", None)) else None,
+        # Like `bib`, a baseline named in the configuration is relative to that file.
+        baseline=Path(cli["baseline"]) if cli.get("baseline") else
+        (base / config["baseline"] if config.get("baseline") else None),
         write_baseline=Path(cli["write_baseline"]) if cli.get("write_baseline") else None,
         jobs=jobs,
         cache_dir=Path(cache_dir) if cache_dir else None,

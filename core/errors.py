@@ -14,6 +14,7 @@ the place so the message can name both.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 
@@ -44,6 +45,10 @@ class InputError(CiteauditError):
             where += f" ({self.place})"
         return f"{where}: {self.reason}"
 
+    def __reduce__(self) -> tuple:
+        # Pickled when a --jobs worker raises it; the default would call __init__ with the text only.
+        return partial(type(self), line=self.line, place=self.place), (self.path, self.reason)
+
 
 class LimitExceeded(InputError):
     """An input is larger, deeper or more compressed than citeaudit accepts."""
@@ -58,10 +63,17 @@ class RegistryError(CiteauditError):
         self.detail = detail
         super().__init__(f"{registry}: {reason}" + (f" ({detail})" if detail else ""))
 
+    def __reduce__(self) -> tuple:
+        return type(self), (self.registry, self.reason, self.detail)
+
 
 class PluginError(CiteauditError):
     """A plugin failed; the message names the plugin."""
 
     def __init__(self, plugin: str, message: str) -> None:
         self.plugin = plugin
+        self.detail = message
         super().__init__(f"plugin {plugin!r}: {message}")
+
+    def __reduce__(self) -> tuple:
+        return type(self), (self.plugin, self.detail)

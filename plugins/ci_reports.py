@@ -1,1 +1,328 @@
-"""Built-in plugin ci_reports: being written (see the issue tracker)."""
+"""Reporters `sarif`, `junit` and `github`: the formats CI systems already read.
+
+SARIF 2.1.0 feeds GitHub code scanning and other dashboards, JUnit XML the
+test-result views of GitLab, Jenkins and Azure, and GitHub workflow
+commands annotate a pull request directly from the job log.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from citeaudit import __version__, hookimpl
+from citeaudit.baseline import fingerprint
+from citeaudit.model import Claim, Finding, Reference, Span
+from citeaudit.report import DocumentReport, Reporter, RunReport
+from citeaudit.rules import RULES
+
+INFORMATION_URI = "https://pypi.org/project/citeaudit/"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT_NAME = "citeaudit/v1"
+SRCROOT = "%SRCROOT%"
+
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
+
+HELP = {
+    "CA101": "Add the missing entry to the reference list, or correct the number in the marker.",
+    "CA102": "Cite the reference where it supports a claim, or remove it from the list.",
+    "CA103": "Renumber the references in order of first citation (Vancouver/AMA), or move the citation.",
+    "CA104": "Rewrite the marker unambiguously: ascending ranges (3-5), no empty items, one bracket style.",
+    "CA105": "Keep one of the two entries and point every citation of the other at it.",
+    "CA106": "Number the reference list 1, 2, 3... without gaps or repeats.",
+    "CA201": "Fix the BibTeX syntax at the line given; the entries after it may not have loaded.",
+    "CA202": "Merge the duplicate library entries so that one key stands for one work.",
+    "CA203": "Add the work to the BibTeX library, or check that the reference names the intended work.",
+    "CA204": "Correct the reference or the library entry so that both describe the same publication.",
+    "CA205": "Add the DOI or PMID so the reference can be verified against the registries.",
+    "CA206": "Correct the identifier: a DOI starts with 10., a PMID is digits, a PMCID is PMC and digits.",
+    "CA301": "Check the DOI against the publisher's page; it is probably mistyped.",
+    "CA302": "Check the PMID on PubMed; it is probably mistyped.",
+    "CA303": "Find which of the DOI and the PMID is wrong; they name different works.",
+    "CA304": "Copy title, authors, year, journal, volume, issue and pages from the registry record.",
+    "CA305": "Remove the citation or replace it with sound evidence; say so if the retraction is the point.",
+    "CA306": "Read the correction or expression of concern and check that the claim still holds.",
+    "CA307": "Cite the published version of record instead of the preprint.",
+    "CA308": "Run again online (or import a metadata snapshot) so the reference can be verified.",
+    "CA401": "Check that the cited work is about the drug, target or disease the claim names.",
+    "CA402": "Check the quantity against the cited work's abstract and full text.",
+    "CA403": "Describe the study as the design its publication type gives.",
+    "CA404": "Correct the drug's target or class; the bundled lexicon gives the accepted one.",
+    "CA405": "Check the numbering of the citations around this claim: they look shifted by a constant.",
+    "CA406": "Check that the cited work supports the claim; the evidence lists better candidates, if any.",
+}
+
+def portable_path(path: str | Path) -> str:
+    """`path` relative to the working folder when it is below it, with forward slashes."""
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()
+
+
+# -- SARIF -------------------------------------------------------------------
+
+
+def _sarif_rules() -> list[dict[str, Any]]:
+    return [
+        {
+            "id": rule.code,
+            "name": rule.name,
+            "shortDescription": {"text": f"{rule.code} {rule.name}"},
+            "fullDescription": {"text": rule.summary[0].upper() + rule.summary[1:] + "."},
+            "help": {"text": HELP[rule.code],
+                     "markdown": f"**{rule.code} {rule.name}**: {rule.summary}.\n\n{HELP[rule.code]}"},
+            "defaultConfiguration": {"level": LEVELS[rule.severity]},
+            "properties": {"tags": [rule.family]},
+        }
+        for rule in RULES.values()
+    ]
+
+
+def _artifact(path: str | Path) -> dict[str, Any]:
+    shown = portable_path(path)
+    if Path(shown).is_absolute():
+        return {"uri": Path(shown).as_uri()}
+    return {"uri": quote(shown, safe="/"), "uriBaseId": SRCROOT}
+
+
+def _sarif_location(report: DocumentReport, finding: Finding) -> dict[str, Any]:
+    span = finding.span
+    physical: dict[str, Any] = {"artifactLocation": _artifact(finding.path or report.document.path)}
+    region: dict[str, Any] = {}
+    if span.line is not None:
+        region["startLine"] = max(span.line, 1)
+        if span.column is not None:
+            region["startColumn"] = max(span.column, 1)
+    if region:
+        physical["region"] = region
+    location: dict[str, Any] = {"physicalLocation": physical}
+    logical = _logical_location(span)
+    if logical:
+        location["logicalLocations"] = [logical]
+    return location
+
+
+def _logical_location(span: Span) -> dict[str, Any] | None:
+    """Docx paragraphs and JATS elements have no lines worth the name: name the element."""
+    if span.paragraph is not None:
+        part = span.part or "document"
+        where = f"{part}/paragraph[{span.paragraph + 1}]"
+        if span.offset is not None:
+            where += f"/offset[{span.offset}]"
+        return {"name": f"paragraph {span.paragraph + 1}", "fullyQualifiedName": where,
+                "kind": "element"}
+    if span.xpath:
+        return {"fullyQualifiedName": span.xpath, "kind": "element"}
+    return None
+
+
+def _sarif_result(report: DocumentReport, finding: Finding, index: dict[str, int]) -> dict[str, Any]:
+    severity = finding.severity or RULES[finding.rule].severity
+    properties = {name: value for name, value in (
+        ("severity", severity), ("claim", finding.claim), ("citation", finding.citation),
+        ("reference", finding.reference), ("key", finding.key),
+    ) if value is not None}
+    if finding.evidence:
+        properties["evidence"] = finding.evidence
+    return {
+        "ruleId": finding.rule,
+        "ruleIndex": index[finding.rule],
+        "level": LEVELS[severity],
+        "message": {"text": finding.message},
+        "locations": [_sarif_location(report, finding)],
+        "partialFingerprints": {FINGERPRINT_NAME: fingerprint(report, finding)},
+        "properties": properties,
+    }
+
+
+def sarif(run: RunReport) -> dict[str, Any]:
+    """The run as a SARIF 2.1.0 log with one run."""
+    rules = _sarif_rules()
+    index = {rule["id"]: i for i, rule in enumerate(rules)}
+    results = [_sarif_result(report, finding, index) for report, finding in run.findings()]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "citeaudit", "version": __version__,
+                                "semanticVersion": __version__,
+                                "informationUri": INFORMATION_URI, "rules": rules}},
+            "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().resolve().as_uri() + "/"}},
+            "invocations": [{"executionSuccessful": True}],
+            "results": results,
+            "properties": {"summary": run.summary()},
+        }],
+    }
+
+
+def render_sarif(run: RunReport) -> str:
+    return json.dumps(sarif(run), indent=2, ensure_ascii=False) + "\n"
+
+
+# -- JUnit -------------------------------------------------------------------
+
+# XML 1.0 cannot carry most control characters, even escaped.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _XML_ILLEGAL.sub("\ufffd", text)
+
+
+def _where(finding: Finding) -> str:
+    span = finding.span
+    parts = [portable_path(finding.path)] if finding.path else []
+    if span.part:
+        parts.append(span.part)
+    if span.line is not None:
+        parts.append(f"line {span.line}" + (f", column {span.column}" if span.column is not None else ""))
+    elif span.paragraph is not None:
+        parts.append(f"paragraph {span.paragraph + 1}"
+                     + (f", offset {span.offset}" if span.offset is not None else ""))
+    if span.xpath:
+        parts.append(span.xpath)
+    return ", ".join(parts)
+
+
+def _finding_line(finding: Finding) -> str:
+    where = _where(finding)
+    return (f"{finding.rule} {RULES[finding.rule].name} ({finding.severity})"
+            + (f" at {where}" if where else "") + f": {finding.message}")
+
+
+def _claim_name(claim: Claim) -> str:
+    words = claim.text.split()
+    head = " ".join(words[:8]) + (" ..." if len(words) > 8 else "")
+    return f"claim {claim.id}: {head}"
+
+
+def _reference_name(ref: Reference) -> str:
+    return f"reference {ref.number}" if ref.number is not None else f"reference {ref.id}"
+
+
+def junit_cases(report: DocumentReport) -> list[tuple[str, list[Finding]]]:
+    """(test case name, its findings) for one document: references, claims, then the rest.
+
+    A finding goes to its claim when it names one, else to its reference
+    (by number, or by key for a library), else to a case of its own.
+    """
+    claims = {c.id: (_claim_name(c), []) for c in report.document.claims}
+    by_number: dict[int, tuple[str, list[Finding]]] = {}
+    by_id: dict[str, tuple[str, list[Finding]]] = {}
+    refs: list[tuple[str, list[Finding]]] = []
+    for ref in report.document.references:
+        case: tuple[str, list[Finding]] = (_reference_name(ref), [])
+        refs.append(case)
+        if ref.number is not None:
+            by_number.setdefault(ref.number, case)
+        by_id.setdefault(ref.id, case)
+    loose: list[tuple[str, list[Finding]]] = []
+    for finding in report.findings:
+        target = claims.get(finding.claim) if finding.claim is not None else None
+        if target is None and finding.reference is not None:
+            target = by_number.get(finding.reference)
+        if target is None and finding.key:
+            target = by_id.get(finding.key)
+        if target is None:
+            where = _where(finding)
+            name = f"{finding.rule} {RULES[finding.rule].name}" + (f" at {where}" if where else "")
+            target = (name, [])
+            loose.append(target)
+        target[1].append(finding)
+    return [*refs, *claims.values(), *loose]
+
+
+def _testsuite(report: DocumentReport, parent: ET.Element) -> tuple[int, int]:
+    path = portable_path(report.document.path)
+    cases = junit_cases(report)
+    failed = sum(1 for _, findings in cases if findings)
+    suite = ET.SubElement(parent, "testsuite", name=_xml_text(path), tests=str(len(cases)),
+                          failures=str(failed), errors="0", skipped="0", time="0")
+    props = ET.SubElement(suite, "properties")
+    counts = {"findings": len(report.findings), "suppressed": report.suppressed}
+    for severity in ("error", "warning", "info"):
+        counts[severity + "s"] = sum(1 for f in report.findings if f.severity == severity)
+    for name, value in counts.items():
+        ET.SubElement(props, "property", name=name, value=str(value))
+    for name, findings in cases:
+        case = ET.SubElement(suite, "testcase", name=_xml_text(name), classname=_xml_text(path),
+                             file=_xml_text(path), time="0")
+        if findings:
+            worst = min(findings, key=lambda f: ("error", "warning", "info").index(f.severity or "info"))
+            message = worst.message if len(findings) == 1 else f"{len(findings)} findings; worst: {worst.message}"
+            failure = ET.SubElement(case, "failure", type=worst.rule, message=_xml_text(message))
+            failure.text = _xml_text("\n".join(_finding_line(f) for f in findings))
+    return len(cases), failed
+
+
+def render_junit(run: RunReport) -> str:
+    root = ET.Element("testsuites", name="citeaudit")
+    tests = failures = 0
+    for report in run.documents:
+        t, f = _testsuite(report, root)
+        tests, failures = tests + t, failures + f
+    root.set("tests", str(tests))
+    root.set("failures", str(failures))
+    root.set("errors", "0")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# -- GitHub workflow commands --------------------------------------------------
+
+
+def escape_data(text: str) -> str:
+    """Escape a workflow command's message the way the Actions runner unescapes it."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a workflow command property value (`:` and `,` delimit properties)."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_command(report: DocumentReport, finding: Finding) -> str:
+    """One `::error file=...,line=...::message` line."""
+    severity = finding.severity or RULES[finding.rule].severity
+    span = finding.span
+    props = [("file", portable_path(finding.path or report.document.path))]
+    if span.line is not None:
+        props.append(("line", str(span.line)))
+        if span.column is not None:
+            props.append(("col", str(span.column)))
+    props.append(("title", f"{finding.rule} {RULES[finding.rule].name}"))
+    message = finding.message
+    if span.line is None and (where := _where(finding)):
+        message = f"{message} ({where})"
+    joined = ",".join(f"{name}={escape_property(value)}" for name, value in props)
+    return f"::{COMMANDS[severity]} {joined}::{escape_data(message)}"
+
+
+def render_github(run: RunReport) -> str:
+    lines = [github_command(report, finding) for report, finding in run.findings()]
+    summary = run.summary()
+    suppressed = sum(d.suppressed for d in run.documents)
+    lines.append(f"citeaudit: {summary['documents']} document(s), {summary['errors']} error(s), "
+                 f"{summary['warnings']} warning(s), {summary['infos']} info(s)"
+                 + (f", {suppressed} in the baseline" if suppressed else ""))
+    return "\n".join(lines) + "\n"
+
+
+def _reporters() -> Iterable[Reporter]:
+    yield Reporter("sarif", render_sarif, "SARIF 2.1.0 for GitHub code scanning and other dashboards")
+    yield Reporter("junit", render_junit, "JUnit XML: a test suite per document, a test case per claim and reference")
+    yield Reporter("github", render_github, "GitHub Actions workflow commands (pull-request annotations)")
+
+
+@hookimpl(trylast=True)
+def citeaudit_register_reporters(register: Callable[[Reporter], None]) -> None:
+    for reporter in _reporters():
+        register(reporter)

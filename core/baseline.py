@@ -1,0 +1,174 @@
+"""Baselines: the findings a team has accepted, so CI fails only on new ones.
+
+A finding is stored by a fingerprint that survives edits elsewhere in the
+draft: its rule, the identity of the reference it concerns (DOI, PMID,
+library key, or the reference text), the normalised text of the claim, and
+its message with numbers masked. Line numbers, reference numbers and claim
+ids are left out on purpose: inserting a paragraph or a reference shifts
+them all. Equal fingerprints are counted, so a baseline holding one copy
+of a problem hides one copy, and a second copy is new. Documents are named
+relative to the baseline file, which works from any working folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from citeaudit import __version__
+from citeaudit.errors import InputError
+from citeaudit.model import Finding, Reference
+from citeaudit.output import write_atomic
+from citeaudit.report import DocumentReport, RunReport
+
+SCHEMA = "citeaudit-baseline/1"
+
+_NON_WORD = re.compile(r"[\W_]+")
+_DIGITS = re.compile(r"\d+")
+# A list label the reader may have left in the entry text ("3.", "[3]", "3)").
+_LABEL = re.compile(r"^\s*\[?\d+[\].)]?\s+")
+
+
+def _document_key(document: str | Path, baseline: Path) -> str:
+    """The document's path relative to the baseline's folder, so any working folder will do."""
+    try:
+        return Path(os.path.relpath(Path(document).resolve(), Path(baseline).resolve().parent)).as_posix()
+    except ValueError:  # another drive, on Windows
+        return Path(document).resolve().as_posix()
+
+
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def _reference_of(report: DocumentReport, finding: Finding) -> Reference | None:
+    number = finding.reference if finding.reference is not None else finding.citation
+    if number is not None:
+        ref = report.document.reference(number)
+        if ref is not None:
+            return ref
+    if finding.key:
+        for ref in report.document.references:
+            if finding.key in (ref.id, ref.key):
+                return ref
+    return None
+
+
+def reference_identity(report: DocumentReport, finding: Finding) -> str:
+    """What the finding's reference *is*, independent of its number in the list."""
+    ref = _reference_of(report, finding)
+    if ref is None:
+        if finding.key:
+            return f"key:{finding.key}"
+        number = finding.reference if finding.reference is not None else finding.citation
+        # A number with no entry (CA101): the number is all there is.
+        return f"number:{number}" if number is not None else ""
+    resolution = report.resolutions.get(ref.number if ref.number is not None else ref.id)
+    doi = (resolution.doi if resolution else None) or ref.doi
+    if doi:
+        return f"doi:{doi.lower()}"
+    pmid = (resolution.pmid if resolution else None) or ref.pmid
+    if pmid:
+        return f"pmid:{pmid}"
+    key = (resolution.entry.key if resolution and resolution.entry else None) or ref.key
+    if key:
+        return f"key:{key}"
+    return "text:" + _normalise(_LABEL.sub("", ref.text))
+
+
+def claim_identity(report: DocumentReport, finding: Finding) -> str:
+    """The normalised text of the finding's claim, or '' when it has none."""
+    if finding.claim is None:
+        return ""
+    for claim in report.document.claims:
+        if claim.id == finding.claim:
+            return _normalise(claim.text)
+    return ""
+
+
+def fingerprint(report: DocumentReport, finding: Finding) -> str:
+    """A stable hash of what the finding is about, not of where it is."""
+    parts = (
+        finding.rule,
+        reference_identity(report, finding),
+        claim_identity(report, finding),
+        Path(finding.path).name if finding.path else "",
+        _DIGITS.sub("#", _normalise(finding.message)),
+    )
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def _counts(run: RunReport, baseline: Path) -> tuple[Counter[tuple[str, str]], dict[tuple[str, str], Finding]]:
+    counts: Counter[tuple[str, str]] = Counter()
+    examples: dict[tuple[str, str], Finding] = {}
+    for report in run.documents:
+        path = _document_key(report.document.path, baseline)
+        for finding in report.findings:
+            entry = (path, fingerprint(report, finding))
+            counts[entry] += 1
+            examples.setdefault(entry, finding)
+    return counts, examples
+
+
+def write_baseline(path: Path, run: RunReport) -> None:
+    """Store every finding of `run` in `path` (atomically), sorted for readable diffs."""
+    counts, examples = _counts(run, path)
+    entries = [
+        {"path": doc, "fingerprint": fp, "rule": examples[(doc, fp)].rule,
+         "count": counts[(doc, fp)], "message": examples[(doc, fp)].message}
+        for doc, fp in sorted(counts, key=lambda e: (e[0], examples[e].rule, e[1]))
+    ]
+    data = {"schema": SCHEMA, "tool": {"name": "citeaudit", "version": __version__},
+            "findings": entries}
+    write_atomic(Path(path), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def read_baseline(path: Path) -> Counter[tuple[str, str]]:
+    """(document path relative to the baseline, fingerprint) -> how many findings it accepts."""
+    try:
+        data: Any = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "no such baseline file (write one with --write-baseline)") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot read the baseline: {exc.strerror}") from exc
+    except UnicodeDecodeError:
+        raise InputError(path, "the baseline is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"the baseline is not JSON: {exc.msg}", line=exc.lineno) from exc
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        found = data.get("schema") if isinstance(data, dict) else None
+        raise InputError(path, f"not a citeaudit baseline (schema {found!r}, expected {SCHEMA!r})")
+    counts: Counter[tuple[str, str]] = Counter()
+    for index, entry in enumerate(data.get("findings") or ()):
+        try:
+            doc, fp, count = entry["path"], entry["fingerprint"], int(entry.get("count", 1))
+        except (TypeError, KeyError, ValueError):
+            raise InputError(path, f"baseline entry {index + 1} lacks path, fingerprint or count") from None
+        counts[(str(doc), str(fp))] += max(count, 0)
+    return counts
+
+
+def filter_run(run: RunReport, path: Path) -> RunReport:
+    """`run` without the findings the baseline at `path` accepts; each document counts what it hid."""
+    budget = read_baseline(path)
+    documents = []
+    for report in run.documents:
+        doc = _document_key(report.document.path, path)
+        kept = []
+        for finding in report.findings:
+            entry = (doc, fingerprint(report, finding))
+            if budget[entry] > 0:
+                budget[entry] -= 1
+            else:
+                kept.append(finding)
+        hidden = len(report.findings) - len(kept)
+        documents.append(replace(report, findings=tuple(kept), suppressed=report.suppressed + hidden))
+    return replace(run, documents=tuple(documents))
