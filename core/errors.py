@@ -3,7 +3,8 @@
     CiteauditError                 base; the CLI turns any of these into one line and exit 2
     ├── UsageError                 bad options or configuration
     ├── InputError                 a file cannot be read as what it claims to be
-    │   └── LimitExceeded          an input is over a documented limit (size, depth, ratio)
+    │   ├── LimitExceeded          an input is over a documented limit (size, depth, ratio)
+    │   └── UnrecognisedFile       no reader takes the file (skipped when found in a folder)
     ├── RegistryError              a registry could not answer (network, HTTP, malformed body)
     └── PluginError                a plugin raised, or registered something twice
 
@@ -52,6 +53,10 @@ class InputError(CiteauditError):
 
 class LimitExceeded(InputError):
     """An input is larger, deeper or more compressed than citeaudit accepts."""
+
+
+class UnrecognisedFile(InputError):
+    """No reader recognises the file: an error when named, passed over when found in a folder."""
 
 
 class RegistryError(CiteauditError):

@@ -24,7 +24,7 @@ import pluggy
 from citeaudit import hookspecs
 from citeaudit.checks import Check
 from citeaudit.config import OptionGroup, Options
-from citeaudit.errors import InputError, PluginError, UsageError
+from citeaudit.errors import InputError, PluginError, UnrecognisedFile, UsageError
 from citeaudit.model import Document
 from citeaudit.report import Reporter
 
@@ -128,7 +128,7 @@ class Host:
             raise PluginError(self._reader_name(path), f"failed reading {path}: {type(exc).__name__}: {exc}") from exc
         if document is None:
             known = ", ".join(sorted(self.suffixes())) or "none"
-            raise InputError(path, f"no reader recognises this file (readers take: {known})")
+            raise UnrecognisedFile(path, f"no reader recognises this file (readers take: {known})")
         return document
 
     def _reader_name(self, path: Path) -> str:
@@ -177,7 +177,7 @@ def get_plugin_manager(*, disabled: Iterable[str] = (), extra: Iterable[Any] = (
         if name not in seen and name not in disabled:
             pm.register(_load_module(name, module), name=name)
             origins[name] = "built-in"
-            seen.add(name)
+        seen.add(name)
     for plugin in extra:
         name = getattr(plugin, "__name__", None) or type(plugin).__name__
         pm.register(plugin, name=name)

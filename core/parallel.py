@@ -25,21 +25,21 @@ _worker: dict[str, Any] = {}
 """The worker process's host, library and checks, set once by `_start_worker`."""
 
 
-def _start_worker(options: Options) -> None:
+def _start_worker(options: Options, optional: frozenset[Path]) -> None:
     from citeaudit.manager import get_plugin_manager
     from citeaudit.pipeline import enabled_checks, load_library
 
     host = get_plugin_manager(disabled=options.disabled_plugins)
     _worker.update(options=options, host=host, library=load_library(options),
-                   checks=enabled_checks(host, options))
+                   checks=enabled_checks(host, options), optional=optional)
 
 
-def _check_one(path: Path) -> DocumentReport:
+def _check_one(path: Path) -> DocumentReport | None:
     from citeaudit.pipeline import check_document
 
     report = check_document(path, _worker["options"], _worker["host"], _worker["library"],
-                            _worker["checks"])
-    return _picklable(report)
+                            _worker["checks"], optional=path in _worker["optional"])
+    return None if report is None else _picklable(report)
 
 
 def _picklable(report: DocumentReport) -> DocumentReport:
@@ -65,24 +65,28 @@ def _picklable(report: DocumentReport) -> DocumentReport:
 _DROPPED = "citeaudit.parallel.extras-dropped"
 
 
-def _restore_extras(reports: list[DocumentReport], options: Options) -> list[DocumentReport]:
+def _restore_extras(reports: list[DocumentReport | None], options: Options,
+                    ) -> list[DocumentReport | None]:
     """Read again, in this process, the documents whose extras a worker had to drop."""
-    if not any(_DROPPED in r.document.extras for r in reports):
+    if not any(r is not None and _DROPPED in r.document.extras for r in reports):
         return reports
     from citeaudit.manager import get_plugin_manager
 
     host = get_plugin_manager(disabled=options.disabled_plugins)
     restored = []
     for report in reports:
-        if _DROPPED in report.document.extras:
+        if report is not None and _DROPPED in report.document.extras:
             fresh = host.read_document(report.document.path, options)
             report = replace(report, document=replace(report.document, extras=fresh.extras))
         restored.append(report)
     return restored
 
 
-def check_in_parallel(files: list[Path], options: Options) -> list[DocumentReport]:
+def check_in_parallel(files: list[Path], options: Options, optional: frozenset[Path] = frozenset(),
+                      ) -> list[DocumentReport | None]:
     """Check `files` in up to `options.jobs` processes; one report per file, in order.
+
+    Files in `optional` that no reader recognises give None (see `check_document`).
 
     An error in any file (unreadable input, a failing plugin) is raised here
     as it would be when checking one by one; the other workers are stopped.
@@ -92,7 +96,7 @@ def check_in_parallel(files: list[Path], options: Options) -> list[DocumentRepor
     # when some drafts are much longer than others.
     chunksize = max(1, len(files) // (workers * 4))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker, initargs=(options,))
+                               initializer=_start_worker, initargs=(options, optional))
     try:
         reports = list(pool.map(_check_one, files, chunksize=chunksize))
     except BaseException:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from citeaudit.checks import Check, CheckContext
 from citeaudit.config import Options
-from citeaudit.errors import InputError, PluginError
+from citeaudit.errors import InputError, PluginError, UnrecognisedFile
 from citeaudit.model import SEVERITIES, Document, Finding, Library, RecordSet, Resolution
 from citeaudit.manager import Host
 from citeaudit.report import DocumentReport, RunReport
@@ -108,12 +108,22 @@ def _order(f: Finding) -> tuple:
 
 
 def check_document(path: Path, options: Options, host: Host, library: Library | None,
-                   checks: Sequence[Check] | None = None) -> DocumentReport:
-    """Read one draft and run every enabled check on it."""
+                   checks: Sequence[Check] | None = None, *, optional: bool = False,
+                   ) -> DocumentReport | None:
+    """Read one draft and run every enabled check on it.
+
+    `optional` files were found in a folder rather than named: one that no
+    reader recognises (a `pom.xml` beside the drafts) is passed over (None).
+    """
     from citeaudit.bib.match import resolve
 
     checks = enabled_checks(host, options) if checks is None else checks
-    document = host.read_document(path, options)
+    try:
+        document = host.read_document(path, options)
+    except UnrecognisedFile:
+        if optional:
+            return None
+        raise
     resolutions = resolve(document, library)
     return _run(document, options, host, library, resolutions, checks)
 
@@ -138,17 +148,20 @@ def _run(document: Document, options: Options, host: Host, library: Library | No
 def check_paths(paths: Sequence[Path], options: Options, host: Host) -> RunReport:
     """Check every draft named or found below the folders named."""
     files = discover(paths, host.suffixes())
-    if not files:
-        raise InputError(", ".join(map(str, paths)), "no drafts found (readers take: "
-                         + ", ".join(sorted(host.suffixes())) + ")")
+    named = {p for p in paths if not p.is_dir()}
+    optional = frozenset(f for f in files if f not in named)
     if options.jobs > 1 and len(files) > 1:
         from citeaudit.parallel import check_in_parallel
 
-        documents = check_in_parallel(files, options)
+        found = check_in_parallel(files, options, optional)
     else:
         library = load_library(options)
         checks = enabled_checks(host, options)
-        documents = [check_document(f, options, host, library, checks) for f in files]
+        found = [check_document(f, options, host, library, checks, optional=f in optional) for f in files]
+    documents = [d for d in found if d is not None]
+    if not documents:
+        raise InputError(", ".join(map(str, paths)), "no drafts found (readers take: "
+                         + ", ".join(sorted(host.suffixes())) + ")")
     return apply_baseline(RunReport(documents=tuple(documents), options=options), options)
 
 

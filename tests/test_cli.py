@@ -71,3 +71,21 @@ def test_traceback_only_on_request(tmp_path: Path):
     assert "Traceback" not in err
     code, _, err = run_cli("--traceback", "check", "missing.md")
     assert code == 2 and "Traceback" in err
+
+
+def test_write_atomic_gives_reports_ordinary_permissions(tmp_path: Path):
+    import os
+
+    from citeaudit.output import write_atomic
+
+    old = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "new.html", "x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "new.html").stat().st_mode & 0o777 == 0o644
+    kept = tmp_path / "kept.html"
+    kept.write_text("old")
+    kept.chmod(0o640)
+    write_atomic(kept, "new")
+    assert kept.stat().st_mode & 0o777 == 0o640

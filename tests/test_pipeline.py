@@ -80,7 +80,9 @@ class _Plugin:
 
 
 def test_checks_are_skipped_when_deselected_and_a_failing_check_is_named():
-    host = get_plugin_manager(extra=[_Plugin()], entry_points=False)
+    from citeaudit.manager import DEFAULT_PLUGINS
+
+    host = get_plugin_manager(extra=[_Plugin()], entry_points=False, disabled=list(DEFAULT_PLUGINS))
     claim = Claim(1, "A claim.", (Marker("[1]", (1,), Span(line=1), "bracket"),), Span(line=1))
     doc = Document(Path("d.md"), "markdown", (claim,), (Reference(1, "1", "Ref.", Span(line=3)),))
     options = Options(select=("CA406",))
@@ -90,3 +92,16 @@ def test_checks_are_skipped_when_deselected_and_a_failing_check_is_named():
     assert [f.rule for f in report.findings] == ["CA406"] and report.records is None
     with pytest.raises(PluginError, match="testplugin.*explodes.*ZeroDivisionError"):
         _run(doc, Options(select=("CA405",)), host, None, {}, enabled_checks(host, Options(select=("CA405",))))
+
+
+def test_a_folder_passes_over_files_no_reader_takes_but_a_named_one_is_an_error(tmp_path: Path):
+    from conftest import run_cli
+
+    (tmp_path / "draft.md").write_text("A claim [1].\n\n## References\n\n1. Smith J. A title. J Test. 2020;1:1-2.\n")
+    (tmp_path / "pom.xml").write_text("<project><modelVersion>4.0.0</modelVersion></project>")
+    for jobs in ("1", "2"):
+        code, out, err = run_cli("check", str(tmp_path), "--format", "json", "--select", "CA1", "--jobs", jobs)
+        assert code == 0, err
+        assert '"path"' in out and "pom.xml" not in out
+    code, _, err = run_cli("check", str(tmp_path / "pom.xml"))
+    assert code == 2 and "no reader recognises this file" in err
