@@ -1,1 +1,506 @@
-"""Built-in plugin docx_report: being written (see the issue tracker)."""
+"""Reporter `docx`: a copy of the Word draft with a comment at each flagged marker.
+
+The author reads the problems where they are, in Word or LibreOffice. The
+copy is the original package with `word/document.xml` edited (comment range
+and reference added, runs split so the range covers just the marker), a
+comments part added or extended, and its content type and relationship
+declared; every other part is copied unchanged. The original file is only
+ever read.
+
+Where a comment goes (the docx-location contract: `Span.paragraph` is the
+index of the `w:p` among `body.iter(w:p)` of the part, `Span.offset` the
+character offset in that paragraph's visible text, with `w:del` ignored,
+`w:ins` kept, `w:tab` one "\\t" and `w:br` one "\\n"):
+
+- a finding on a marker (its span is the marker's, or it names a claim)
+  goes on that marker; one comment per marker lists all its findings;
+- a finding on a reference-list entry that no claim owns (CA102, CA3xx)
+  goes on the entry's paragraph;
+- a finding with neither (a .bib problem) goes on the first paragraph.
+
+Markers inside footnotes or endnotes are commented at the note's reference
+mark in the body, the comment saying which note and marker it means: Word
+and LibreOffice both show body comments reliably, notes' comments less so.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from copy import deepcopy
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from lxml import etree
+
+from citeaudit import hookimpl
+from citeaudit.errors import InputError, LimitExceeded, UsageError
+from citeaudit.model import Document, Finding, Marker, Span
+from citeaudit.report import DocumentReport, Reporter, RunReport
+from citeaudit.safexml import MAX_BYTES
+from citeaudit.safexml import parse as parse_xml
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+OFFICE_DOCUMENT = R + "/officeDocument"
+COMMENTS_REL = R + "/comments"
+COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
+AUTHOR = "citeaudit"
+INITIALS = "CA"
+MAX_PACKAGE_BYTES = 512 * 1024 * 1024
+"""Largest total uncompressed size of a draft package copied, in bytes."""
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_TRACKED = frozenset({f"{{{W}}}ins", f"{{{W}}}moveTo"})
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_HIDDEN = frozenset({f"{{{W}}}{name}" for name in ("p", "del", "moveFrom", "instrText", "delText")}
+                    | {f"{{{MC}}}Fallback"})
+"""Elements whose text is not the paragraph's visible text: a nested paragraph
+(a text box) counts on its own, deletions are gone, and mc:Fallback repeats
+its mc:Choice; the same set the docx reader skips."""
+
+
+def w(tag: str) -> str:
+    """Clark name of a WordprocessingML element or attribute."""
+    return f"{{{W}}}{tag}"
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """One comment to add: where it goes and the findings it lists."""
+
+    part: str | None
+    """None for the body, `footnote:<id>` / `endnote:<id>` for a note."""
+    paragraph: int
+    """Index of the `w:p` among the part's paragraphs."""
+    offset: int | None
+    """Visible-text offset of the first character; None for the whole paragraph."""
+    text: str
+    """The characters the comment should cover (the marker as written); empty for a paragraph."""
+    findings: tuple[Finding, ...]
+    """What the comment lists, in report order."""
+    kind: str = "marker"
+    """marker, reference or document."""
+
+
+def render(run: RunReport) -> bytes:
+    """The commented copy of the run's one Word draft."""
+    report = the_word_draft(run)
+    return annotate(source_of(report.document), anchors(report))
+
+
+def the_word_draft(run: RunReport) -> DocumentReport:
+    """The run's only document, which must be a Word draft."""
+    for doc in run.documents:
+        if doc.document.format != "docx":
+            raise UsageError(f"--format docx writes a commented copy of a Word draft; "
+                             f"{doc.document.path} is {doc.document.format} (use --format html)")
+    if len(run.documents) != 1:
+        raise UsageError(f"--format docx writes one commented copy; {len(run.documents)} documents "
+                         "were checked: check one .docx at a time")
+    return run.documents[0]
+
+
+def source_of(document: Document) -> Path:
+    """The Word file the reader read."""
+    return Path(document.extras.get("docx", {}).get("path") or document.path)
+
+
+# -- where the comments go ----------------------------------------------------
+
+
+def anchors(report: DocumentReport) -> list[Anchor]:
+    """The comments to add: one per flagged marker, reference paragraph, or the document."""
+    doc = report.document
+    by_span: dict[Span, Marker] = {}
+    for claim in doc.claims:
+        for marker in claim.markers:
+            by_span.setdefault(marker.span, marker)
+    claims = {claim.id: claim for claim in doc.claims}
+    groups: dict[tuple, list[Finding]] = {}
+    places: dict[tuple, Anchor] = {}
+    for finding in report.findings:
+        place = _place(finding, doc, by_span, claims)
+        key = (place.kind, place.part, place.paragraph, place.offset)
+        groups.setdefault(key, []).append(finding)
+        places.setdefault(key, place)
+    return [Anchor(p.part, p.paragraph, p.offset, p.text, tuple(groups[k]), p.kind)
+            for k, p in places.items()]
+
+
+def _place(finding: Finding, doc: Document, by_span: dict[Span, Marker], claims: dict) -> Anchor:
+    marker = by_span.get(finding.span) if finding.span.paragraph is not None else None
+    if marker is None and finding.claim in claims:
+        markers = claims[finding.claim].markers
+        wanted = finding.citation if finding.citation is not None else finding.reference
+        marker = next((m for m in markers if wanted in m.numbers), markers[0] if markers else None)
+    if marker is not None and marker.span.paragraph is not None:
+        return Anchor(marker.span.part, marker.span.paragraph, marker.span.offset or 0, marker.text, ())
+    ref = doc.reference(finding.reference) if finding.reference is not None else None
+    if ref is None and finding.key:
+        ref = next((r for r in doc.references if finding.key in (r.key, r.id)), None)
+    if ref is not None and ref.span.paragraph is not None:
+        return Anchor(ref.span.part, ref.span.paragraph, None, "", (), "reference")
+    if finding.span.paragraph is not None and finding.path is None:
+        return Anchor(finding.span.part, finding.span.paragraph, None, "", (), "reference")
+    return Anchor(None, 0, None, "", (), "document")
+
+
+def comment_lines(anchor: Anchor) -> list[str]:
+    """The comment's paragraphs: where, when not obvious, then rule code and message per finding."""
+    lines = []
+    if anchor.part:
+        kind, _, note = anchor.part.partition(":")
+        lines.append(f"In {kind} {note}" + (f", at “{anchor.text}”:" if anchor.text else ":"))
+    elif anchor.kind == "document":
+        lines.append("Not tied to a place in the draft:")
+    for f in anchor.findings:
+        where = f" ({f.path}:{f.span.line})" if f.path and f.span.line else ""
+        lines.append(f"{f.rule} ({f.severity or 'info'}): {f.message}{where}")
+    return lines
+
+
+# -- the package --------------------------------------------------------------
+
+
+def annotate(source: Path, wanted: list[Anchor]) -> bytes:
+    """The bytes of a copy of `source` with one comment per anchor."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(source.read_bytes()))
+    except OSError as exc:
+        raise InputError(source, f"cannot read the Word draft: {exc.strerror or exc}") from exc
+    except zipfile.BadZipFile as exc:
+        raise InputError(source, f"not a Word (.docx) package: {exc}") from exc
+    with archive:
+        if sum(i.file_size for i in archive.infolist()) > MAX_PACKAGE_BYTES:
+            raise LimitExceeded(source, f"the package unpacks to more than {MAX_PACKAGE_BYTES // 2**20} MiB")
+        package = _Package(archive, source)
+        main = package.main_part()
+        document = package.xml(main)
+        comments_part, comments = package.comments(main)
+        next_id = max((int(c.get(w("id"))) for c in comments.iter(w("comment"))
+                       if (c.get(w("id")) or "").lstrip("-").isdigit()), default=-1) + 1
+        body = document.find(w("body"))
+        if body is None:
+            raise InputError(source, f"{main} has no w:body")
+        paragraphs = list(body.iter(w("p")))
+        notes = _NoteRefs(body)
+        for anchor in wanted:
+            if not place_comment(anchor, next_id, paragraphs, notes):
+                continue
+            comments.append(comment_element(next_id, comment_lines(anchor)))
+            next_id += 1
+        package.replace(main, document)
+        package.replace(comments_part, comments)
+        package.declare_comments(main, comments_part)
+        return package.write()
+
+
+class _Package:
+    """The draft's zip parts, read lazily, with the ones to write replaced."""
+
+    def __init__(self, archive: zipfile.ZipFile, source: Path) -> None:
+        self.archive = archive
+        self.source = source
+        self.names = set(archive.namelist())
+        self.changed: dict[str, bytes] = {}
+
+    def xml(self, name: str) -> etree._Element:
+        if name not in self.names:
+            raise InputError(self.source, f"the package has no part {name}")
+        info = self.archive.getinfo(name)
+        if info.file_size > MAX_BYTES:
+            raise LimitExceeded(self.source, f"{name} unpacks to more than {MAX_BYTES // 2**20} MiB")
+        return parse_xml(self.archive.read(name), f"{self.source}!{name}", what=name)
+
+    def main_part(self) -> str:
+        rels = self.xml("_rels/.rels")
+        for rel in rels.iter(f"{{{PKG_REL}}}Relationship"):
+            if rel.get("Type") == OFFICE_DOCUMENT:
+                return rel.get("Target", "").lstrip("/")
+        return "word/document.xml"
+
+    def rels_name(self, part: str) -> str:
+        path = PurePosixPath(part)
+        return str(path.parent / "_rels" / (path.name + ".rels"))
+
+    def comments(self, main: str) -> tuple[str, etree._Element]:
+        """The comments part (name, root): the draft's own if it has one, else a new one."""
+        rels_name = self.rels_name(main)
+        if rels_name in self.names:
+            for rel in self.xml(rels_name).iter(f"{{{PKG_REL}}}Relationship"):
+                if rel.get("Type") == COMMENTS_REL and rel.get("TargetMode") != "External":
+                    target = rel.get("Target", "")
+                    name = target.lstrip("/") if target.startswith("/") else _join(main, target)
+                    if name in self.names:
+                        return name, self.xml(name)
+        return _join(main, "comments.xml"), etree.Element(w("comments"), nsmap={"w": W})
+
+    def declare_comments(self, main: str, comments: str) -> None:
+        """Add the comments part's relationship and content type unless already there."""
+        rels_name = self.rels_name(main)
+        rels = (self.xml(rels_name) if rels_name in self.names
+                else etree.Element(f"{{{PKG_REL}}}Relationships", nsmap={None: PKG_REL}))
+        found = [r for r in rels.iter(f"{{{PKG_REL}}}Relationship") if r.get("Type") == COMMENTS_REL]
+        if not found:
+            used = {r.get("Id") for r in rels.iter(f"{{{PKG_REL}}}Relationship")}
+            number = 1
+            while f"rIdCiteaudit{number}" in used:
+                number += 1
+            etree.SubElement(rels, f"{{{PKG_REL}}}Relationship", Id=f"rIdCiteaudit{number}",
+                             Type=COMMENTS_REL, Target=_relative(main, comments))
+            self.replace(rels_name, rels)
+        types = self.xml("[Content_Types].xml")
+        part_name = "/" + comments
+        if not any(o.get("PartName", "").lower() == part_name.lower()
+                   for o in types.iter(f"{{{CT}}}Override")):
+            etree.SubElement(types, f"{{{CT}}}Override", PartName=part_name, ContentType=COMMENTS_TYPE)
+            self.replace("[Content_Types].xml", types)
+
+    def replace(self, name: str, root: etree._Element) -> None:
+        self.changed[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+    def write(self) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            # [Content_Types].xml first, as Office writes it; some readers expect it.
+            infos = sorted(self.archive.infolist(), key=lambda i: i.filename != "[Content_Types].xml")
+            for info in infos:
+                data = self.changed.pop(info.filename, None)
+                copy = zipfile.ZipInfo(info.filename, info.date_time)
+                copy.external_attr = info.external_attr
+                target.writestr(copy, data if data is not None else self.archive.read(info),
+                                compress_type=zipfile.ZIP_DEFLATED)
+            for name, data in self.changed.items():
+                target.writestr(name, data)
+        return out.getvalue()
+
+
+def _join(part: str, target: str) -> str:
+    parts: list[str] = list(PurePosixPath(part).parent.parts)
+    for piece in target.split("/"):
+        if piece == "..":
+            if parts:
+                parts.pop()
+        elif piece not in ("", "."):
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _relative(main: str, target: str) -> str:
+    folder = str(PurePosixPath(main).parent)
+    return target[len(folder) + 1:] if folder not in ("", ".") and target.startswith(folder + "/") else "/" + target
+
+
+# -- visible text and runs -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Char:
+    """One visible character of a paragraph: the run and element it is in."""
+
+    run: etree._Element
+    element: etree._Element
+    index: int
+    char: str
+
+
+def visible(paragraph: etree._Element) -> list[_Char]:
+    """The paragraph's visible characters per the docx-location contract."""
+    chars: list[_Char] = []
+
+    def walk(element: etree._Element, run: etree._Element | None) -> None:
+        for child in element:
+            tag = child.tag
+            if tag in _HIDDEN:
+                continue
+            if tag == w("r"):
+                walk(child, child)
+            elif run is not None and tag == w("t"):
+                chars.extend(_Char(run, child, i, c) for i, c in enumerate(child.text or ""))
+            elif run is not None and tag == w("tab"):
+                chars.append(_Char(run, child, 0, "\t"))
+            elif run is not None and tag == w("br"):
+                chars.append(_Char(run, child, 0, "\n"))
+            else:
+                walk(child, run)
+
+    walk(paragraph, None)
+    return chars
+
+
+def split_before(paragraph: etree._Element, offset: int) -> None:
+    """Split runs so that a run starts exactly at visible `offset` (when the character is a run's child)."""
+    chars = visible(paragraph)
+    if not 0 < offset < len(chars):
+        return
+    here, before = chars[offset], chars[offset - 1]
+    if before.run is not here.run or here.element.getparent() is not here.run:
+        return
+    run, element = here.run, here.element
+    if element.tag == w("t") and here.index > 0:
+        text = element.text or ""
+        rest = etree.Element(w("t"))
+        rest.text = text[here.index:]
+        element.text = text[:here.index]
+        for t in (element, rest):
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        element.addnext(rest)
+        element = rest
+    second = etree.Element(w("r"), dict(run.attrib))
+    props = run.find(w("rPr"))
+    if props is not None:
+        second.append(deepcopy(props))
+    for child in [element, *element.itersiblings()]:
+        second.append(child)
+    run.addnext(second)
+
+
+def place_comment(anchor: Anchor, comment_id: int, paragraphs: list[etree._Element],
+                  notes: _NoteRefs) -> bool:
+    """Insert the comment range and reference for `anchor`; False when its place does not exist."""
+    if anchor.part:
+        run = notes.run_of(anchor.part)
+        if run is None:
+            return False
+        _wrap(run, run, comment_id)
+        return True
+    if not 0 <= anchor.paragraph < len(paragraphs):
+        return False
+    paragraph = paragraphs[anchor.paragraph]
+    text = "".join(c.char for c in visible(paragraph))
+    start, end = (0, len(text)) if anchor.offset is None else locate(text, anchor.offset, anchor.text)
+    if start >= end:
+        _wrap_empty(paragraph, comment_id)
+        return True
+    split_before(paragraph, start)
+    split_before(paragraph, end)
+    chars = visible(paragraph)
+    _wrap(chars[start].run, chars[end - 1].run, comment_id)
+    return True
+
+
+def locate(text: str, offset: int, marker: str) -> tuple[int, int]:
+    """[start, end) of the marker in the paragraph text: at `offset`, else the nearest copy.
+
+    When the marker's text is nowhere (a reader's normalised form), the word
+    at `offset` is covered instead, so the comment still sits in the right place.
+    """
+    offset = max(0, min(offset, len(text)))
+    if marker and text.startswith(marker, offset):
+        return offset, offset + len(marker)
+    if marker:
+        hits = [m.start() for m in re.finditer(re.escape(marker), text)]
+        if hits:
+            best = min(hits, key=lambda h: abs(h - offset))
+            return best, best + len(marker)
+    if offset >= len(text):
+        return max(0, len(text) - 1), len(text)
+    end = offset + 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return offset, end
+
+
+def _wrap(first_run: etree._Element, last_run: etree._Element, comment_id: int) -> None:
+    # A marker that is a field's result (a Zotero or Mendeley citation) is
+    # commented as the whole field: LibreOffice cannot start a comment inside
+    # a field and would leave it empty. The reference mark always goes after
+    # the field (a bibliography field may run over many paragraphs): inside a
+    # result, a reference manager's refresh would wipe it, and LibreOffice
+    # drops the comment's text.
+    field_end = _field_char(last_run, "end")
+    field_begin = _field_char(first_run, "begin") if field_end is not None else None
+    if field_begin is not None and field_end is not None and field_begin.getparent() is field_end.getparent():
+        first_run, last_run = field_begin, field_end
+    first_run.addprevious(_range("commentRangeStart", comment_id))
+    end = _range("commentRangeEnd", comment_id)
+    last_run.addnext(end)
+    after = end if field_end is None or last_run is field_end else field_end
+    while after.getparent() is not None and after.getparent().tag in _TRACKED:
+        after = after.getparent()  # the reference run must not itself look like a tracked insertion
+    after.addnext(reference_run(comment_id))
+
+
+def _wrap_empty(paragraph: etree._Element, comment_id: int) -> None:
+    props = paragraph.find(w("pPr"))
+    start = _range("commentRangeStart", comment_id)
+    if props is not None:
+        props.addnext(start)
+    else:
+        paragraph.insert(0, start)
+    paragraph.append(_range("commentRangeEnd", comment_id))
+    paragraph.append(reference_run(comment_id))
+
+
+def _field_char(run: etree._Element, wanted: str) -> etree._Element | None:
+    """The run holding the `begin` or `end` fldChar of the complex field whose result `run` is in."""
+    if wanted == "end":
+        chars = run.xpath("following::w:fldChar", namespaces={"w": W})
+        nested = "begin"
+    else:
+        chars = list(reversed(run.xpath("preceding::w:fldChar", namespaces={"w": W})))
+        nested = "end"
+    depth = 0
+    for char in chars:
+        kind = char.get(w("fldCharType"))
+        if kind == nested:
+            depth += 1
+        elif kind == wanted:
+            if depth == 0:
+                return char.getparent() if char.getparent().tag == w("r") else None
+            depth -= 1
+    return None
+
+
+def _range(tag: str, comment_id: int) -> etree._Element:
+    element = etree.Element(w(tag))
+    element.set(w("id"), str(comment_id))
+    return element
+
+
+def reference_run(comment_id: int) -> etree._Element:
+    run = etree.Element(w("r"))
+    etree.SubElement(run, w("commentReference")).set(w("id"), str(comment_id))
+    return run
+
+
+def comment_element(comment_id: int, lines: list[str]) -> etree._Element:
+    """A `w:comment` by citeaudit, one paragraph per line."""
+    comment = etree.Element(w("comment"))
+    comment.set(w("id"), str(comment_id))
+    comment.set(w("author"), AUTHOR)
+    comment.set(w("initials"), INITIALS)
+    for number, line in enumerate(lines):
+        paragraph = etree.SubElement(comment, w("p"))
+        if number == 0:
+            etree.SubElement(etree.SubElement(paragraph, w("r")), w("annotationRef"))
+        text = etree.SubElement(etree.SubElement(paragraph, w("r")), w("t"))
+        text.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        text.text = _XML_ILLEGAL.sub("", line)
+    return comment
+
+
+class _NoteRefs:
+    """The body's footnote and endnote reference runs, by `footnote:<id>` / `endnote:<id>`."""
+
+    def __init__(self, body: etree._Element) -> None:
+        self.runs: dict[str, etree._Element] = {}
+        for kind in ("footnote", "endnote"):
+            for ref in body.iter(w(f"{kind}Reference")):
+                run = ref.getparent()
+                if run is not None and run.tag == w("r"):
+                    self.runs.setdefault(f"{kind}:{ref.get(w('id'))}", run)
+
+    def run_of(self, part: str) -> etree._Element | None:
+        return self.runs.get(part)
+
+
+@hookimpl(trylast=True)
+def citeaudit_register_reporters(register: Callable[[Reporter], None]) -> None:
+    register(Reporter("docx", render, "a copy of the Word draft with a comment at each flagged marker",
+                      binary=True))
