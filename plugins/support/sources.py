@@ -1,0 +1,132 @@
+"""What the cited work says, gathered from its registry records once per reference.
+
+PubMed gives the abstract, MeSH terms, substances and publication types;
+Crossref may add an abstract or keywords. A reference whose records give
+no abstract is not checked for entities, numbers or topic, and
+`unchecked_claims` says why, so a report can list what was not verified.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from citeaudit.checks import CheckContext, records_of
+from citeaudit.model import Missing, Record, Unavailable
+from citeaudit.plugins.support.entities import covered
+from citeaudit.plugins.support.quantities import Quantity, extract
+from citeaudit.plugins.support.similarity import terms
+
+# Abstracts are edited prose: a full stop, then a capital or a digit, ends a sentence.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])|\n+")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """The cited work as the claim checks see it."""
+
+    key: int | str
+    """Reference number (or library key)."""
+    records: tuple[str, ...]
+    """`source:identifier` of the records used, for evidence."""
+    title: str
+    """Title, possibly empty."""
+    abstract: str
+    """Abstract, possibly empty."""
+    sentences: tuple[str, ...]
+    """Title and abstract sentences."""
+    concepts: frozenset[str]
+    """Lexicon concepts named in title, abstract, MeSH, keywords or substances."""
+    quantities: tuple[Quantity, ...]
+    """Quantities of the title and abstract."""
+    publication_types: tuple[str, ...]
+    """PubMed publication types (empty without a PubMed record)."""
+    terms: tuple[str, ...]
+    """Similarity terms of title, abstract and MeSH terms."""
+
+    @property
+    def text(self) -> str:
+        """Title and abstract."""
+        return f"{self.title}\n{self.abstract}"
+
+
+def build_source(key: int | str, records: Sequence[Record]) -> Source:
+    """One Source from a reference's records (PubMed first)."""
+    return _build(key, tuple(records))
+
+
+@lru_cache(maxsize=1024)
+def _build(key: int | str, records: tuple[Record, ...]) -> Source:
+    # Cached: three checks look at the same references of a document.
+    title = next((r.work.title for r in records if r.work.title), "") or ""
+    abstract = next((r.abstract for r in records if r.abstract), "") or ""
+    headings = tuple(dict.fromkeys(t for r in records for t in (*r.mesh_terms, *r.keywords, *r.substances)))
+    split = _SENTENCE_BREAK.split(abstract) if abstract else []
+    text = f"{title}\n{abstract}"
+    everything = "\n".join([text, *headings])
+    kept = tuple(s for s in ([title] if title else []) + split if s)
+    return Source(
+        key=key,
+        records=tuple(f"{r.source}:{r.identifier}" for r in records),
+        title=title,
+        abstract=abstract,
+        sentences=kept,
+        concepts=covered([everything]),
+        quantities=tuple(extract(text)),
+        publication_types=tuple(t for r in records if r.source == "pubmed" for t in r.publication_types),
+        terms=tuple(terms(everything)),
+    )
+
+
+def why_unchecked(context: CheckContext, key: int | str) -> str | None:
+    """Why a cited reference's claims cannot be checked against it, or None if they can."""
+    resolution = context.resolutions.get(key)
+    if resolution is None or not (resolution.doi or resolution.pmid):
+        return "the reference has no DOI or PMID"
+    if context.records is None:
+        return "registry records were not fetched"
+    records = records_of(context, key)
+    if not records:
+        outcomes = [context.records.get("pubmed", resolution.pmid),
+                    context.records.get("crossref", resolution.doi)]
+        reasons = [f"{o.source} {o.reason}" for o in outcomes if isinstance(o, Unavailable)]
+        if reasons:
+            return "the record could not be fetched (" + ", ".join(reasons) + ")"
+        if any(isinstance(o, Missing) for o in outcomes):
+            return "the registry does not know the identifier"
+        return "no registry record"
+    if not any(r.abstract for r in records):
+        return "the record has no abstract"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Unchecked:
+    """A claim's citation that the support checks could not look at."""
+
+    claim: int
+    """Claim id."""
+    citation: int
+    """The cited number."""
+    reason: str
+    """Why, in words."""
+
+
+def unchecked_claims(context: CheckContext) -> tuple[Unchecked, ...]:
+    """Every (claim, citation) the support checks skipped, with the reason.
+
+    Checks cannot add to a report, so this is for reporters and the
+    pipeline to call; docs/accuracy.md says how it is meant to be shown.
+    """
+    reasons: dict[int, str | None] = {}
+    result: list[Unchecked] = []
+    for claim in context.document.claims:
+        for number in dict.fromkeys(claim.citations):
+            if number not in reasons:
+                reasons[number] = why_unchecked(context, number)
+            reason = reasons[number]
+            if reason:
+                result.append(Unchecked(claim.id, number, reason))
+    return tuple(result)
