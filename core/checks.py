@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from citeaudit.model import Document, Finding, Library, Record, RecordSet, Resolution
+from citeaudit.model import Document, Finding, Library, Record, RecordSet, Resolution, Unchecked
 
 NEEDS = frozenset({"library", "records", "library-records"})
 """`library`: the BibTeX library is loaded (when `--bib` is given).
@@ -50,6 +50,9 @@ class Check:
     """Subset of NEEDS."""
     description: str = ""
     """One line for `citeaudit plugins`."""
+    unchecked: Callable[[CheckContext], Iterable[Unchecked]] | None = None
+    """The claims' citations this check had to pass over and why, so the
+    report can say what was not verified (pure, like `run`)."""
 
     def __post_init__(self) -> None:
         unknown = self.needs - NEEDS
@@ -67,6 +70,7 @@ def records_of(context: CheckContext, key: int | str) -> list[Record]:
     resolution = context.resolutions.get(key)
     if resolution is None or context.records is None:
         return []
-    found = [context.records.record("pubmed", resolution.pmid),
+    pmid = resolution.pmid or context.records.pmid_for_doi.get((resolution.doi or "").lower())
+    found = [context.records.record("pubmed", pmid),
              context.records.record("crossref", resolution.doi)]
     return [r for r in found if r is not None]

@@ -13,14 +13,15 @@ callback rather than returned, so the core can refuse duplicates and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 if TYPE_CHECKING:
     from citeaudit.checks import Check
-    from citeaudit.config import Options, OptionGroup
+    from citeaudit.config import OptionGroup, Options
     from citeaudit.model import Document
     from citeaudit.report import Reporter
 

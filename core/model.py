@@ -204,6 +204,18 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Unchecked:
+    """A claim's citation a check could not look at, and why (no record, no abstract)."""
+
+    claim: int
+    """Claim id."""
+    citation: int
+    """The cited number."""
+    reason: str
+    """Why, in words."""
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """A draft as a reader saw it."""
 
@@ -310,6 +322,9 @@ class Record:
     """DOI of the published version when this is a preprint that has one."""
     fetched_at: float | None = None
     """Unix time the raw response was fetched."""
+    other_years: tuple[int, ...] = ()
+    """Other years the work is dated by (online first vs print), so a reference
+    citing either year is not reported as a year mismatch."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +380,9 @@ class RecordSet:
     normalised lower case; PMIDs are digits."""
     requests: int = 0
     """HTTP requests this fetch made (0 when all came from the cache)."""
+    pmid_for_doi: dict[str, str] = field(default_factory=dict)
+    """DOI -> PMID learnt from PubMed for references that give only a DOI, so
+    their PubMed record (abstract, MeSH, publication types) can be found."""
 
     def get(self, source: str, identifier: str | None) -> FetchOutcome | None:
         """The outcome for one identifier, None when it was never asked for."""

@@ -16,8 +16,8 @@ from pathlib import Path
 from citeaudit.checks import Check, CheckContext
 from citeaudit.config import Options
 from citeaudit.errors import InputError, PluginError, UnrecognisedFile
-from citeaudit.model import SEVERITIES, Document, Finding, Library, RecordSet, Resolution
 from citeaudit.manager import Host
+from citeaudit.model import SEVERITIES, Document, Finding, Library, RecordSet, Resolution
 from citeaudit.report import DocumentReport, RunReport
 from citeaudit.rules import RULES, matches
 
@@ -141,8 +141,11 @@ def _run(document: Document, options: Options, host: Host, library: Library | No
     context = CheckContext(document=document, options=options, library=library,
                            resolutions=resolutions, records=records)
     findings = finalise([*document.diagnostics, *run_checks(checks, context, host)], options)
+    unchecked = {(u.claim, u.citation, u.reason): u for check in checks if check.unchecked
+                 for u in check.unchecked(context)}
     return DocumentReport(document=document, findings=findings, resolutions=resolutions,
-                          records=records, library=library)
+                          records=records, library=library,
+                          unchecked=tuple(sorted(unchecked.values(), key=lambda u: (u.claim, u.citation))))
 
 
 def check_paths(paths: Sequence[Path], options: Options, host: Host) -> RunReport:

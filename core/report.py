@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from citeaudit import __version__
-from citeaudit.model import Document, Finding, Library, RecordSet, Resolution
+from citeaudit.model import Document, Finding, Library, RecordSet, Resolution, Unchecked
 from citeaudit.rules import RULES
 
 SCHEMA = "citeaudit-report/1"
@@ -35,6 +35,8 @@ class DocumentReport:
     """The library the document was checked against."""
     suppressed: int = 0
     """Findings hidden by the baseline."""
+    unchecked: tuple[Unchecked, ...] = ()
+    """Claims' citations some check could not verify, with the reason."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,8 @@ def document_json(report: DocumentReport) -> dict[str, Any]:
         ],
         "references": references,
         "findings": [finding_json(f) for f in report.findings],
+        "unchecked": [{"claim": u.claim, "citation": u.citation, "reason": u.reason}
+                      for u in report.unchecked],
     }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Callable
+from collections.abc import Callable
 
 from citeaudit import hookimpl
 from citeaudit.report import Reporter, RunReport, to_json

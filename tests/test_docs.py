@@ -39,9 +39,9 @@ def test_every_dependency_is_explained():
 
 
 def test_readme_starts_with_the_two_setup_commands_and_ci_runs_the_test_one():
-    lines = [l for l in (ROOT / "README.md").read_text().splitlines() if l.strip()]
-    fences = [i for i, l in enumerate(lines) if l.startswith("```")]
-    commands = [l for l in lines[fences[0] + 1:fences[1]] if not l.startswith("#")]
+    lines = [line for line in (ROOT / "README.md").read_text().splitlines() if line.strip()]
+    fences = [i for i, line in enumerate(lines) if line.startswith("```")]
+    commands = [line for line in lines[fences[0] + 1:fences[1]] if not line.startswith("#")]
     assert len(commands) == 2, commands
     run_cmd, test_cmd = commands
     assert "examples/" in run_cmd and "--offline" in run_cmd

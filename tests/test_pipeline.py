@@ -12,7 +12,7 @@ from citeaudit.config import Options
 from citeaudit.errors import InputError, PluginError
 from citeaudit.manager import get_plugin_manager
 from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span
-from citeaudit.pipeline import discover, enabled_checks, exit_code, finalise, rule_enabled, _run
+from citeaudit.pipeline import _run, discover, enabled_checks, exit_code, finalise, rule_enabled
 from citeaudit.report import DocumentReport, RunReport
 
 
@@ -105,3 +105,21 @@ def test_a_folder_passes_over_files_no_reader_takes_but_a_named_one_is_an_error(
         assert '"path"' in out and "pom.xml" not in out
     code, _, err = run_cli("check", str(tmp_path / "pom.xml"))
     assert code == 2 and "no reader recognises this file" in err
+
+
+def test_claims_no_check_could_verify_are_listed_with_the_reason(tmp_path: Path):
+    import json
+
+    from conftest import run_cli
+
+    draft = tmp_path / "draft.md"
+    draft.write_text("Dupilumab reduced skin infections (RR 0.54) [1].\n\n## References\n\n"
+                     "1. Fleming P, Drucker AM. Risk of infection in patients with atopic dermatitis "
+                     "treated with dupilumab. J Am Acad Dermatol. 2018;78(1):62-69. "
+                     "doi:10.1016/j.jaad.2017.09.052\n")
+    code, out, err = run_cli("check", str(draft), "--offline", "--format", "json", "--fail-on", "never")
+    assert code == 0, err
+    (doc,) = json.loads(out)["documents"]
+    assert doc["unchecked"] and doc["unchecked"][0]["claim"] == 1 and doc["unchecked"][0]["citation"] == 1
+    assert "offline" in doc["unchecked"][0]["reason"] or "fetched" in doc["unchecked"][0]["reason"]
+    assert any(f["rule"] == "CA308" for f in doc["findings"])

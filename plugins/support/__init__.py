@@ -17,13 +17,14 @@ from collections.abc import Callable
 from citeaudit import hookimpl
 from citeaudit.checks import Check
 from citeaudit.plugins.support.checks import check_pharmacology, check_support, check_weak_support
+from citeaudit.plugins.support.sources import unchecked_claims
 
 
 @hookimpl(trylast=True)
 def citeaudit_register_checks(register: Callable[[Check], None]) -> None:
     register(Check(
         name="claim-support", rules=("CA401", "CA402", "CA403", "CA405"), run=check_support,
-        needs=frozenset({"records"}),
+        needs=frozenset({"records"}), unchecked=unchecked_claims,
         description="claims against the abstracts, MeSH terms and publication types they cite"))
     register(Check(
         name="pharmacology", rules=("CA404",), run=check_pharmacology,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from citeaudit.checks import CheckContext, records_of
-from citeaudit.model import Missing, Record, Unavailable
+from citeaudit.model import Missing, Record, Unavailable, Unchecked
 from citeaudit.plugins.support.entities import covered
 from citeaudit.plugins.support.quantities import Quantity, extract
 from citeaudit.plugins.support.similarity import terms
@@ -100,18 +100,6 @@ def why_unchecked(context: CheckContext, key: int | str) -> str | None:
     if not any(r.abstract for r in records):
         return "the record has no abstract"
     return None
-
-
-@dataclass(frozen=True, slots=True)
-class Unchecked:
-    """A claim's citation that the support checks could not look at."""
-
-    claim: int
-    """Claim id."""
-    citation: int
-    """The cited number."""
-    reason: str
-    """Why, in words."""
 
 
 def unchecked_claims(context: CheckContext) -> tuple[Unchecked, ...]:
