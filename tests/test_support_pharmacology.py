@@ -37,3 +37,10 @@ def test_contradictions_found(text, drug, wrong) -> None:
 ])
 def test_correct_or_unattached_phrases_pass(text) -> None:
     assert contradictions(text) == []
+
+
+def test_a_gap_of_punctuation_only_between_drug_and_class_does_not_crash():
+    from citeaudit.plugins.support.pharmacology import _attached_after
+
+    assert _attached_after(", ", bare=False) is True
+    assert _attached_after(",", bare=True) is False

@@ -119,7 +119,7 @@ def _attached_after(gap: str, bare: bool) -> bool:
     words = re.findall(r"[\w-]+", gap.lower())
     if len(words) > 6:
         return False
-    for previous, word in zip(["", *words[:-1]], words, strict=True):
+    for previous, word in zip(["", *words], words, strict=False):
         if word not in _MODIFIERS and previous not in _PREPOSITIONS.get(word, ()):
             return False
     return not bare or any(w in _VERBS for w in words)
