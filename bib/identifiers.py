@@ -9,6 +9,7 @@ written in `Identifiers.raw`, because CA206 shows the author what they typed.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -122,6 +123,8 @@ _FIND = re.compile(
 )
 
 
+# Readers and the reference parser both scan each entry; the answer is immutable.
+@functools.lru_cache(maxsize=8192)
 def find_identifiers(text: str) -> Identifiers:
     """Every DOI, PMID and PMCID in a reference string, URL or note field."""
     doi = pmid = pmcid = None

@@ -1,1 +1,408 @@
-"""Built-in plugin registry: being written (see the issue tracker)."""
+"""Built-in plugin: the Crossref and PubMed registries and the CA3 checks.
+
+CA301-CA308 compare each reference (and its library entry) with what the
+registries answered. Comparisons tolerate the variation real references
+have (subtitles, markup, diacritics, journal abbreviations, "et al.",
+abbreviated page ranges such as `62-9`, print vs online-first years) and
+say in `evidence` exactly which field differs and how.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from citeaudit import hookimpl
+from citeaudit.bib import journals
+from citeaudit.bib.crossref import Crossref
+from citeaudit.bib.pubmed import PubMed
+from citeaudit.checks import Check, CheckContext
+from citeaudit.model import (
+    Finding,
+    Missing,
+    Notice,
+    Record,
+    Reference,
+    Resolution,
+    Unavailable,
+    Work,
+)
+
+TITLE_SAME = 90.0
+"""token-set similarity (0-100) at or above which two titles are the same title."""
+TITLE_UNRELATED = 50.0
+"""Below this the titles do not match at all: CA304 becomes an error, CA303 a conflict."""
+REGISTRY_NAMES = {"crossref": "Crossref", "pubmed": "PubMed"}
+
+
+@hookimpl(trylast=True)
+def citeaudit_register_registries(register: Any) -> None:
+    register(Crossref())
+    register(PubMed())
+
+
+@hookimpl(trylast=True)
+def citeaudit_add_options(group: Any) -> None:
+    group.add("request-timeout", default=20.0, help="seconds one registry request may take")
+    group.add("registry-retries", default=3, help="retries of a failed registry request")
+    group.add("registry-backoff", default=0.5, help="first retry delay in seconds (doubles each retry)")
+
+
+@hookimpl(trylast=True)
+def citeaudit_register_checks(register: Any) -> None:
+    needs = frozenset({"records"})
+    register(Check("identifier-existence", ("CA301", "CA302"), check_existence, needs,
+                   "DOIs and PMIDs the registries say do not exist"))
+    register(Check("identifier-conflict", ("CA303",), check_conflict, needs,
+                   "a DOI and a PMID naming different works"))
+    register(Check("metadata-mismatch", ("CA304",), check_metadata, needs,
+                   "title, authors, year, journal, volume, issue, pages against the registry"))
+    register(Check("update-notices", ("CA305", "CA306"), check_notices, needs,
+                   "retractions, corrections, expressions of concern"))
+    register(Check("preprint-published", ("CA307",), check_preprints, needs,
+                   "cited preprints that have a published version"))
+    register(Check("metadata-unavailable", ("CA308",), check_unavailable, needs,
+                   "references that could not be verified"))
+
+
+# -- walking the references --------------------------------------------------
+
+
+def _entries(context: CheckContext) -> Iterator[tuple[Reference, Resolution]]:
+    for ref in context.document.references:
+        resolution = context.resolutions.get(ref.number if ref.number is not None else ref.id)
+        if resolution is not None:
+            yield ref, resolution
+
+
+def _label(ref: Reference) -> str:
+    return f"reference {ref.number}" if ref.number is not None else f"entry {ref.id}"
+
+
+def _finding(rule: str, message: str, ref: Reference, resolution: Resolution, **evidence: Any) -> Finding:
+    return Finding(rule=rule, message=message, span=ref.span, reference=ref.number,
+                   key=resolution.entry.key if resolution.entry else (ref.key if ref.number is not None else ref.id),
+                   evidence=evidence)
+
+
+def _origin(ref: Reference, kind: str) -> str:
+    return "reference" if getattr(ref.work, kind) else "library entry"
+
+
+def _pmid(context: CheckContext, resolution: Resolution) -> str | None:
+    if resolution.pmid:
+        return resolution.pmid
+    if context.records is None or not resolution.doi:
+        return None
+    return context.records.pmid_for_doi.get(resolution.doi.lower())
+
+
+def _records(context: CheckContext, resolution: Resolution) -> list[Record]:
+    if context.records is None:
+        return []
+    found = [context.records.record("pubmed", _pmid(context, resolution)),
+             context.records.record("crossref", resolution.doi)]
+    return [r for r in found if r is not None]
+
+
+# -- CA301, CA302, CA308 -------------------------------------------------------
+
+
+def check_existence(context: CheckContext) -> Iterable[Finding]:
+    """CA301 / CA302: the registry answered that the identifier does not exist."""
+    if context.records is None:
+        return
+    for ref, resolution in _entries(context):
+        if isinstance(context.records.get("crossref", resolution.doi), Missing) \
+                and not _doi_known_elsewhere(context, resolution):
+            yield _finding("CA301", f"{_label(ref)}: DOI {resolution.doi} does not exist "
+                                    "(Crossref has no such DOI)", ref, resolution,
+                           doi=resolution.doi, registry="crossref", origin=_origin(ref, "doi"))
+        if isinstance(context.records.get("pubmed", resolution.pmid), Missing):
+            yield _finding("CA302", f"{_label(ref)}: PMID {resolution.pmid} does not exist in PubMed",
+                           ref, resolution, pmid=resolution.pmid, registry="pubmed",
+                           origin=_origin(ref, "pmid"))
+
+
+def _doi_known_elsewhere(context: CheckContext, resolution: Resolution) -> bool:
+    """A DOI Crossref lacks but PubMed knows is registered elsewhere (DataCite, mEDRA)."""
+    record = _records(context, resolution)
+    return any(r.source == "pubmed" and (r.work.doi or "").lower() == (resolution.doi or "").lower()
+               for r in record)
+
+
+def check_unavailable(context: CheckContext) -> Iterable[Finding]:
+    """CA308: a record could not be fetched, so the reference was not verified."""
+    if context.records is None:
+        return
+    for ref, resolution in _entries(context):
+        for source, identifier, kind in (("crossref", resolution.doi, "DOI"), ("pubmed", resolution.pmid, "PMID")):
+            outcome = context.records.get(source, identifier)
+            if isinstance(outcome, Unavailable):
+                why = "offline and not in the cache" if outcome.reason == "offline" else outcome.reason
+                yield _finding("CA308", f"{_label(ref)}: {kind} {identifier} not verified: "
+                                        f"{REGISTRY_NAMES.get(source, source)} record unavailable ({why})",
+                               ref, resolution, registry=source, identifier=identifier, reason=outcome.reason)
+
+
+# -- CA303 ---------------------------------------------------------------------
+
+
+def conflict(crossref: Record, pubmed: Record, doi: str) -> dict[str, Any] | None:
+    """Why the DOI's and the PMID's records are different works, or None."""
+    if pubmed.work.doi:
+        if pubmed.work.doi.lower() != doi.lower():
+            return {"pubmed_doi": pubmed.work.doi}
+        return None
+    score = title_similarity(crossref.work.title, pubmed.work.title)
+    if score is not None and score < TITLE_UNRELATED:
+        return {"title_similarity": round(score)}
+    return None
+
+
+def check_conflict(context: CheckContext) -> Iterable[Finding]:
+    """CA303: the DOI and the PMID of one reference name different works."""
+    if context.records is None:
+        return
+    for ref, resolution in _entries(context):
+        if not (resolution.doi and resolution.pmid):
+            continue
+        crossref = context.records.record("crossref", resolution.doi)
+        pubmed = context.records.record("pubmed", resolution.pmid)
+        if crossref is None or pubmed is None:
+            continue
+        why = conflict(crossref, pubmed, resolution.doi)
+        if why is None:
+            continue
+        message = (f"{_label(ref)}: DOI {resolution.doi} and PMID {resolution.pmid} name different works: "
+                   f"\"{_short(crossref.work.title)}\" vs \"{_short(pubmed.work.title)}\"")
+        yield _finding("CA303", message, ref, resolution, doi=resolution.doi, pmid=resolution.pmid,
+                       doi_title=crossref.work.title, pmid_title=pubmed.work.title, **why)
+
+
+def _short(text: str | None, size: int = 70) -> str:
+    text = text or "(no title)"
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
+
+
+# -- CA304 ---------------------------------------------------------------------
+
+
+def _fold(text: str | None) -> str:
+    """Lower case, no diacritics, no markup, punctuation as spaces."""
+    if not text:
+        return ""
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("&", " and ").replace("ß", "ss")
+    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
+
+
+def title_similarity(a: str | None, b: str | None) -> float | None:
+    """0-100, tolerant of subtitles and word order; None when either is missing."""
+    fa, fb = _fold(a), _fold(b)
+    if not fa or not fb:
+        return None
+    return max(fuzz.ratio(fa, fb), fuzz.token_set_ratio(fa, fb) if min(len(fa), len(fb)) >= 20 else 0)
+
+
+def same_journal(cited: str, record: Work) -> bool:
+    """Whether a cited journal name is the record's, full or abbreviated, either way round."""
+    for name in (record.journal, record.journal_abbrev):
+        if not name:
+            continue
+        if journals.same_journal(cited, name) or fuzz.ratio(_fold(cited), _fold(name)) >= 92:
+            return True
+    return False
+
+
+def _surname(person_family: str) -> str:
+    return _fold(person_family).replace(" ", "")
+
+
+def same_person(cited: str, family: str, given: str = "") -> bool:
+    """Whether a cited family name is this author's (particles and hyphens tolerated)."""
+    a, b = _surname(cited), _surname(family)
+    if not a or not b:
+        return True
+    if a == b or a.endswith(b) or b.endswith(a):
+        return True
+    # Names written given-first by mistake, or a corporate author cut short.
+    return _surname(given) == a or fuzz.ratio(a, b) >= 90
+
+
+_PAGE = re.compile(r"^\s*([A-Za-z]*)(\d+)([A-Za-z]*)\s*(?:[-–—]+\s*([A-Za-z]*)(\d+)(?:\.?(e\d+))?\s*)?$")
+
+
+def page_range(pages: str | None) -> tuple[str, str | None] | None:
+    """(first page, expanded last page) of `62-9`, `62-69.e1`, `e0152459`; None if unreadable."""
+    if not pages:
+        return None
+    match = _PAGE.match(pages.replace("\u2013", "-"))
+    if not match:
+        return None
+    prefix, first, suffix, _lp, last, _e = match.groups()
+    start = f"{prefix}{first}{suffix}".lower()
+    if last is None:
+        return start, None
+    if len(last) < len(first):  # 62-9 means 62-69; 1116-22 means 1116-1122
+        last = first[: len(first) - len(last)] + last
+    return start, last
+
+
+def same_pages(cited: str, record: str) -> bool:
+    """First pages equal (e-locator prefix tolerated) and last pages, when both given, equal."""
+    a, b = page_range(cited), page_range(record)
+    if a is None or b is None:
+        return _fold(cited) == _fold(record)
+    first_a, first_b = a[0].lstrip("e"), b[0].lstrip("e")
+    if first_a != first_b:
+        return False
+    return a[1] is None or b[1] is None or a[1] == b[1]
+
+
+def _num(value: str | None) -> str:
+    return re.sub(r"[^0-9a-z]", "", (value or "").lower()).lstrip("0")
+
+
+def differences(cited: Work, records: list[Record]) -> dict[str, dict[str, Any]]:
+    """Fields of `cited` that agree with none of the records, each with what the records say."""
+    diffs: dict[str, dict[str, Any]] = {}
+
+    def seen(getter: Any) -> list[Any]:
+        return list(dict.fromkeys(v for r in records if (v := getter(r)) not in (None, "", ())))
+
+    if cited.title:
+        titles = seen(lambda r: r.work.title)
+        scores = [s for t in titles if (s := title_similarity(cited.title, t)) is not None]
+        if scores and max(scores) < TITLE_SAME:
+            diffs["title"] = {"cited": cited.title, "record": titles[0], "similarity": round(max(scores)),
+                              "unrelated": max(scores) < TITLE_UNRELATED}
+    if cited.year:
+        years = seen(lambda r: r.work.year) + [y for r in records for y in r.other_years]
+        if years and cited.year not in years:
+            diffs["year"] = {"cited": cited.year, "record": years[0], "accepted": sorted(set(years))}
+    authored = [r for r in records if r.work.authors]
+    if cited.authors and authored:
+        first = authored[0].work.authors[0]
+        if not any(same_person(cited.authors[0].family, r.work.authors[0].family, r.work.authors[0].given)
+                   for r in authored):
+            diffs["first_author"] = {"cited": cited.authors[0].family, "record": first.family}
+        families = [a for r in authored for a in r.work.authors]
+        absent = [p.family for p in cited.authors[1:]
+                  if not _fold(p.family).startswith("et al")
+                  and not any(same_person(p.family, a.family, a.given) for a in families)]
+        if absent:
+            diffs["authors"] = {"cited": [p.family for p in cited.authors], "not_in_record": absent,
+                                "record": [a.family for a in authored[0].work.authors[:10]]}
+    if cited.journal:
+        journals = [r.work for r in records if r.work.journal or r.work.journal_abbrev]
+        if journals and not any(same_journal(cited.journal, w) for w in journals):
+            diffs["journal"] = {"cited": cited.journal, "record": journals[0].journal or journals[0].journal_abbrev,
+                                "abbreviation": journals[0].journal_abbrev}
+    for field in ("volume", "issue"):
+        value = getattr(cited, field)
+        if value:
+            values = seen(lambda r, f=field: getattr(r.work, f))
+            if values and not any(_num(value) == _num(v) or _num(value) in re.split(r"[-/–]", v.lower())
+                                  for v in values):
+                diffs[field] = {"cited": value, "record": values[0]}
+    if cited.pages:
+        pages = seen(lambda r: r.work.pages)
+        if pages and not any(same_pages(cited.pages, p) for p in pages):
+            diffs["pages"] = {"cited": cited.pages, "record": pages[0]}
+    return diffs
+
+
+def _describe(diffs: dict[str, dict[str, Any]]) -> str:
+    parts = []
+    for field, diff in diffs.items():
+        if field == "authors":
+            parts.append(f"authors {', '.join(diff['not_in_record'])} not in the record")
+        elif field == "title":
+            parts.append(f"title \"{_short(diff['cited'], 50)}\" (record: \"{_short(diff['record'], 50)}\")")
+        else:
+            parts.append(f"{field.replace('_', ' ')} {diff['cited']} (record: {diff['record']})")
+    return "; ".join(parts)
+
+
+def check_metadata(context: CheckContext) -> Iterable[Finding]:
+    """CA304: the reference's and the library entry's fields against the registry records."""
+    for ref, resolution in _entries(context):
+        records = _records(context, resolution)
+        if not records:
+            continue
+        crossref = context.records.record("crossref", resolution.doi) if context.records else None
+        pubmed = context.records.record("pubmed", resolution.pmid) if context.records else None
+        if crossref and pubmed and resolution.doi and conflict(crossref, pubmed, resolution.doi):
+            continue  # CA303 says it; field-by-field noise would hide that
+        sources = [("reference", ref.work, ref.span, None)]
+        if resolution.entry is not None and context.document.format != "bibtex":
+            entry = resolution.entry
+            sources.append(("library entry", entry.work, entry.span, entry.span.part))
+        for origin, work, span, path in sources:
+            diffs = differences(work, records)
+            if not diffs:
+                continue
+            unrelated = bool(diffs.get("title", {}).get("unrelated"))
+            who = _label(ref) if origin == "reference" else f"library entry {resolution.entry.key}"  # type: ignore[union-attr]
+            registries = "/".join(REGISTRY_NAMES.get(r.source, r.source) for r in records)
+            yield Finding(
+                rule="CA304", severity="error" if unrelated else None,
+                message=f"{who} disagrees with {registries}: {_describe(diffs)}",
+                span=span, reference=ref.number, path=path,
+                key=resolution.entry.key if resolution.entry else None,
+                evidence={"origin": origin, "fields": sorted(diffs), "differences": diffs,
+                          "registries": [r.source for r in records],
+                          "identifiers": {r.source: r.identifier for r in records}},
+            )
+
+
+# -- CA305, CA306, CA307 ---------------------------------------------------------
+
+
+def _notice(notice: Notice) -> dict[str, Any]:
+    return {k: v for k, v in (("kind", notice.kind), ("doi", notice.doi), ("pmid", notice.pmid),
+                              ("date", notice.date), ("source", notice.source)) if v}
+
+
+def check_notices(context: CheckContext) -> Iterable[Finding]:
+    """CA305 retracted (or withdrawn); CA306 corrected or under an expression of concern."""
+    for ref, resolution in _entries(context):
+        notices = [n for r in _records(context, resolution) for n in r.notices]
+        retractions = [n for n in notices if n.kind in ("retraction", "withdrawal")]
+        others = [n for n in notices if n.kind not in ("retraction", "withdrawal")]
+        if retractions:
+            where = ", ".join(sorted({_where(n) for n in retractions}))
+            yield _finding("CA305", f"{_label(ref)} has been {'withdrawn' if all(n.kind == 'withdrawal' for n in retractions) else 'retracted'} ({where})",
+                           ref, resolution, notices=[_notice(n) for n in retractions])
+        if others:
+            kinds = sorted({n.kind.replace("-", " ") for n in others})
+            where = ", ".join(sorted({_where(n) for n in others}))
+            yield _finding("CA306", f"{_label(ref)} has a {' and an '.join(kinds)} notice ({where}); "
+                                    "check that the claim still holds", ref, resolution,
+                           notices=[_notice(n) for n in others])
+
+
+def _where(notice: Notice) -> str:
+    if notice.doi:
+        return f"notice DOI {notice.doi}"
+    if notice.pmid:
+        return f"notice PMID {notice.pmid}"
+    return notice.source
+
+
+def check_preprints(context: CheckContext) -> Iterable[Finding]:
+    """CA307: a cited preprint has a published version of record."""
+    for ref, resolution in _entries(context):
+        for record in _records(context, resolution):
+            if record.preprint_of:
+                yield _finding("CA307", f"{_label(ref)} cites a preprint that has been published "
+                                        f"as DOI {record.preprint_of}; cite the version of record",
+                               ref, resolution, preprint=record.identifier, published=record.preprint_of)
+                break

@@ -1,0 +1,211 @@
+"""The registry cache: one SQLite row per (registry, identifier), raw answer and fetch time.
+
+Raw answers are stored, not parsed records, so a better parser improves old
+cache entries too, and a snapshot imported from files is indistinguishable
+from a network answer. WAL mode lets parallel runs (`--jobs`, CI matrix jobs
+on one runner) read while one writes.
+
+How long a row is trusted online (offline, every row is used, however old):
+
+| row | trusted for | why |
+|---|---|---|
+| record of a work less than 3 years old, a preprint, or one already carrying a notice | 7 days | retractions, corrections and publication of preprints mostly arrive in these years, and a corrected work is the likeliest to be retracted next |
+| any other record | 90 days | bibliographic data of an older work rarely changes |
+| "does not exist" (404, absent from efetch) | 1 day | a DOI is often cited before it is registered |
+| DOI -> PMID link | 30 days (7 when none was found) | PubMed indexes new work weeks after it appears |
+
+A database that cannot be read is moved aside (`*.corrupt-<time>`) and
+rebuilt, with a warning in the log: a cache is never a reason to fail a run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+log = logging.getLogger(__name__)
+
+DAY = 86400.0
+RECORD_TTL = 90 * DAY
+RECENT_TTL = 7 * DAY
+MISSING_TTL = 1 * DAY
+LINK_TTL = 30 * DAY
+NO_LINK_TTL = 7 * DAY
+RECENT_YEARS = 3
+"""A work published this many years ago or later counts as recent."""
+
+FILENAME = "registry.sqlite3"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    registry   TEXT NOT NULL,
+    identifier TEXT NOT NULL,
+    body       BLOB,
+    fetched_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (registry, identifier)
+) WITHOUT ROWID;
+"""
+
+LINKS = "pubmed-doi"
+"""Pseudo-registry of DOI -> PMID links learnt through esearch; body is the PMID or NULL."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One cached answer."""
+
+    registry: str
+    identifier: str
+    body: bytes | None
+    """The raw record; None when the registry said the identifier does not exist."""
+    fetched_at: float
+    expires_at: float
+
+    def fresh(self, now: float | None = None) -> bool:
+        """Whether the row may be used online without asking again."""
+        return (now if now is not None else time.time()) < self.expires_at
+
+
+def record_ttl(year: int | None, notices: bool, preprint: bool, now: float | None = None) -> float:
+    """Seconds a record is trusted online (see the module docstring)."""
+    this_year = time.gmtime(now if now is not None else time.time()).tm_year
+    recent = year is None or year >= this_year - RECENT_YEARS + 1
+    return RECENT_TTL if (recent or notices or preprint) else RECORD_TTL
+
+
+def default_dir() -> Path:
+    """`CITEAUDIT_CACHE_DIR`, else the platform's user cache folder."""
+    env = os.environ.get("CITEAUDIT_CACHE_DIR")
+    return Path(env) if env else Path(platformdirs.user_cache_dir("citeaudit", appauthor=False))
+
+
+class Cache:
+    """An open cache database; use as a context manager or call `close`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError as exc:
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+            log.warning("registry cache %s cannot be read (%s); moved it to %s and started a new one",
+                        self.path, exc, aside.name)
+            for suffix in ("-wal", "-shm"):
+                Path(str(self.path) + suffix).unlink(missing_ok=True)
+            self.path.replace(aside)
+            return self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("PRAGMA busy_timeout = 30000")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.executescript(SCHEMA)
+            db.execute("SELECT count(*) FROM answers").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get_many(self, registry: str, identifiers: Iterable[str]) -> dict[str, Entry]:
+        """Cached rows of these identifiers, fresh or not."""
+        wanted = list(dict.fromkeys(identifiers))
+        found: dict[str, Entry] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT identifier, body, fetched_at, expires_at FROM answers "
+                f"WHERE registry = ? AND identifier IN ({marks})", (registry, *chunk))
+            for identifier, body, fetched_at, expires_at in rows:
+                found[identifier] = Entry(registry, identifier, body, fetched_at, expires_at)
+        return found
+
+    def get(self, registry: str, identifier: str) -> Entry | None:
+        """One cached row, fresh or not."""
+        return self.get_many(registry, [identifier]).get(identifier)
+
+    def put_many(self, entries: Sequence[Entry]) -> None:
+        """Store rows, replacing older answers, in one transaction."""
+        if not entries:
+            return
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?)",
+                [(e.registry, e.identifier, e.body, e.fetched_at, e.expires_at) for e in entries])
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    def clear(self) -> int:
+        """Remove every row; returns how many there were."""
+        with self._transaction():
+            count = self._db.execute("SELECT count(*) FROM answers").fetchone()[0]
+            self._db.execute("DELETE FROM answers")
+        self._db.execute("VACUUM")
+        return int(count)
+
+    def stats_lines(self) -> list[str]:
+        """What `citeaudit cache stats` prints: where, how big, rows and age per registry."""
+        now = time.time()
+        size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+        lines = [f"cache: {self.path}", f"size: {size / 1024:.1f} KiB"]
+        rows = self._db.execute(
+            "SELECT registry, count(*), sum(body IS NULL), sum(expires_at <= ?), "
+            "min(fetched_at), max(fetched_at) FROM answers GROUP BY registry ORDER BY registry", (now,))
+        total = 0
+        for registry, count, missing, stale, oldest, newest in rows:
+            total += count
+            what = "links" if registry == LINKS else "answers"
+            lines.append(f"{registry}: {count} {what} ({missing} not found, {stale} expired), "
+                         f"fetched {_age(now - newest)} to {_age(now - oldest)} ago")
+        if not total:
+            lines.append("no cached answers")
+        return lines
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, so concurrent writers queue instead of failing."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _age(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    for unit, size in (("d", DAY), ("h", 3600.0), ("min", 60.0)):
+        if seconds >= size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+def open_cache(cache_dir: Path | None) -> Cache:
+    """The cache in `cache_dir` (else `default_dir()`), created when absent."""
+    return Cache((cache_dir or default_dir()) / FILENAME)

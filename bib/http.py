@@ -1,0 +1,233 @@
+"""The one HTTP transport every registry goes through.
+
+A registry that hangs must not hang a CI job, and a registry that is busy
+must be asked politely, so everything about the wire lives here:
+
+- one `requests.Session`, so connections are reused across batches;
+- a timeout on every request, never longer than what is left of the run's
+  overall time budget (`Budget`);
+- retries with exponential backoff on connection trouble, timeouts, 5xx and
+  429, honouring `Retry-After` (capped by the budget);
+- a minimum interval between requests per registry (`rate`);
+- a `parse` callback run inside the retry loop, so a truncated body, an HTML
+  error page or invalid JSON/XML is retried like any other transient fault.
+
+Every low-level failure leaves this module as `citeaudit.errors.RegistryError`
+with a short `reason` (timeout, rate-limited, server-error, connection-error,
+malformed-response, http-NNN) that CA308 shows. Messages name the registry and
+the URL without its query string, so API keys and tokens never leak.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import requests
+
+from citeaudit import __version__
+from citeaudit.errors import RegistryError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+"""Statuses worth asking again; any other non-2xx answer is final."""
+ANSWER_STATUSES = frozenset({200, 404})
+"""Statuses handed back to the registry: a record, or "no such identifier"."""
+
+
+class Malformed(ValueError):
+    """Raised by a `parse` callback when a body is not what the registry sends."""
+
+
+@dataclass
+class Budget:
+    """The overall time a run may spend on registries, shared by every request."""
+
+    seconds: float
+    """Total allowance."""
+    clock: Callable[[], float] = time.monotonic
+    """Injectable so tests need not wait."""
+    started: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.clock()
+
+    def remaining(self) -> float:
+        """Seconds left, never negative."""
+        return max(0.0, self.seconds - (self.clock() - self.started))
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What a registry gets back: a status it can act on and the parsed body."""
+
+    status: int
+    """200 or 404."""
+    body: Any
+    """The `parse` callback's result for a 200, the raw bytes for a 404."""
+    url: str
+    """The URL asked, without query string (safe to log)."""
+
+
+class Client:
+    """Connection reuse, timeouts, retries, rate limits and the time budget.
+
+    One client serves one `fetch_records` call; its `requests` counter is the
+    number of HTTP requests actually sent (retries included).
+    """
+
+    def __init__(self, *, budget: Budget | None = None, request_timeout: float = 20.0,
+                 retries: int = 3, backoff: float = 0.5, max_wait: float = 30.0,
+                 rates: Mapping[str, float] | None = None, mailto: str | None = None,
+                 session: requests.Session | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.budget = budget or Budget(60.0)
+        self.request_timeout = request_timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self.rates = dict(rates or {})
+        self.session = session or requests.Session()
+        self.mailto = mailto
+        """Contact address: Crossref's polite pool, NCBI's `email` parameter."""
+        agent = f"citeaudit/{__version__} (https://pypi.org/project/citeaudit/"
+        self.session.headers["User-Agent"] = agent + (f"; mailto:{mailto})" if mailto else ")")
+        self.sleep = sleep
+        self.requests = 0
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, registry: str, url: str, *, params: Mapping[str, str] | None = None,
+            headers: Mapping[str, str] | None = None, parse: Callable[[bytes], T]) -> Response:
+        """GET `url`; see `request`."""
+        return self.request(registry, "GET", url, params=params, headers=headers, parse=parse)
+
+    def post(self, registry: str, url: str, *, data: Mapping[str, str],
+             headers: Mapping[str, str] | None = None, parse: Callable[[bytes], T]) -> Response:
+        """POST a form to `url`; see `request`."""
+        return self.request(registry, "POST", url, data=data, headers=headers, parse=parse)
+
+    def request(self, registry: str, method: str, url: str, *,
+                params: Mapping[str, str] | None = None, data: Mapping[str, str] | None = None,
+                headers: Mapping[str, str] | None = None,
+                parse: Callable[[bytes], Any]) -> Response:
+        """One logical request: a 200 (body parsed by `parse`) or a 404, else RegistryError.
+
+        `parse` raises `Malformed` (or any ValueError) for a body that is not
+        what the registry sends; that is retried like a transient fault.
+        """
+        attempt = 0
+        while True:
+            try:
+                return self._attempt(registry, method, url, params, data, headers, parse)
+            except _Retry as retry:
+                attempt += 1
+                wait = retry.wait if retry.wait is not None else self._backoff(attempt)
+                left = self.budget.remaining()
+                if attempt > self.retries or wait > min(self.max_wait, left):
+                    raise RegistryError(registry, retry.reason,
+                                        f"{retry.detail}; gave up after {attempt} attempt"
+                                        f"{'s' if attempt > 1 else ''}") from retry.__cause__
+                log.info("%s: %s, retrying in %.1f s", registry, retry.detail, wait)
+                self.sleep(wait)
+
+    def _backoff(self, attempt: int) -> float:
+        # Jitter keeps parallel runs sharing a cache from retrying in step.
+        return self.backoff * (2 ** (attempt - 1)) * (1 + random.random() / 4)
+
+    def _pace(self, registry: str) -> None:
+        rate = self.rates.get(registry)
+        if not rate:
+            return
+        with self._lock:
+            now = time.monotonic()
+            wait = self._last.get(registry, 0.0) + 1.0 / rate - now
+            self._last[registry] = now + max(0.0, wait)
+        if wait > 0:
+            self.sleep(wait)
+
+    def _attempt(self, registry: str, method: str, url: str, params: Any, data: Any,
+                 headers: Any, parse: Callable[[bytes], Any]) -> Response:
+        left = self.budget.remaining()
+        if left <= 0:
+            raise RegistryError(registry, "timeout",
+                                f"the overall time budget of {self.budget.seconds:g} s is used up")
+        self._pace(registry)
+        timeout = min(self.request_timeout, max(left, 0.05))
+        safe_url = url.split("?", 1)[0]
+        self.requests += 1
+        try:
+            reply = self.session.request(method, url, params=params, data=data, headers=headers,
+                                         timeout=timeout, allow_redirects=True)
+            body = reply.content
+        except requests.Timeout as exc:
+            raise _Retry("timeout", f"no answer from {safe_url} within {timeout:.1f} s") from exc
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError) as exc:
+            raise _Retry("connection-error", f"{safe_url}: {type(exc).__name__}") from exc
+        except requests.RequestException as exc:
+            raise RegistryError(registry, "connection-error",
+                                f"{safe_url}: {type(exc).__name__}") from exc
+        status = reply.status_code
+        if status in RETRY_STATUSES:
+            reason = "rate-limited" if status == 429 else "server-error"
+            raise _Retry(reason, f"{safe_url} answered HTTP {status}",
+                         retry_after(reply.headers.get("Retry-After")))
+        if status not in ANSWER_STATUSES:
+            raise RegistryError(registry, f"http-{status}", f"{safe_url} answered HTTP {status}")
+        if status == 404:
+            return Response(404, body, safe_url)
+        content_type = reply.headers.get("Content-Type", "").lower()
+        if "html" in content_type:
+            raise _Retry("malformed-response", f"{safe_url} sent an HTML page instead of data")
+        try:
+            parsed = parse(body)
+        except (ValueError, UnicodeError) as exc:
+            raise _Retry("malformed-response", f"{safe_url} sent a malformed body: {_short(exc)}") from exc
+        return Response(200, parsed, safe_url)
+
+
+class _Retry(Exception):
+    """Internal: this attempt failed in a way worth repeating."""
+
+    def __init__(self, reason: str, detail: str, wait: float | None = None) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+        self.wait = wait
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds a `Retry-After` header asks for (delta-seconds or HTTP date); None if absent."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _short(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:120] or type(exc).__name__

