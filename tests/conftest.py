@@ -20,7 +20,9 @@ def _isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     # Registries that nothing serves: a test that forgets the fake server fails fast.
     monkeypatch.setenv("CITEAUDIT_CROSSREF_URL", "http://127.0.0.1:9/crossref")
     monkeypatch.setenv("CITEAUDIT_EUTILS_URL", "http://127.0.0.1:9/eutils")
-    for name in ("NCBI_API_KEY", "CITEAUDIT_MAILTO", "CITEAUDIT_TRACE_HOOKS", "CROSSREF_PLUS_TOKEN"):
+    # crossref-commons reads CR_API_PLUS / CR_API_MAILTO and ~/.crapi_key: keep the user's out.
+    monkeypatch.setenv("HOME", str(home))
+    for name in ("NCBI_API_KEY", "CITEAUDIT_MAILTO", "CITEAUDIT_TRACE_HOOKS", "CR_API_PLUS", "CR_API_MAILTO"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(home)
 
