@@ -25,7 +25,7 @@ from crossref_commons.http_utils import uenc
 
 from citeaudit.bib.http import Client, Malformed
 from citeaudit.bib.records import crossref_items, from_crossref
-from citeaudit.bib.registry import Answer, failed
+from citeaudit.bib.registry import Answer, endpoint_missing, failed
 from citeaudit.errors import RegistryError
 from citeaudit.model import Record
 
@@ -132,8 +132,7 @@ class Crossref:
                 answers.extend(failed(batch, exc))
                 continue
             if reply.status == 404:
-                answers.extend(failed(batch, RegistryError(self.name, "http-404",
-                                                           f"{reply.url} does not exist")))
+                answers.extend(endpoint_missing(self.name, batch, reply.url))
                 continue
             wanted = set(batch)
             for item in reply.body:

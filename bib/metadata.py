@@ -110,37 +110,42 @@ def fetch_records(resolutions: Sequence[Resolution], *, options: Any, registries
     links: dict[str, str] = {}
     cache = _open(options)
     now = time.time()
+
+    def cached(source: str, identifiers: list[str], *, always: bool = False) -> dict[str, Any]:
+        """Cached rows still usable: fresh ones, or any row offline; none with --refresh."""
+        if options.refresh and not options.offline and not always:
+            return {}
+        rows = cache.get_many(source, identifiers)
+        return {i: row for i, row in rows.items()
+                if row is not None and (options.offline or row.fresh(now))}
+
     try:
         todo: dict[str, list[str]] = {}
         for registry in registries:
             asked = [i for kind in registry.kinds for i in by_kind.get(kind, ())]
-            rows = {} if options.refresh and not options.offline else cache.get_many(registry.name, asked)
+            rows = cached(registry.name, asked)
             todo[registry.name] = []
             for identifier in asked:
-                row = rows.get(identifier)
-                if row is not None and (options.offline or row.fresh(now)):
-                    outcomes[(registry.name, identifier)] = _outcome(registry, row)
+                if identifier in rows:
+                    outcomes[(registry.name, identifier)] = _outcome(registry, rows[identifier])
                 else:
                     todo[registry.name].append(identifier)
         searcher = next((r for r in registries if isinstance(r, DoiSearch)), None)
         to_search: list[str] = []
         if searcher is not None and doi_only:
-            rows = {} if options.refresh and not options.offline else cache.get_many(LINKS, doi_only)
+            rows = cached(LINKS, doi_only)
             for doi in doi_only:
-                row = rows.get(doi)
-                if row is not None and (options.offline or row.fresh(now)):
-                    if row.body:
-                        links[doi] = row.body.decode()
-                else:
+                if doi not in rows:
                     to_search.append(doi)
+                elif rows[doi].body:
+                    links[doi] = rows[doi].body.decode()
             # A linked PMID's record is wanted like any PMID the draft names.
             linked = [p for p in dict.fromkeys(links.values()) if p not in pmids]
             if linked:
-                rows = cache.get_many(searcher.name, linked)
+                rows = cached(searcher.name, linked, always=True)
                 for pmid in linked:
-                    row = rows.get(pmid)
-                    if row is not None and (options.offline or row.fresh(now)):
-                        outcomes[(searcher.name, pmid)] = _outcome(searcher, row)
+                    if pmid in rows:
+                        outcomes[(searcher.name, pmid)] = _outcome(searcher, rows[pmid])
                     else:
                         todo[searcher.name].append(pmid)
         if options.offline:

@@ -20,7 +20,7 @@ from lxml import etree
 
 from citeaudit.bib.http import Client, Malformed
 from citeaudit.bib.records import from_pubmed, pubmed_articles, pubmed_pmid
-from citeaudit.bib.registry import Answer, failed
+from citeaudit.bib.registry import Answer, endpoint_missing, failed
 from citeaudit.errors import InputError, RegistryError
 from citeaudit.model import Record
 from citeaudit.safexml import parse as parse_xml
@@ -89,8 +89,7 @@ class PubMed:
                 answers.extend(failed(batch, exc))
                 continue
             if reply.status == 404:
-                answers.extend(failed(batch, RegistryError(self.name, "http-404",
-                                                           f"{reply.url} does not exist")))
+                answers.extend(endpoint_missing(self.name, batch, reply.url))
                 continue
             found = {pubmed_pmid(a): etree.tostring(a, encoding="utf-8") for a in pubmed_articles(reply.body)}
             answers.extend(Answer(pmid, found.get(pmid)) for pmid in batch)

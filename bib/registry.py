@@ -70,3 +70,8 @@ class DoiSearch(Protocol):
 def failed(identifiers: Sequence[str], error: RegistryError) -> list[Answer]:
     """The same error as the answer for every identifier of a failed batch."""
     return [Answer(identifier, error=error) for identifier in identifiers]
+
+
+def endpoint_missing(registry: str, identifiers: Sequence[str], url: str) -> list[Answer]:
+    """Answers for a batch whose endpoint itself answered 404 (a wrong base URL, not a missing work)."""
+    return failed(identifiers, RegistryError(registry, "http-404", f"{url} does not exist"))
