@@ -83,7 +83,9 @@ def _build(key: int | str, records: tuple[Record, ...]) -> Source:
 def why_unchecked(context: CheckContext, key: int | str) -> str | None:
     """Why a cited reference's claims cannot be checked against it, or None if they can."""
     resolution = context.resolutions.get(key)
-    if resolution is None or not (resolution.doi or resolution.pmid):
+    if resolution is None:
+        return "the reference list has no such entry"
+    if not (resolution.doi or resolution.pmid):
         return "the reference has no DOI or PMID"
     if context.records is None:
         return "registry records were not fetched"
