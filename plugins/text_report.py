@@ -132,6 +132,10 @@ def _summary(console: Any, run: RunReport) -> None:
     text.append(", ")
     text.append(plural(s["warnings"], "warning"), style=STYLES["warning"] if s["warnings"] else "")
     text.append(f", {plural(s['infos'], 'info')}")
+    unchecked = {(d.document.path, u.claim) for d in run.documents for u in d.unchecked}
+    if unchecked:
+        text.append(f"; {plural(len(unchecked), 'claim')} not checked against the cited work "
+                    "(reasons: --format json)")
     console.print(text)
 
 

@@ -42,3 +42,12 @@ def test_the_flawed_example_shows_exactly_its_planted_defects(snapshot_cache: No
     assert found == [("CA101", 11), ("CA204", 7), ("CA401", 10), ("CA404", 7)]
     (ca404,) = [f for f in doc["findings"] if f["rule"] == "CA404"]
     assert "dupilumab" in ca404["message"] and ca404["claim"] == 5
+
+
+def test_the_text_report_says_how_many_claims_went_unchecked(snapshot_cache: None):
+    code, out, err = run_cli("check", str(EXAMPLES / "review.md"), "--bib", str(EXAMPLES / "library.bib"),
+                             "--offline")
+    assert code == 0, err
+    _, doc = _check("review.md")
+    claims = {u["claim"] for u in doc["unchecked"]}
+    assert claims and f"{len(claims)} claims not checked against the cited work" in out
