@@ -21,8 +21,6 @@ import urllib.parse
 from collections.abc import Sequence
 from typing import Any
 
-from crossref_commons.http_utils import uenc
-
 from citeaudit.bib.http import Client, Malformed
 from citeaudit.bib.records import crossref_items, from_crossref
 from citeaudit.bib.registry import Answer, endpoint_missing, failed
@@ -146,6 +144,8 @@ class Crossref:
         return answers
 
     def _single(self, doi: str, client: Client, headers: dict[str, str], extra: dict[str, str]) -> Answer:
+        from crossref_commons.http_utils import uenc  # it imports requests: only when asking
+
         url = f"{self.base_url}/works/{uenc(doi)}"
         try:
             reply = client.get(self.name, url, params=extra, headers=headers, parse=_item)

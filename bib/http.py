@@ -27,12 +27,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
-
-import requests
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from citeaudit import __version__
 from citeaudit.errors import RegistryError
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,13 @@ class Client:
         self.backoff = backoff
         self.max_wait = max_wait
         self.rates = dict(rates or {})
-        self.session = session or requests.Session()
+        if session is None:
+            # Imported here: requests costs ~40 ms at start-up, and runs that
+            # find everything in the cache (or are --offline) never need it.
+            import requests
+
+            session = requests.Session()
+        self.session = session
         self.mailto = mailto
         """Contact address: Crossref's polite pool, NCBI's `email` parameter."""
         agent = f"citeaudit/{__version__} (https://pypi.org/project/citeaudit/"
@@ -166,6 +173,8 @@ class Client:
 
     def _attempt(self, registry: str, method: str, url: str, params: Any, data: Any,
                  headers: Any, parse: Callable[[bytes], Any]) -> Response:
+        import requests
+
         left = self.budget.remaining()
         if left <= 0:
             raise RegistryError(registry, "timeout",

@@ -112,9 +112,11 @@ def normalize_pmcid(value: object) -> str | None:
 
 # In free text: a DOI is "10." + registrant + "/" + anything up to white space;
 # a label ("doi:", "PMID:") introduces a value even when that value is invalid.
+# A labelled value ends at a comma or semicolon, except the ";2-X" that ends
+# an old Wiley SICI DOI (10.1002/(SICI)...3.0.CO;2-X).
 _FIND = re.compile(
     r"(?P<doi>(?:(?:https?://)?(?:dx\.|www\.)?doi\.org/)?10\.\d{4,9}(?:\.\d+)*(?:/|%2[fF])[^\s\"<>]+)"
-    r"|(?:(?:(?:https?://)?(?:dx\.|www\.)?doi\.org/|\bdoi\b(?:\s*[:=]\s*|\s+))(?P<baddoi>[^\s,;]+))"
+    r"|(?:(?:(?:https?://)?(?:dx\.|www\.)?doi\.org/|\bdoi\b(?:\s*[:=]\s*|\s+))(?P<baddoi>[^\s,;]+(?:;\d-[0-9a-z#])?))"
     r"|(?:(?:https?://)?(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed)/(?P<pmidurl>\d+))"
     r"|(?:\bPMID\b\s*[:=]?\s*(?P<pmid>[^\s,;.]+))"
     r"|(?:\bPMCID\b\s*[:=]?\s*(?P<pmcidlabel>[^\s,;.]+))"

@@ -153,27 +153,52 @@ def fetch_records(resolutions: Sequence[Resolution], *, options: Any, registries
                 for identifier in todo[registry.name]:
                     outcomes[(registry.name, identifier)] = Unavailable(registry.name, identifier, "offline")
             return RecordSet(outcomes=outcomes, requests=0, pmid_for_doi=links)
+        if not to_search and not any(todo.values()):
+            return RecordSet(outcomes=outcomes, requests=0, pmid_for_doi=links)
         own = client is None
-        client = client or make_client(options, registries)
+        # Registries do not wait for one another: with a client each, their
+        # requests run in parallel threads, so latency and NCBI's pacing
+        # overlap instead of adding up. An injected client is used serially.
+        clients = [make_client(options, registries) if own else client for _ in registries]
         try:
             total = sum(len(v) for v in todo.values()) + len(to_search)
             with _progress(options, total) as advance:
+                jobs = [(registry, registry is searcher, todo[registry.name], c)
+                        for registry, c in zip(registries, clients, strict=True)]
+                if own and len(jobs) > 1:
+                    from concurrent.futures import ThreadPoolExecutor
+
+                    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+                        gathered = list(pool.map(lambda job: _gather(*job, to_search), jobs))
+                else:
+                    gathered = [_gather(*job, to_search) for job in jobs]
                 searched: list[str] | None = None
-                for registry in registries:
+                for registry, (answers, found) in zip(registries, gathered, strict=True):
                     if registry is searcher:
-                        searched = _search(searcher, to_search, client, todo[registry.name])
+                        searched = found
                         advance(len(to_search))
-                    answers = registry.fetch(todo[registry.name], client) if todo[registry.name] else []
                     advance(len(answers))
                     _store(registry, answers, cache, outcomes)
                 if searcher is not None and searched is not None:
                     _link(searcher, to_search, searched, outcomes, cache, links)
-            return RecordSet(outcomes=outcomes, requests=client.requests, pmid_for_doi=links)
+            sent = sum(c.requests for c in {id(c): c for c in clients}.values())
+            return RecordSet(outcomes=outcomes, requests=sent, pmid_for_doi=links)
         finally:
             if own:
-                client.close()
+                for c in clients:
+                    c.close()
     finally:
         cache.close()
+
+
+def _gather(registry: Registry, searches: bool, todo: list[str], client: Client,
+            to_search: list[str]) -> tuple[list[Answer], list[str] | None]:
+    """One registry's requests: the DOI search when it is the searcher, then the batched fetch.
+
+    Runs in a worker thread: it touches no cache and no shared state but `todo`.
+    """
+    searched = _search(registry, to_search, client, todo) if searches else None
+    return (registry.fetch(todo, client) if todo else []), searched
 
 
 def _search(searcher: Any, dois: list[str], client: Client, todo: list[str]) -> list[str] | None:

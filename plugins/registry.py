@@ -9,6 +9,7 @@ say in `evidence` exactly which field differs and how.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -192,6 +193,9 @@ def _short(text: str | None, size: int = 70) -> str:
 # -- CA304 ---------------------------------------------------------------------
 
 
+# Every cited author is compared with every record author: the same few
+# hundred names are folded tens of thousands of times in a long review.
+@functools.lru_cache(maxsize=16384)
 def _fold(text: str | None) -> str:
     """Lower case, no diacritics, no markup, punctuation as spaces."""
     if not text:

@@ -91,3 +91,11 @@ def test_first_valid_identifier_wins() -> None:
     found = find_identifiers("doi: 10.12/bad then 10.1000/good")
     assert found.doi == "10.1000/good"
     assert [v for k, v in found.raw] == ["10.12/bad", "10.1000/good"]
+
+
+def test_labelled_sici_doi_keeps_its_check_character():
+    # Old Wiley SICI DOIs end in ";2-X"; cut there, the DOI would not resolve.
+    found = find_identifiers("J Clin Ultrasound. 2001;29:130-139. "
+                             "doi:10.1002/1097-0096(200103/04)29:3<130::aid-jcu1012>3.0.co;2-x")
+    assert found.doi == "10.1002/1097-0096(200103/04)29:3<130::aid-jcu1012>3.0.co;2-x"
+    assert find_identifiers("doi:10.1000/abc; PMID: 12").doi == "10.1000/abc"
