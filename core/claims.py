@@ -11,6 +11,7 @@ must not end a sentence, and a marker glued after the final period
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,9 @@ _MASK = "\x00"
 
 _END = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*")
 _OPENERS = "\"'\u201c\u2018([" + _MASK
+_CONTEXT = 256
+"""Characters either side of a period that decide whether it ends a sentence; a
+bounded window keeps a paragraph of a megabyte linear."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ def _append(spans: list[tuple[int, int]], text: str, start: int, end: int) -> No
 
 def _ends_sentence(masked: str, period: int, end: int) -> bool:
     """Whether the punctuation at `period` (running to `end`) closes a sentence."""
-    rest = masked[end:].lstrip()
+    rest = masked[end:end + _CONTEXT].lstrip()
     if not rest:
         return True
     following = rest[0]
@@ -106,7 +110,7 @@ def _ends_sentence(masked: str, period: int, end: int) -> bool:
         return False
     if not (following.isupper() or following.isdigit() or following in _OPENERS):
         return False
-    word_match = re.search(r"([\w.]*?)\)?$", masked[:period])
+    word_match = re.search(r"([\w.]*?)\)?$", masked[max(0, period - _CONTEXT):period])
     word = word_match[1] if word_match else ""
     if not word:
         return True
@@ -138,8 +142,10 @@ def build_claims(blocks: Iterable[Block], first_id: int = 1) -> tuple[Claim, ...
         for start, end, _marker in ordered:
             chars[start:end] = _MASK * (end - start)
         spans = sentences(block.text, masked="".join(chars))
+        starts = [item[0] for item in ordered]
         for s_start, s_end in spans:
-            inside = [item for item in ordered if s_start <= item[0] < s_end]
+            # Bisect, not a scan per sentence: a megabyte paragraph has thousands of both.
+            inside = ordered[bisect.bisect_left(starts, s_start):bisect.bisect_left(starts, s_end)]
             if not inside:
                 continue
             claims.append(Claim(

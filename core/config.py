@@ -123,6 +123,28 @@ def read_config(path: Path) -> dict[str, Any]:
     return {key.replace("-", "_"): value for key, value in data.items()}
 
 
+_KEY_TYPES: dict[str, tuple[type, ...]] = {
+    "bib": (str, list), "format": (str,), "offline": (bool,), "refresh": (bool,), "fail_on": (str,),
+    "select": (str, list), "ignore": (str, list), "severity": (dict,), "baseline": (str,),
+    "jobs": (int,), "cache_dir": (str,), "mailto": (str,), "quiet": (bool,), "color": (bool,),
+    "disable_plugins": (list,), "timeout": (int, float),
+}
+"""What each configuration key may hold; a list holds strings."""
+
+
+def _check_types(config: dict[str, Any], where: str) -> None:
+    """A UsageError naming the key for a value of the wrong type, not a TypeError later."""
+    for key, kinds in _KEY_TYPES.items():
+        if key not in config:
+            continue
+        value = config[key]
+        wrong = not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds) or \
+            (isinstance(value, list) and not all(isinstance(item, str) for item in value))
+        if wrong:
+            expected = " or ".join("a list of strings" if k is list else k.__name__ for k in kinds)
+            raise UsageError(f"{where}: {key.replace('_', '-')} must be {expected}, not {value!r}")
+
+
 def _codes(value: Any, where: str) -> tuple[str, ...]:
     items = value.split(",") if isinstance(value, str) else list(value)
     codes = tuple(str(item).strip().upper() for item in items if str(item).strip())
@@ -139,6 +161,7 @@ def build_options(cli: dict[str, Any], *, plugin_options: dict[str, tuple[Any, s
     if config_path is None:
         config_path = find_config()
     config = read_config(Path(config_path)) if config_path else {}
+    _check_types(config, str(config_path))
     base = Path(config_path).parent if config_path else Path.cwd()
     where = str(config_path) if config_path else "options"
 

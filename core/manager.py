@@ -24,7 +24,8 @@ import pluggy
 from citeaudit import hookspecs
 from citeaudit.checks import Check
 from citeaudit.config import OptionGroup, Options
-from citeaudit.errors import InputError, PluginError, UnrecognisedFile, UsageError
+from citeaudit.errors import InputError, LimitExceeded, PluginError, UnrecognisedFile, UsageError
+from citeaudit.limits import MAX_REFERENCES
 from citeaudit.model import Document
 from citeaudit.report import Reporter
 
@@ -129,6 +130,10 @@ class Host:
         if document is None:
             known = ", ".join(sorted(self.suffixes())) or "none"
             raise UnrecognisedFile(path, f"no reader recognises this file (readers take: {known})")
+        if len(document.references) > MAX_REFERENCES:
+            # Checked here, once for every reader: several checks compare references pairwise.
+            raise LimitExceeded(path, f"the reference list has {len(document.references)} entries, "
+                                      f"over the limit of {MAX_REFERENCES}")
         return document
 
     def _reader_name(self, path: Path) -> str:

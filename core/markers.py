@@ -22,11 +22,17 @@ A marker whose inside cannot be read unambiguously is still returned, with
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 MAX_RANGE = 100
 """A range wider than this is taken for a typo, not a citation of 100 works."""
+
+_CONTEXT = 256
+"""Characters before a candidate marker that decide how it reads; a bounded window
+keeps a paragraph of a megabyte linear (a search anchored at the end of the whole
+prefix is quadratic)."""
 
 _DASHES = r"\-\u2010\u2011\u2012\u2013\u2014\u2212"
 """Hyphen, the unicode hyphens, en dash, em dash and minus (a regex character
@@ -132,12 +138,17 @@ def find_markers(text: str, *, reference_count: int | None = None) -> list[Found
     number cannot be told from a quantity.
     """
     found: list[Found] = []
-    taken: list[tuple[int, int]] = []
+    # Disjoint (start, end) intervals kept sorted, so one bisect finds an overlap:
+    # a scan of every earlier marker is quadratic in a long paragraph.
+    starts: list[int] = []
+    ends: list[int] = []
 
     def add(item: Found) -> None:
-        if any(item.start < end and start < item.end for start, end in taken):
+        at = bisect.bisect_left(starts, item.end)
+        if at and ends[at - 1] > item.start:
             return
-        taken.append((item.start, item.end))
+        starts.insert(at, item.start)
+        ends.insert(at, item.end)
         found.append(item)
 
     for finder in (_html_sup, _pandoc_keys, _brackets, _pandoc_sup, _unicode_sup):
@@ -153,6 +164,11 @@ def find_markers(text: str, *, reference_count: int | None = None) -> list[Found
     return sorted(found, key=lambda f: f.start)
 
 
+def _before(text: str, start: int) -> str:
+    """The `_CONTEXT` characters before `start`."""
+    return text[max(0, start - _CONTEXT):start]
+
+
 def _power(text: str, start: int, body: str) -> str | None:
     """Whether a superscript at `start` reads as a power rather than a citation.
 
@@ -162,7 +178,7 @@ def _power(text: str, start: int, body: str) -> str | None:
     """
     if start == 0:
         return None
-    token = re.search(r"(\S*)$", text[:start])[1]
+    token = re.search(r"(\S*)$", _before(text, start))[1]
     if token[-1:].isdigit():
         return "exponent" if re.fullmatch(r"[\d.,\u00d7x*(+-]*", token) else "doubtful"
     word = re.search(r"([A-Za-z\u00b5\u03bc]+)$", token)
@@ -265,7 +281,7 @@ def _paren_is_citation(text: str, m: re.Match[str], numbers: tuple[int, ...],
         return False
     if reference_count is None and max(numbers) >= 1000:
         return False
-    preceding = text[:m.start()].rstrip(" \t")
+    preceding = _before(text, m.start()).rstrip(" \t")
     if re.search(r"(?:^|\s)[\d.,]+$", preceding):
         return False  # "12 (3)": a quantity and its count
     if len(numbers) > 1:
@@ -296,7 +312,7 @@ def _flattened(text: str, reference_count: int) -> list[Found]:
             continue
         if after[:1] == "." and after[1:2].isdigit():
             continue
-        token = re.search(r"\S*$", text[:start])[0] + m[0] + re.match(r"\S*", text[end:])[0]
+        token = re.search(r"\S*$", _before(text, start))[0] + m[0] + re.match(r"\S*", text[end:end + _CONTEXT])[0]
         if re.search(r"[/@=<>+]|www\.|doi|https?:", token, re.IGNORECASE):
             continue
         strong = _flattened_position(text, start)
@@ -319,13 +335,13 @@ def _flattened_position(text: str, start: int) -> bool | None:
     if before in ")]\u2019\u201d":
         return True
     if before == ".":
-        word = re.search(r"(\w*)\)?\.$", text[:start])
+        word = re.search(r"(\w*)\)?\.$", _before(text, start))
         if not word or not word[1] or word[1][-1].isdigit():
             return None
         if word[1].lower() in _ABBREVIATIONS or len(word[1]) == 1:
             return None
         return True
     # Lower case only: a capitalised word is a name with an affiliation mark ("Brameier1").
-    if re.search(r"(?:^|[^\w-])[a-z]{4,}$", text[:start]):
+    if re.search(r"(?:^|[^\w-])[a-z]{4,}$", _before(text, start)):
         return False
     return None

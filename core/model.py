@@ -9,7 +9,8 @@ the place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -394,3 +395,32 @@ class RecordSet:
         """The record for one identifier, None unless the registry returned one."""
         outcome = self.get(source, identifier)
         return outcome if isinstance(outcome, Record) else None
+
+
+def _pickle_quickly(cls: type) -> type:
+    """Give a frozen slotted dataclass pickling methods with its field names worked out once.
+
+    The ones `dataclasses` generates call `fields()` for every object: unpickling
+    the reports that `--jobs` workers send back cost the parent more than
+    rendering them.
+    """
+    names = tuple(f.name for f in fields(cls))
+    get = attrgetter(*names)
+    setter = object.__setattr__
+
+    def __getstate__(self: Any) -> tuple[Any, ...]:
+        values = get(self)
+        return values if len(names) > 1 else (values,)
+
+    def __setstate__(self: Any, state: tuple[Any, ...]) -> None:
+        for name, value in zip(names, state, strict=True):
+            setter(self, name, value)
+
+    cls.__getstate__ = __getstate__  # type: ignore[attr-defined]
+    cls.__setstate__ = __setstate__  # type: ignore[attr-defined]
+    return cls
+
+
+for _model in (Span, Person, Work, Marker, Claim, Reference, Finding, Unchecked, Document,
+               LibraryEntry, Resolution, Notice, Record, Unavailable, Missing, Library, RecordSet):
+    _pickle_quickly(_model)

@@ -14,11 +14,12 @@ from pathlib import Path
 from lxml import etree
 
 from citeaudit.errors import InputError, LimitExceeded
+from citeaudit.limits import MAX_XML_BYTES, MAX_XML_DEPTH
 
-MAX_BYTES = 64 * 1024 * 1024
-"""Largest XML document accepted, in bytes."""
-MAX_DEPTH = 256
-"""Deepest element nesting accepted (lxml's own hard limit is 256 without huge_tree)."""
+MAX_BYTES = MAX_XML_BYTES
+"""Largest XML document accepted, in bytes (see `citeaudit.limits`)."""
+MAX_DEPTH = MAX_XML_DEPTH
+"""Deepest element nesting accepted (see `citeaudit.limits`)."""
 
 
 _INTERNAL_SUBSET = re.compile(
@@ -45,6 +46,8 @@ def parse(data: bytes, path: str | Path, *, what: str = "XML") -> etree._Element
         root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
         line = exc.position[0] if exc.position else None
+        if "Excessive depth" in str(exc.msg):  # libxml2 stops at 256 levels before we can count them
+            raise LimitExceeded(path, f"{what} nests elements deeper than {MAX_DEPTH}", line=line) from exc
         raise InputError(path, f"malformed {what}: {exc.msg}", line=line) from exc
     if root is None:
         raise InputError(path, f"empty {what}")

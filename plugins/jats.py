@@ -68,7 +68,6 @@ _ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 _HTML_ENTITIES = {name[:-1]: value for name, value in html.entities.html5.items()
                   if name.endswith(";") and name[:-1] not in _XML_ENTITIES}
-_SPACE = re.compile(r"\s+")
 _YEAR = re.compile(r"(1[5-9]|20)\d\d")
 _LABEL_NUMBER = re.compile(r"\W*(\d+)\W*")
 _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -244,20 +243,29 @@ class _Text:
     lines: list[tuple[int, int]] = field(default_factory=list)
 
     def add(self, raw: str | None) -> None:
+        # Line by line rather than word by word: a long article has tens of
+        # thousands of words, and this runs for every text node.
         if not raw:
             return
-        for piece in re.split(r"(\s+)", raw):
-            if not piece:
-                continue
-            if piece.isspace():
-                self.line += piece.count("\n")
+        for number, segment in enumerate(raw.split("\n")):
+            if number:
+                self.line += 1
                 self.space = self.size > 0
+            words = segment.split()
+            if not words:
+                if segment:
+                    self.space = self.size > 0
                 continue
+            if segment[0].isspace():
+                self.space = self.size > 0
             self._flush_space()
             if not self.lines or self.lines[-1][1] != self.line:
                 self.lines.append((self.size, self.line))
-            self.chars.append(piece)
-            self.size += len(piece)
+            joined = " ".join(words)
+            self.chars.append(joined)
+            self.size += len(joined)
+            if segment[-1].isspace():
+                self.space = True
 
     def _flush_space(self) -> None:
         if self.space:
@@ -299,8 +307,12 @@ def _block(el: etree._Element, tree: etree._ElementTree, numbers: dict[str, int]
         _walk(child, text, xrefs)
         text.add(child.tail)
     body = text.text()
-    xpath = tree.getpath(el)
     markers = _markers(body, xrefs, tree, numbers, style, unresolved)
+    if not markers:
+        # read_article drops blocks without markers (most table cells and
+        # captions): spare them the XPath and the section lookup.
+        return Block(text=body, markers=markers, span_at=lambda _offset: Span(line=text.line), section=None)
+    xpath = tree.getpath(el)
 
     def span_at(offset: int) -> Span:
         return Span(line=text.line_at(offset), xpath=xpath)
@@ -513,7 +525,7 @@ def _has_punctuation(citation: etree._Element) -> bool:
 
 def _work(citation: etree._Element) -> Work:
     kind = citation.get("publication-type") or citation.get("citation-type")
-    title = next((_field(citation, name) for name in _TITLES if _field(citation, name)), None)
+    title = next((value for name in _TITLES if (value := _field(citation, name))), None)
     source = _field(citation, "source")
     journal = source
     if title is None and kind not in (None, "journal"):
@@ -615,5 +627,5 @@ def _compose(work: Work, *, etal: bool = False) -> str:
 
 def fold(text: str) -> str:
     """White space folded to single spaces, ends trimmed."""
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())
 

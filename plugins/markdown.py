@@ -32,12 +32,13 @@ from typing import Any
 from citeaudit import hookimpl
 from citeaudit.claims import Block, build_claims
 from citeaudit.errors import InputError, LimitExceeded
+from citeaudit.limits import MAX_TEXT_BYTES
 from citeaudit.markers import find_markers
 from citeaudit.model import Document, Marker, Reference, Span, Work
 
 SUFFIXES = (".md", ".markdown", ".txt")
-MAX_BYTES = 20_000_000
-"""Drafts larger than this are refused: no review is 20 MB of text."""
+MAX_BYTES = MAX_TEXT_BYTES
+"""Drafts larger than this are refused (see `citeaudit.limits`)."""
 
 _REFERENCES_HEADING = re.compile(
     r"^(?:\d+(?:\.\d+)*\.?\s+)?(?:references?(?: list| cited)?|bibliography|literature cited|"
@@ -184,12 +185,17 @@ class _Source:
             nonlocal cursor
             begin = len(out.chars)
             where = self.text.find(piece, cursor, limit)
-            for i, ch in enumerate(piece):
-                pos = where + i if where >= 0 else self.text.find(ch, cursor, limit)
-                out.chars.append(ch)
-                out.offsets.append(pos if pos >= 0 else cursor)
-                if pos >= 0:
-                    cursor = pos + 1
+            if where >= 0 and piece:
+                out.chars.extend(piece)
+                out.offsets.extend(range(where, where + len(piece)))
+                cursor = where + len(piece)
+            else:
+                for ch in piece:
+                    pos = self.text.find(ch, cursor, limit)
+                    out.chars.append(ch)
+                    out.offsets.append(pos if pos >= 0 else cursor)
+                    if pos >= 0:
+                        cursor = pos + 1
             if protect and len(out.chars) > begin:
                 out.protected.append((begin, len(out.chars)))
 
