@@ -30,6 +30,8 @@ CLAIM_TEXT_LIMIT = 100
 def clean(text: Any) -> str:
     """`text` without terminal escapes or control characters, on one line."""
     text = _ESCAPES.sub("", str(text))
+    if text.isprintable():  # the common case, checked in C: no Cc or Cf character
+        return text
     # Cf holds the bidirectional overrides that can make text read differently than it is.
     return "".join(" " if ch in "\n\r\t" else ch for ch in text
                    if ch in "\n\r\t" or unicodedata.category(ch) not in {"Cc", "Cf"})
