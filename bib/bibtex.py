@@ -37,17 +37,14 @@ from citeaudit.bib.identifiers import (
     normalize_pmid,
 )
 from citeaudit.errors import InputError, LimitExceeded
+from citeaudit.limits import MAX_BIBTEX_BYTES, MAX_BIBTEX_NESTING, MAX_LIBRARY_ENTRIES
 from citeaudit.model import Finding, Library, LibraryEntry, Person, Span, Work
-
-MAX_BYTES = 64 * 1024 * 1024
-"""Largest .bib file read (a 30,000-entry library with abstracts is about 50 MB)."""
 
 _LATEX = re.compile(r"[\\{}~$]|--")
 _LATEX_CODEC_NEEDED = re.compile(r"[\\~$]|--")
 _LEFTOVER_COMMAND = re.compile(r"\\[A-Za-z]+\*?\s*|\\(?=[^A-Za-z])")
 _BRACES = re.compile(r"[{}]")
 _QUOTE_OR_BRACES = re.compile(r'["{}]')
-_MAX_NESTING = 100
 _ENTRY_START = re.compile(r"^[ \t]*@", re.MULTILINE)
 _YEAR = re.compile(r"\b(\d{4})\b")
 _KINDS = {
@@ -82,7 +79,8 @@ def load_library(paths: Sequence[Path]) -> Library:
     problems: list[Finding] = []
     raws: list[_Raw] = []
     for path in paths:
-        file_raws, file_problems = scan(read_text(Path(path)), Path(path))
+        room = MAX_LIBRARY_ENTRIES - len(raws)
+        file_raws, file_problems = scan(read_text(Path(path)), Path(path), room=room)
         raws.extend(file_raws)
         problems.extend(file_problems)
     raws = _drop_repeated_keys(raws, problems)
@@ -96,9 +94,9 @@ def read_text(path: Path) -> str:
     """The file's text: UTF-8 (BOM or not), UTF-16 (BOM or not), else Latin-1."""
     try:
         size = path.stat().st_size
-        if size > MAX_BYTES:
+        if size > MAX_BIBTEX_BYTES:
             raise LimitExceeded(path, f"file is {size // (1024 * 1024)} MB; the limit is "
-                                      f"{MAX_BYTES // (1024 * 1024)} MB")
+                                      f"{MAX_BIBTEX_BYTES // (1024 * 1024)} MB")
         data = path.read_bytes()
     except IsADirectoryError:
         raise InputError(path, "is a folder, not a BibTeX file") from None
@@ -158,7 +156,7 @@ class _Scanner(LowLevelParser):
             char = m.group()
             if char == "{":
                 depth += 1
-                if depth > _MAX_NESTING:
+                if depth > MAX_BIBTEX_NESTING:
                     self._advance(m.end())
                     raise PybtexSyntaxError("too many nested braces", self)
             elif depth:
@@ -177,8 +175,8 @@ class _Scanner(LowLevelParser):
         self.pos = pos
 
 
-def scan(text: str, path: Path) -> tuple[list[_Raw], list[Finding]]:
-    """Entries and CA201 findings of one file's text."""
+def scan(text: str, path: Path, *, room: int = MAX_LIBRARY_ENTRIES) -> tuple[list[_Raw], list[Finding]]:
+    """Entries and CA201 findings of one file's text; LimitExceeded past `room` entries."""
     problems: list[Finding] = []
     raws: list[_Raw] = []
     macros = CaseInsensitiveDict(month_names)
@@ -203,6 +201,9 @@ def scan(text: str, path: Path) -> tuple[list[_Raw], list[Finding]]:
             if kind in ("string", "preamble") or fatal:
                 continue
             key, fields = body
+            if len(raws) >= room:
+                raise LimitExceeded(path, "the library has more entries than the limit of "
+                                          f"{MAX_LIBRARY_ENTRIES:,}", line=entry_line)
             raws.append(_Raw(key=key, entry_type=kind, fields=_fields(key, fields, path, entry_line, problems),
                              path=path, line=entry_line))
         for error in errors:

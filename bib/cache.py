@@ -14,14 +14,18 @@ How long a row is trusted online (offline, every row is used, however old):
 | "does not exist" (404, absent from efetch) | 1 day | a DOI is often cited before it is registered |
 | DOI -> PMID link | 30 days (7 when none was found) | PubMed indexes new work weeks after it appears |
 
-A database that cannot be read is moved aside (`*.corrupt-<time>`) and
-rebuilt, with a warning in the log: a cache is never a reason to fail a run.
+A file that is not a database (or a malformed one) is moved aside
+(`*.corrupt-<time>`) and rebuilt, with a warning in the log: a cache is never
+a reason to fail a run. A database that is merely busy (another process is
+creating it, switching it to WAL or writing) is waited for, never moved: the
+other processes would go on writing to the renamed file.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import random
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
@@ -42,6 +46,15 @@ RECENT_YEARS = 3
 """A work published this many years ago or later counts as recent."""
 
 FILENAME = "registry.sqlite3"
+BUSY_SECONDS = 30.0
+"""How long one statement waits for another process's lock (SQLite's busy timeout)."""
+OPEN_PATIENCE = 30.0
+"""How long opening keeps retrying when SQLite reports "locked" without waiting.
+
+SQLite skips the busy timeout in a few cases (switching to WAL while
+another connection reads, upgrading a read to a write), and those happen
+when processes start together on a fresh cache.
+"""
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
     registry   TEXT NOT NULL,
@@ -96,25 +109,50 @@ class Cache:
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            return self._connect()
+            return self._connect_patiently()
         except sqlite3.DatabaseError as exc:
+            if not _not_a_database(exc):
+                raise
             aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
             log.warning("registry cache %s cannot be read (%s); moved it to %s and started a new one",
                         self.path, exc, aside.name)
             for suffix in ("-wal", "-shm"):
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
-            self.path.replace(aside)
-            return self._connect()
+            try:
+                self.path.replace(aside)
+            except FileNotFoundError:  # another process found it first and moved it
+                pass
+            return self._connect_patiently()
+
+    def _connect_patiently(self) -> sqlite3.Connection:
+        """`_connect`, retried with backoff while the database is locked, for `OPEN_PATIENCE`."""
+        deadline = time.monotonic() + OPEN_PATIENCE
+        delay = 0.01
+        while True:
+            try:
+                return self._connect()
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc) or time.monotonic() >= deadline:
+                    raise
+                log.debug("registry cache %s is busy (%s); trying again in %.2f s", self.path, exc, delay)
+            # Jitter, so processes that collided do not collide again in step.
+            time.sleep(delay * (1 + random.random()))
+            delay = min(delay * 2, 0.5)
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None,
+                             check_same_thread=False)
         try:
-            db.execute("PRAGMA busy_timeout = 30000")
-            db.execute("PRAGMA journal_mode = WAL")
+            db.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
             db.execute("PRAGMA synchronous = NORMAL")
-            db.executescript(SCHEMA)
+            # WAL is a property of the file: set it once, not on every open,
+            # since switching needs a lock SQLite does not wait for.
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            with _Transaction(db):
+                db.execute(SCHEMA)
             db.execute("SELECT count(*) FROM answers").fetchone()
-        except sqlite3.DatabaseError:
+        except sqlite3.Error:
             db.close()
             raise
         return db
@@ -196,6 +234,24 @@ class _Transaction:
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _busy(exc: sqlite3.Error) -> bool:
+    """Whether `exc` is lock contention: wait, do not rebuild."""
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    if code is not None:
+        return code & 0xFF in (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
+    message = str(exc).lower()
+    return "locked" in message or "busy" in message
+
+
+def _not_a_database(exc: sqlite3.Error) -> bool:
+    """Whether `exc` says the file is not a database, or a malformed one: rebuild."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
+    message = str(exc).lower()
+    return "not a database" in message or "malformed" in message
 
 
 def _age(seconds: float) -> str:

@@ -5,7 +5,8 @@ must be asked politely, so everything about the wire lives here:
 
 - one `requests.Session`, so connections are reused across batches;
 - a timeout on every request, never longer than what is left of the run's
-  overall time budget (`Budget`);
+  overall time budget (`Budget`), enforced while the body downloads too, so
+  a server that drips its answer byte by byte is cut off;
 - retries with exponential backoff on connection trouble, timeouts, 5xx and
   429, honouring `Retry-After` (capped by the budget);
 - a minimum interval between requests per registry (`rate`);
@@ -43,6 +44,8 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 """Statuses worth asking again; any other non-2xx answer is final."""
 ANSWER_STATUSES = frozenset({200, 404})
 """Statuses handed back to the registry: a record, or "no such identifier"."""
+CHUNK = 64 * 1024
+"""Most bytes of a body taken in one read; the deadline is checked between reads."""
 
 
 class Malformed(ValueError):
@@ -183,10 +186,10 @@ class Client:
         timeout = min(self.request_timeout, max(left, 0.05))
         safe_url = url.split("?", 1)[0]
         self.requests += 1
+        started = time.monotonic()
         try:
             reply = self.session.request(method, url, params=params, data=data, headers=headers,
-                                         timeout=timeout, allow_redirects=True)
-            body = reply.content
+                                         timeout=timeout, allow_redirects=True, stream=True)
         except requests.Timeout as exc:
             raise _Retry("timeout", f"no answer from {safe_url} within {timeout:.1f} s") from exc
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
@@ -195,6 +198,8 @@ class Client:
         except requests.RequestException as exc:
             raise RegistryError(registry, "connection-error",
                                 f"{safe_url}: {type(exc).__name__}") from exc
+        with reply:
+            body = self._read_body(reply, safe_url, started, timeout)
         status = reply.status_code
         if status in RETRY_STATUSES:
             reason = "rate-limited" if status == 429 else "server-error"
@@ -212,6 +217,32 @@ class Client:
         except (ValueError, UnicodeError) as exc:
             raise _Retry("malformed-response", f"{safe_url} sent a malformed body: {_short(exc)}") from exc
         return Response(200, parsed, safe_url)
+
+    def _read_body(self, reply: requests.Response, safe_url: str, started: float,
+                   timeout: float) -> bytes:
+        """The whole body, as it arrives, within `timeout` of `started` and within the budget.
+
+        The per-read timeout of requests cannot stop a server that sends one
+        byte at a time, and `iter_content` waits for a full chunk, so the body
+        is read with `read1` (whatever has arrived, one socket read at most)
+        and the clock is checked between reads.
+        """
+        from urllib3.exceptions import HTTPError, ReadTimeoutError
+
+        chunks: list[bytes] = []
+        try:
+            while True:
+                if time.monotonic() - started > timeout or self.budget.remaining() <= 0:
+                    raise _Retry("timeout", f"{safe_url} did not send its whole answer "
+                                            f"within {timeout:.1f} s")
+                chunk = reply.raw.read1(CHUNK, decode_content=True)
+                if not chunk:
+                    return b"".join(chunks)
+                chunks.append(chunk)
+        except ReadTimeoutError as exc:
+            raise _Retry("timeout", f"{safe_url} stopped sending its answer for {timeout:.1f} s") from exc
+        except (HTTPError, OSError) as exc:
+            raise _Retry("connection-error", f"{safe_url}: {type(exc).__name__}") from exc
 
 
 class _Retry(Exception):

@@ -34,11 +34,8 @@ from citeaudit.bib.records import (
     pubmed_pmid,
 )
 from citeaudit.errors import InputError, LimitExceeded
-from citeaudit.safexml import MAX_BYTES
+from citeaudit.limits import MAX_SNAPSHOT_UNPACKED_BYTES, MAX_XML_BYTES
 from citeaudit.safexml import parse as parse_xml
-
-MAX_UNPACKED = 1024 * 1024 * 1024
-"""Largest decompressed snapshot accepted (a PubMed baseline file is ~200 MB unpacked)."""
 
 
 def _read(path: Path) -> bytes:
@@ -50,11 +47,12 @@ def _read(path: Path) -> bytes:
         return data
     unpacker = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
     try:
-        out = unpacker.decompress(data, MAX_UNPACKED)
+        out = unpacker.decompress(data, MAX_SNAPSHOT_UNPACKED_BYTES)
     except zlib.error as exc:
         raise InputError(path, f"corrupt gzip data: {exc}") from exc
     if unpacker.unconsumed_tail:
-        raise LimitExceeded(path, f"unpacks to more than {MAX_UNPACKED // (1024 * 1024)} MiB")
+        raise LimitExceeded(path, "unpacks to more than "
+                                  f"{MAX_SNAPSHOT_UNPACKED_BYTES // (1024 * 1024)} MiB")
     return out
 
 
@@ -78,7 +76,7 @@ def import_files(cache: Cache, paths: Sequence[Path]) -> dict[str, int]:
 
 
 def _pubmed(data: bytes, path: Path) -> list[Entry]:
-    if len(data) > MAX_BYTES:
+    if len(data) > MAX_XML_BYTES:
         return _pubmed_large(data, path)
     root = parse_xml(data, path, what="PubMed XML")
     articles = pubmed_articles(root)

@@ -1,20 +1,25 @@
 """The limits on hostile or runaway input, in one place.
 
-Drafts come from outside. Each limit is far above any real review (the
-largest in the test corpus are named beside it) and low enough that a
-crafted input is refused in seconds with a one-line `LimitExceeded` error,
-instead of exhausting memory or hanging a CI job. docs/reliability.md lists
-them with the tests that prove each.
+Drafts, libraries and snapshots come from outside. Each limit is far above
+any real input (the largest real ones are named beside it) and low enough
+that a crafted input is refused in seconds, instead of exhausting memory
+or hanging a CI job: with a one-line `LimitExceeded` error naming the
+file, or, where a docstring says so, with a finding. Modules import
+these names; none defines a limit of its own. docs/reliability.md lists
+them with the tests that prove each, and tests/test_limits.py checks that
+it names every one.
 """
 
 from __future__ import annotations
+
+# -- drafts -----------------------------------------------------------------------
 
 MAX_TEXT_BYTES = 20_000_000
 """Largest Markdown or plain-text draft read, in bytes (a long review is ~200 kB)."""
 
 MAX_XML_BYTES = 64 * 1024 * 1024
 """Largest XML document parsed (a JATS article, a docx part, a PubMed answer); the largest
-JATS article in the corpus is under 1 MB."""
+JATS article in the corpus is under 1 MB. Larger PubMed snapshot files are streamed instead."""
 
 MAX_XML_DEPTH = 256
 """Deepest element nesting accepted; JATS articles nest about 15 deep. lxml's own hard
@@ -23,3 +28,46 @@ limit without huge_tree is 256 too."""
 MAX_REFERENCES = 5000
 """Most reference-list entries in one draft. Systematic reviews with the longest lists
 cite about 1,500 works; several checks compare references pairwise."""
+
+# -- Word packages ------------------------------------------------------------------
+
+MAX_DOCX_BYTES = 256 * 1024 * 1024
+"""Largest .docx file read, in bytes."""
+
+MAX_DOCX_MEMBERS = 2000
+"""Most zip members in a .docx; Word documents have a few dozen."""
+
+MAX_DOCX_UNPACKED_BYTES = 512 * 1024 * 1024
+"""Largest total uncompressed size a .docx's central directory may declare, in bytes; checked
+before anything is inflated, by the reader and again by the annotated-docx writer."""
+
+MAX_DOCX_RATIO = 100
+"""Highest compression ratio accepted for one .docx member larger than `DOCX_RATIO_GRACE`
+(the zip bomb in tests/test_security.py is about 1000:1)."""
+
+DOCX_RATIO_GRACE = 1024 * 1024
+"""Members smaller than this uncompressed, in bytes, are not ratio-checked (tiny XML
+compresses well)."""
+
+MAX_ENDNOTE_DATA_BYTES = 8 * 1024 * 1024
+"""Largest decoded EndNote field payload (EN.CITE.DATA) accepted, in bytes. Over it the
+citation gets a finding, not an error."""
+
+# -- BibTeX libraries -------------------------------------------------------------------
+
+MAX_BIBTEX_BYTES = 64 * 1024 * 1024
+"""Largest .bib file read, in bytes (a 30,000-entry library with abstracts is about 50 MB)."""
+
+MAX_LIBRARY_ENTRIES = 100_000
+"""Most BibTeX entries in one library, all its files together (a 30,000-entry library
+is about 50 MB)."""
+
+MAX_BIBTEX_NESTING = 100
+"""Deepest brace nesting in one BibTeX field value; real titles nest two or three deep.
+Deeper values get a CA201 finding and the entry is skipped."""
+
+# -- registry snapshots ---------------------------------------------------------------
+
+MAX_SNAPSHOT_UNPACKED_BYTES = 1024 * 1024 * 1024
+"""Largest decompressed gzip snapshot imported, in bytes (a PubMed baseline file is
+~200 MB unpacked)."""

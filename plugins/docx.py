@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -39,23 +41,23 @@ from citeaudit.bib.identifiers import find_identifiers, normalize_doi
 from citeaudit.bib.refparse import parse_reference
 from citeaudit.claims import Block, build_claims
 from citeaudit.errors import InputError, LimitExceeded
+from citeaudit.limits import (
+    DOCX_RATIO_GRACE,
+    MAX_DOCX_BYTES,
+    MAX_DOCX_MEMBERS,
+    MAX_DOCX_RATIO,
+    MAX_DOCX_UNPACKED_BYTES,
+    MAX_XML_BYTES,
+)
 from citeaudit.markers import find_markers, parse_numbers
 from citeaudit.model import Document, Marker, Reference, Span, Work
 from citeaudit.plugins.wordfields import Field, FieldItem, read_content_control, read_field
 from citeaudit.safexml import parse as parse_xml
 
-MAX_FILE_BYTES = 256 * 1024 * 1024
-"""Largest .docx file accepted."""
-MAX_MEMBERS = 2000
-"""Most zip members accepted; Word documents have a few dozen."""
-MAX_TOTAL_BYTES = 512 * 1024 * 1024
-"""Largest total uncompressed size the central directory may declare."""
-MAX_PART_BYTES = 64 * 1024 * 1024
-"""Largest XML part read (the safexml limit)."""
-MAX_RATIO = 100
-"""Highest compression ratio accepted for a member over `RATIO_GRACE` bytes."""
-RATIO_GRACE = 1024 * 1024
-"""Members smaller than this uncompressed are not ratio-checked (tiny XML compresses well)."""
+_CORRUPT_ZIP = (zipfile.BadZipFile, zlib.error, struct.error, OSError, ValueError, UnicodeDecodeError,
+                NotImplementedError, EOFError)
+"""What zipfile and zlib raise on a damaged or exotic package: a bad offset ("negative seek
+value"), a member name that does not decode, an unknown zip version or compression method."""
 
 REFUSED_SUFFIXES = {
     ".docm": "a macro-enabled Word document (.docm); citeaudit reads only .docx, save it as .docx",
@@ -145,21 +147,19 @@ class Package:
     def open(cls, path: Path) -> Package:
         try:
             with path.open("rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
+                data = handle.read(MAX_DOCX_BYTES + 1)
         except OSError as exc:
             raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
-        if len(data) > MAX_FILE_BYTES:
-            raise LimitExceeded(path, f"file is over the {MAX_FILE_BYTES // (1024 * 1024)} MiB limit")
+        if len(data) > MAX_DOCX_BYTES:
+            raise LimitExceeded(path, f"file is over the {MAX_DOCX_BYTES // (1024 * 1024)} MiB limit")
         if data.startswith(b"\xd0\xcf\x11\xe0"):
             raise InputError(path, "not a .docx but an OLE file (a legacy .doc or a password-protected "
                                    "document); save it as .docx without a password")
         if not data.startswith(b"PK\x03\x04"):
             raise InputError(path, "not a Word .docx document (not a zip package)")
-        try:
+        with _unzipping(path):
             archive = zipfile.ZipFile(io.BytesIO(data))
             infos = archive.infolist()
-        except (zipfile.BadZipFile, zlib.error, ValueError, EOFError) as exc:
-            raise InputError(path, f"corrupt or truncated zip package ({exc})") from exc
         return cls(path=path, zip=archive, infos=_checked_members(path, infos))
 
     def has(self, name: str) -> bool:
@@ -170,13 +170,10 @@ class Package:
         info = self.infos[name]
         if info.flag_bits & 0x1:
             raise InputError(self.path, f"{name} is encrypted")
-        if info.file_size > MAX_PART_BYTES:
-            raise LimitExceeded(self.path, f"{name} is over the {MAX_PART_BYTES // (1024 * 1024)} MiB limit")
-        try:
-            with self.zip.open(info) as member:
-                data = member.read(info.file_size + 1)
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
-            raise InputError(self.path, f"corrupt zip member {name} ({exc})") from exc
+        if info.file_size > MAX_XML_BYTES:
+            raise LimitExceeded(self.path, f"{name} is over the {MAX_XML_BYTES // (1024 * 1024)} MiB limit")
+        with _unzipping(self.path, name), self.zip.open(info) as member:
+            data = member.read(info.file_size + 1)
         if len(data) != info.file_size:
             raise LimitExceeded(self.path, f"zip member {name} inflates to a size other than its "
                                            "directory entry declares")
@@ -249,10 +246,21 @@ class Package:
         return ""
 
 
+@contextmanager
+def _unzipping(path: Path, member: str | None = None) -> Iterator[None]:
+    """The one place zipfile's and zlib's own exceptions become an InputError naming the file."""
+    try:
+        yield
+    except _CORRUPT_ZIP as exc:
+        where = f"{member}: " if member else ""
+        detail = str(exc) or type(exc).__name__
+        raise InputError(path, f"corrupt or unsupported Word package: {where}{detail}") from exc
+
+
 def _checked_members(path: Path, infos: list[zipfile.ZipInfo]) -> dict[str, zipfile.ZipInfo]:
     """The members by name, after the central-directory checks against hostile zips."""
-    if len(infos) > MAX_MEMBERS:
-        raise LimitExceeded(path, f"zip package has {len(infos)} members, over the limit of {MAX_MEMBERS}")
+    if len(infos) > MAX_DOCX_MEMBERS:
+        raise LimitExceeded(path, f"zip package has {len(infos)} members, over the limit of {MAX_DOCX_MEMBERS}")
     total = 0
     members: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
@@ -264,13 +272,13 @@ def _checked_members(path: Path, infos: list[zipfile.ZipInfo]) -> dict[str, zipf
         if name in members:
             raise InputError(path, f"zip package holds {name!r} twice; refused")
         total += info.file_size
-        if info.file_size > RATIO_GRACE and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise LimitExceeded(path, f"zip member {name} is compressed more than {MAX_RATIO}:1 "
+        if info.file_size > DOCX_RATIO_GRACE and info.file_size > MAX_DOCX_RATIO * max(info.compress_size, 1):
+            raise LimitExceeded(path, f"zip member {name} is compressed more than {MAX_DOCX_RATIO}:1 "
                                       "(a zip bomb?); refused")
         members[name] = info
-    if total > MAX_TOTAL_BYTES:
+    if total > MAX_DOCX_UNPACKED_BYTES:
         raise LimitExceeded(path, f"zip package inflates to {total // (1024 * 1024)} MiB, over the "
-                                  f"{MAX_TOTAL_BYTES // (1024 * 1024)} MiB limit")
+                                  f"{MAX_DOCX_UNPACKED_BYTES // (1024 * 1024)} MiB limit")
     return members
 
 

@@ -37,9 +37,9 @@ from lxml import etree
 
 from citeaudit import hookimpl
 from citeaudit.errors import InputError, LimitExceeded, UsageError
+from citeaudit.limits import MAX_DOCX_UNPACKED_BYTES, MAX_XML_BYTES
 from citeaudit.model import Document, Finding, Marker, Span
 from citeaudit.report import DocumentReport, Reporter, RunReport
-from citeaudit.safexml import MAX_BYTES
 from citeaudit.safexml import parse as parse_xml
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -51,8 +51,6 @@ COMMENTS_REL = R + "/comments"
 COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
 AUTHOR = "citeaudit"
 INITIALS = "CA"
-MAX_PACKAGE_BYTES = 512 * 1024 * 1024
-"""Largest total uncompressed size of a draft package copied, in bytes."""
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _TRACKED = frozenset({f"{{{W}}}ins", f"{{{W}}}moveTo"})
@@ -176,8 +174,9 @@ def annotate(source: Path, wanted: list[Anchor]) -> bytes:
     except zipfile.BadZipFile as exc:
         raise InputError(source, f"not a Word (.docx) package: {exc}") from exc
     with archive:
-        if sum(i.file_size for i in archive.infolist()) > MAX_PACKAGE_BYTES:
-            raise LimitExceeded(source, f"the package unpacks to more than {MAX_PACKAGE_BYTES // 2**20} MiB")
+        if sum(i.file_size for i in archive.infolist()) > MAX_DOCX_UNPACKED_BYTES:
+            raise LimitExceeded(source, f"the package unpacks to more than "
+                                        f"{MAX_DOCX_UNPACKED_BYTES // 2**20} MiB")
         package = _Package(archive, source)
         main = package.main_part()
         document = package.xml(main)
@@ -213,8 +212,8 @@ class _Package:
         if name not in self.names:
             raise InputError(self.source, f"the package has no part {name}")
         info = self.archive.getinfo(name)
-        if info.file_size > MAX_BYTES:
-            raise LimitExceeded(self.source, f"{name} unpacks to more than {MAX_BYTES // 2**20} MiB")
+        if info.file_size > MAX_XML_BYTES:
+            raise LimitExceeded(self.source, f"{name} unpacks to more than {MAX_XML_BYTES // 2**20} MiB")
         return parse_xml(self.archive.read(name), f"{self.source}!{name}", what=name)
 
     def main_part(self) -> str:

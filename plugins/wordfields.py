@@ -36,11 +36,9 @@ from citeaudit.bib.identifiers import (
     normalize_pmid,
 )
 from citeaudit.errors import InputError
+from citeaudit.limits import MAX_ENDNOTE_DATA_BYTES
 from citeaudit.model import Person, Work
 from citeaudit.safexml import parse as parse_xml
-
-MAX_FIELD_DATA = 8 * 1024 * 1024
-"""Largest decoded EN.CITE.DATA payload accepted, in bytes."""
 
 MENDELEY_CITE = "MENDELEY_CITATION_v3_"
 """Tag prefix of a Mendeley Cite citation content control."""
@@ -289,7 +287,7 @@ def _read_endnote(instruction: str, nested: Sequence[str], data: Sequence[str]) 
             decoded = base64.b64decode("".join(payload.split()), validate=True)
         except (binascii.Error, ValueError):
             return Field(kind="citation", manager="endnote", problem="EndNote field data is not valid base64")
-        if len(decoded) > MAX_FIELD_DATA:
+        if len(decoded) > MAX_ENDNOTE_DATA_BYTES:
             return Field(kind="citation", manager="endnote", problem="EndNote field data is over the size limit")
         sources.append(decoded.decode("utf-8", "replace"))
     for source in sources:

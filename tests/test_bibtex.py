@@ -241,9 +241,24 @@ def test_unreadable_inputs_raise(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     with pytest.raises(InputError, match="folder"):
         load_library([tmp_path])
     big = write(tmp_path, ENTRY.format(key="k") * 10)
-    monkeypatch.setattr(bibtex, "MAX_BYTES", 100)
+    monkeypatch.setattr(bibtex, "MAX_BIBTEX_BYTES", 100)
     with pytest.raises(LimitExceeded, match="limit"):
         load_library([big])
+
+
+def test_library_over_the_entry_limit_is_refused_naming_the_file(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    assert bibtex.MAX_LIBRARY_ENTRIES == 100_000
+    monkeypatch.setattr(bibtex, "MAX_LIBRARY_ENTRIES", 3)
+    one = write(tmp_path, ENTRY.format(key="a") + ENTRY.format(key="b"), "one.bib")
+    two = write(tmp_path, "@string{j = {J}}\n" + ENTRY.format(key="c") + ENTRY.format(key="d"), "two.bib")
+    assert len(load_library([one]).entries) == 2
+    assert len(load_library([two]).entries) == 2
+    with pytest.raises(LimitExceeded) as raised:
+        load_library([one, two])
+    assert str(raised.value).startswith(f"{two}:")
+    assert "more entries than the limit of 3" in str(raised.value)
+    assert "\n" not in str(raised.value)
 
 
 def test_quoted_values_and_brace_errors(tmp_path: Path) -> None:

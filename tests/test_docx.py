@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import re
+import struct
 import zipfile
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
 from citeaudit.errors import InputError, LimitExceeded
+from citeaudit.limits import MAX_DOCX_MEMBERS
 from citeaudit.plugins import docx as reader
 from citeaudit.plugins.docx import read_docx
 
@@ -572,7 +574,7 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     bomb = tmp_path / "bomb.docx"
     rewrite(good, bomb, {"word/media/zeros.bin": b"\0" * (20 * 1024 * 1024)})
     many = tmp_path / "many.docx"
-    rewrite(good, many, {f"customXml/item{i}.xml": b"" for i in range(reader.MAX_MEMBERS)})
+    rewrite(good, many, {f"customXml/item{i}.xml": b"" for i in range(MAX_DOCX_MEMBERS)})
     macro_types = zipfile.ZipFile(good).read("[Content_Types].xml").replace(
         b"document.main+xml", b"document.macroEnabled.main+xml").replace(
         b"wordprocessingml.document.main+xml", b"ms-word.document.macroEnabled.main+xml")
@@ -594,7 +596,7 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         "not a zip": (not_zip, "not a zip package"),
         "empty file": (empty, "not a zip package"),
         "ole": (ole, "OLE"),
-        "truncated": (truncated, "corrupt or truncated zip"),
+        "truncated": (truncated, "corrupt or unsupported Word package"),
         "zip bomb": (bomb, "compressed more than"),
         "too many members": (many, "members, over the limit"),
         "traversal": (rewrite(good, tmp_path / "traversal.docx", {"../../evil.xml": b"x"}), "leaves the package"),
@@ -633,7 +635,7 @@ def test_every_bad_input_is_one_line_and_exit_2_and_never_written(tmp_path):
 
 def test_limits_are_checked_from_the_central_directory(tmp_path, monkeypatch):
     good = _good(tmp_path)
-    monkeypatch.setattr(reader, "MAX_TOTAL_BYTES", 1000)
+    monkeypatch.setattr(reader, "MAX_DOCX_UNPACKED_BYTES", 1000)
     with pytest.raises(LimitExceeded, match="inflates to"):
         read_docx(good)
 
@@ -650,6 +652,44 @@ def test_member_larger_than_its_directory_entry_is_refused(tmp_path):
     lying.write_bytes(bytes(data))
     with pytest.raises(InputError):
         read_docx(lying)
+
+
+# Zip structures zipfile itself fails on (found by benchmarks/fuzz.py: 69 of 10,000 docx
+# inputs). They reached the user as "plugin 'docx': failed reading ...: ValueError".
+
+
+def _directory_offset_past_its_place(data: bytes) -> bytes:
+    """zipfile: ValueError "negative seek value" when reading a member."""
+    end = data.rfind(b"PK\x05\x06")
+    offset = struct.unpack("<I", data[end + 16:end + 20])[0]
+    return data[:end + 16] + struct.pack("<I", offset + 5000) + data[end + 20:]
+
+
+def _local_name_not_utf8(data: bytes) -> bytes:
+    """zipfile: UnicodeDecodeError on a local header's name flagged UTF-8."""
+    name = data.find(b"word/document.xml")  # the first copy is the local file header's
+    header = name - 30
+    flags = struct.unpack("<H", data[header + 6:header + 8])[0]
+    return data[:header + 6] + struct.pack("<H", flags | 0x800) + data[header + 8:name] + b"\xff" + data[name + 1:]
+
+
+def _unsupported_zip_version(data: bytes) -> bytes:
+    """zipfile: NotImplementedError "zip file version 25.5" from ZipFile() itself."""
+    entry = data.find(b"PK\x01\x02")
+    return data[:entry + 6] + b"\xff\x00" + data[entry + 8:]
+
+
+@pytest.mark.parametrize("corrupt", [_directory_offset_past_its_place, _local_name_not_utf8,
+                                     _unsupported_zip_version])
+def test_corrupt_zip_structures_are_input_errors_naming_the_file(tmp_path, corrupt):
+    path = tmp_path / "corrupt.docx"
+    path.write_bytes(corrupt((CORPUS / "metypeset_R09_numbered_refs_medical.docx").read_bytes()))
+    with pytest.raises(InputError) as raised:
+        read_docx(path)
+    assert str(raised.value).startswith(f"{path}: corrupt or unsupported Word package: ")
+    code, out, err = run_cli("check", str(path), "--offline")
+    assert (code, out) == (2, "")
+    assert len(err.strip().splitlines()) == 1 and "corrupt or unsupported Word package" in err, err
 
 
 def test_good_document_reads_when_the_file_is_read_only(tmp_path):
