@@ -115,6 +115,13 @@ def _emit(run: Any, options: Any, host: Any) -> int:
     return exit_code(run, options)
 
 
+def _report(ctx: click.Context, paths: tuple[Path, ...], params: dict[str, Any], run: Any) -> None:
+    """Set up plugins and options, run `check_paths` or `audit_library`, render, exit."""
+    host = _host(ctx)
+    options = _options(ctx, host, params)
+    ctx.exit(_emit(run(list(paths), options, host), options, host))
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_report_options
@@ -123,10 +130,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], **params: Any) -> None:
     """Check drafts (a folder: every draft in it)."""
     from citeaudit.pipeline import check_paths
 
-    host = _host(ctx)
-    options = _options(ctx, host, params)
-    run = check_paths(list(paths), options, host)
-    ctx.exit(_emit(run, options, host))
+    _report(ctx, paths, params, check_paths)
 
 
 @cli.command()
@@ -137,10 +141,7 @@ def bib(ctx: click.Context, libraries: tuple[Path, ...], **params: Any) -> None:
     """Audit a BibTeX bibliography on its own."""
     from citeaudit.pipeline import audit_library
 
-    host = _host(ctx)
-    options = _options(ctx, host, params)
-    run = audit_library(list(libraries), options, host)
-    ctx.exit(_emit(run, options, host))
+    _report(ctx, libraries, params, audit_library)
 
 
 @cli.command()
