@@ -33,6 +33,18 @@ def data() -> Path:
     return DATA
 
 
+@pytest.fixture
+def recorded_registry(monkeypatch: pytest.MonkeyPatch):
+    """The loopback fake registry serving every recorded response in tests/data/registry,
+    with CITEAUDIT_CROSSREF_URL and CITEAUDIT_EUTILS_URL pointing at it."""
+    from fakeregistry import FakeRegistry
+
+    with FakeRegistry() as server:
+        server.add_crossref(*(DATA / "registry/crossref").glob("*.json"))
+        server.add_pubmed(*(DATA / "registry/pubmed").glob("*.xml"))
+        yield server.use(monkeypatch)
+
+
 def run_cli(*args: str) -> tuple[int, str, str]:
     """Run the CLI in-process; returns (exit code, stdout, stderr)."""
     import contextlib

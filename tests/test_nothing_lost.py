@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, run_cli
-from fakeregistry import FakeRegistry
 
 MARKDOWN = DATA / "jats/draft/biologics.md"
 JATS = DATA / "jats/draft/biologics.xml"
@@ -143,12 +142,8 @@ def test_a_failed_write_leaves_the_old_report_and_no_temp_file(inputs, monkeypat
 # -- the cache ---------------------------------------------------------------
 
 @pytest.fixture
-def fake(monkeypatch, tmp_path):
-    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.crapi_key of the machine's user
-    with FakeRegistry() as server:
-        server.add_crossref(*(DATA / "registry/crossref").glob("*.json"))
-        server.add_pubmed(*(DATA / "registry/pubmed").glob("*.xml"))
-        yield server.use(monkeypatch)
+def fake(recorded_registry):
+    return recorded_registry
 
 
 def _verify(cache: Path, *extra: str) -> tuple[int, dict, str]:

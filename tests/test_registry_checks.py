@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from fakeregistry import FakeRegistry
 
 from citeaudit.checks import CheckContext
 from citeaudit.model import (
@@ -197,12 +196,8 @@ def test_author_names(cited, family, same):
 
 
 @pytest.fixture
-def fake(data, monkeypatch):
-    monkeypatch.setenv("HOME", str(data))
-    with FakeRegistry() as server:
-        server.add_crossref(*(data / "registry/crossref").glob("*.json"))
-        server.add_pubmed(*(data / "registry/pubmed").glob("*.xml"))
-        yield server.use(monkeypatch)
+def fake(recorded_registry):
+    return recorded_registry
 
 
 def test_the_done_when_draft(fake, data, tmp_path):

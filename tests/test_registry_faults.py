@@ -10,7 +10,6 @@ from collections import defaultdict
 
 import pytest
 from conftest import DATA, run_cli
-from fakeregistry import FakeRegistry
 
 DRAFT = DATA / "registry/verify_draft.md"
 REFERENCES = set(range(1, 8))
@@ -22,12 +21,8 @@ SLACK = 2.5
 
 
 @pytest.fixture
-def fake(monkeypatch, tmp_path):
-    monkeypatch.setenv("HOME", str(tmp_path))
-    with FakeRegistry() as server:
-        server.add_crossref(*(DATA / "registry/crossref").glob("*.json"))
-        server.add_pubmed(*(DATA / "registry/pubmed").glob("*.xml"))
-        yield server.use(monkeypatch)
+def fake(recorded_registry):
+    return recorded_registry
 
 
 def _run(tmp_path, *extra: str, budget: float = BUDGET) -> tuple[dict[int, set[str]], float, str]:
