@@ -50,6 +50,8 @@ HELP = {
     "CA306": "Read the correction or expression of concern and check that the claim still holds.",
     "CA307": "Cite the published version of record instead of the preprint.",
     "CA308": "Run again online (or import a metadata snapshot) so the reference can be verified.",
+    "CA309": "Run again when the registry answers, or pass --offline to accept unverified references.",
+    "CA310": "Check that the work exists: search for its title; replace or remove the reference if it does not.",
     "CA401": "Check that the cited work is about the drug, target or disease the claim names.",
     "CA402": "Check the quantity against the cited work's abstract and full text.",
     "CA403": "Describe the study as the design its publication type gives.",
