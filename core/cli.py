@@ -220,7 +220,7 @@ def cache_clear(cache_dir: Path | None) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @_cache_dir_option
 def cache_import(files: tuple[Path, ...], cache_dir: Path | None) -> None:
-    """Import PubMed XML (.xml, .xml.gz) and Crossref JSON / JSON-lines snapshots."""
+    """Import PubMed XML (.xml, .xml.gz), Crossref JSON / JSON-lines snapshots and the Retraction Watch CSV."""
     from citeaudit.bib.snapshot import import_files
 
     counts = import_files(_cache(cache_dir), list(files))
