@@ -145,8 +145,11 @@ class DataCite:
         return answers
 
     def parse(self, identifier: str, body: bytes, fetched_at: float | None = None) -> Record:
-        """The Record of one stored DataCite DOI."""
-        return from_datacite(_item(body), identifier, fetched_at)
+        """The Record of one stored DataCite DOI; a field of an unexpected type is a malformed answer."""
+        try:
+            return from_datacite(_item(body), identifier, fetched_at)
+        except (TypeError, AttributeError, KeyError) as exc:
+            raise Malformed(f"unexpected DataCite record shape: {exc}") from exc
 
 
 def _creator(creator: dict[str, Any]) -> Person | None:

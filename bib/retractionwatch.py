@@ -176,6 +176,9 @@ class RetractionWatch:
             raise Malformed(f"invalid JSON: {exc}") from exc
         if not isinstance(work, dict):
             raise Malformed("not a stored Retraction Watch work")
-        return Record(source=NAME, identifier=identifier,
-                      work=Work(title=work.get("title"), doi=work.get("doi"), pmid=work.get("pmid")),
-                      notices=notices(work), fetched_at=fetched_at)
+        try:
+            return Record(source=NAME, identifier=identifier,
+                          work=Work(title=work.get("title"), doi=work.get("doi"), pmid=work.get("pmid")),
+                          notices=notices(work), fetched_at=fetched_at)
+        except (TypeError, AttributeError, KeyError) as exc:
+            raise Malformed(f"unexpected Retraction Watch row shape: {exc}") from exc

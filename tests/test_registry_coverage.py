@@ -297,3 +297,19 @@ def test_a_recorded_idconv_error_answer_is_malformed(data):
 
     with pytest.raises(Malformed, match="mismatch"):
         _records((data / "registry/idconv/idconv_error_type_mismatch.json").read_bytes())
+
+
+@pytest.mark.parametrize("attributes", [
+    {"doi": "10.1/x", "titles": [{"title": 5}]},
+    {"doi": "10.1/x", "creators": [{"familyName": ["a"]}]},
+    {"doi": "10.1/x", "container": {"volume": {"a": 1}}, "publicationYear": "twenty"},
+])
+def test_a_datacite_record_of_the_wrong_shape_is_malformed_or_read(attributes):
+    from citeaudit.bib.http import Malformed
+
+    body = json.dumps({"data": {"id": "10.1/x", "attributes": attributes}}).encode()
+    try:
+        record = DataCite().parse("10.1/x", body)
+    except Malformed:
+        return
+    assert record.work.doi == "10.1/x"
