@@ -7,7 +7,9 @@ from pathlib import Path
 
 from conftest import run_cli
 
-from citeaudit.rules import RULES
+from conftest import builtin_rules
+
+RULES = builtin_rules()
 
 
 def test_rules_lists_every_code_in_text_and_json():
