@@ -21,8 +21,8 @@ import pluggy
 
 if TYPE_CHECKING:
     from citeaudit.checks import Check
-    from citeaudit.options import OptionGroup, Options
     from citeaudit.model import Document
+    from citeaudit.options import OptionGroup, Options
     from citeaudit.report import Reporter
 
 PROJECT = "citeaudit"

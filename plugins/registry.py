@@ -22,8 +22,6 @@ from citeaudit.bib import journals
 from citeaudit.bib.crossref import Crossref
 from citeaudit.bib.pubmed import PubMed
 from citeaudit.checks import Check, CheckContext
-from citeaudit.options import Integer, Number
-from citeaudit.rules import Rule
 from citeaudit.model import (
     Finding,
     Missing,
@@ -34,6 +32,8 @@ from citeaudit.model import (
     Unavailable,
     Work,
 )
+from citeaudit.options import Integer, Number
+from citeaudit.rules import Rule
 
 TITLE_SAME = 90.0
 """token-set similarity (0-100) at or above which two titles are the same title."""

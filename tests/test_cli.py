@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import run_cli
-
-from conftest import builtin_rules
+from conftest import builtin_rules, run_cli
 
 RULES = builtin_rules()
 

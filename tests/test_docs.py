@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import citeaudit.hookspecs as hookspecs
 from conftest import builtin_rules
+
+import citeaudit.hookspecs as hookspecs
 
 RULES = builtin_rules()
 

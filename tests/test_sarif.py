@@ -7,11 +7,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import builtin_rules
 
 from citeaudit.model import Claim, Document, Finding, Marker, Reference, Resolution, Span, Work
 from citeaudit.plugins.ci_reports import render_sarif
 from citeaudit.report import DocumentReport, RunReport
-from conftest import builtin_rules
 
 RULES = builtin_rules()
 

@@ -20,7 +20,6 @@ from citeaudit.plugins.support.checks import check_pharmacology, check_support, 
 from citeaudit.plugins.support.sources import unchecked_claims
 from citeaudit.rules import Rule
 
-
 # -- the rules these checks emit ----------------------------------------
 
 CA401 = Rule(
