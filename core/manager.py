@@ -43,7 +43,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "json": "citeaudit.plugins.json_report",
     "ci": "citeaudit.plugins.ci_reports",
     "html": "citeaudit.plugins.html_report",
-    "docx_report": "citeaudit.plugins.docx_report",
+    "docx_report": "citeaudit.plugins.docx.report",
 }
 """Built-in plugin name -> module; the same as the entry points in pyproject.toml."""
 
