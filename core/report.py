@@ -94,7 +94,7 @@ def finding_json(finding: Finding, rules: Mapping[str, Rule] | None = None) -> d
     location = finding.span.location()
     if finding.path:
         location.setdefault("file", finding.path)
-    return {
+    found = {
         "rule": finding.rule,
         "name": rules[finding.rule].name if rules and finding.rule in rules else finding.rule.lower(),
         "severity": finding.severity,
@@ -106,6 +106,9 @@ def finding_json(finding: Finding, rules: Mapping[str, Rule] | None = None) -> d
         "location": location,
         "evidence": finding.evidence,
     }
+    if finding.fix is not None:
+        found["fix"] = finding.fix.as_json()
+    return found
 
 
 def document_json(report: DocumentReport, rules: Mapping[str, Rule] | None = None) -> dict[str, Any]:
