@@ -44,9 +44,14 @@ def _ordered(later: list[Any]) -> list[Any]:
 
 
 def identifiers_by_kind(resolutions: Sequence[Resolution]) -> dict[str, list[str]]:
-    """The DOIs (lower case), PMIDs and PMCIDs of `resolutions`, each once, in order."""
+    """The DOIs (lower case), PMIDs and PMCIDs of `resolutions`, each once, in order.
+
+    A shortDOI (10/f6kft3) is valid but no registry's key: asking would report it missing.
+    """
+    from citeaudit.bib.identifiers import is_short_doi
+
     return {
-        "doi": list(dict.fromkeys(r.doi.lower() for r in resolutions if r.doi)),
+        "doi": list(dict.fromkeys(r.doi.lower() for r in resolutions if r.doi and not is_short_doi(r.doi))),
         "pmid": list(dict.fromkeys(r.pmid for r in resolutions if r.pmid)),
         "pmcid": list(dict.fromkeys(r.pmcid for r in resolutions if r.pmcid)),
     }

@@ -33,6 +33,7 @@ from citeaudit.bib.cache import (
     record_ttl,
 )
 from citeaudit.bib.http import Budget, Client
+from citeaudit.bib.identifiers import is_short_doi
 from citeaudit.bib.registry import Answer, DoiSearch, Registry
 from citeaudit.errors import RegistryError
 from citeaudit.model import FetchOutcome, Missing, Record, RecordSet, Resolution, Unavailable
@@ -120,7 +121,8 @@ def _fetch_direct(resolutions: Sequence[Resolution], *, options: Any, registries
 
     by_kind = identifiers_by_kind(resolutions)
     pmids = by_kind["pmid"]
-    doi_only = list(dict.fromkeys(r.doi.lower() for r in resolutions if r.doi and not r.pmid))
+    doi_only = [doi for doi in dict.fromkeys(r.doi.lower() for r in resolutions if r.doi and not r.pmid)
+                if doi in by_kind["doi"]]
     outcomes: dict[tuple[str, str], FetchOutcome] = {}
     links: dict[str, str] = {}
     cache = _open(options)

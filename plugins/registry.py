@@ -28,6 +28,7 @@ from citeaudit.bib.retractionwatch import RetractionWatch
 from citeaudit.checks import Check, CheckContext
 from citeaudit.model import (
     Finding,
+    Fix,
     Missing,
     Notice,
     Record,
@@ -36,6 +37,8 @@ from citeaudit.model import (
     Unavailable,
     Work,
 )
+from citeaudit.options import Integer, Number
+from citeaudit.rules import Rule
 
 TITLE_SAME = 90.0
 """token-set similarity (0-100) at or above which two titles are the same title."""
@@ -59,25 +62,80 @@ def citeaudit_register_registries(register: Any) -> None:
 
 @hookimpl(trylast=True)
 def citeaudit_add_options(group: Any) -> None:
-    group.add("request-timeout", default=20.0, help="seconds one registry request may take")
-    group.add("registry-retries", default=3, help="retries of a failed registry request")
-    group.add("registry-backoff", default=0.5, help="first retry delay in seconds (doubles each retry)")
+    group.add("request-timeout", default=20.0, type=Number(0.0, 600.0, above=True),
+              help="seconds one registry request may take")
+    group.add("registry-retries", default=3, type=Integer(0, 10), help="retries of a failed registry request")
+    group.add("registry-backoff", default=0.5, type=Number(0.0, 60.0),
+              help="first retry delay in seconds (doubles each retry)")
+
+
+# -- the rules these checks emit ----------------------------------------
+
+CA301 = Rule(
+    "CA301", "doi-not-found", "error",
+    "the registry answers that the DOI does not exist",
+    help="Check the DOI against the publisher's page; it is probably mistyped.")
+
+CA302 = Rule(
+    "CA302", "pmid-not-found", "error",
+    "PubMed answers that the PMID does not exist",
+    help="Check the PMID on PubMed; it is probably mistyped.")
+
+CA303 = Rule(
+    "CA303", "identifier-conflict", "error",
+    "the DOI and the PMID of one reference name different works",
+    help="Find which of the DOI and the PMID is wrong; they name different works.")
+
+CA304 = Rule(
+    "CA304", "metadata-mismatch", "warning",
+    "title, authors, year, journal, volume, issue or pages disagree with the registry record (error when the title does not match at all)",
+    help="Copy title, authors, year, journal, volume, issue and pages from the registry record.")
+
+CA305 = Rule(
+    "CA305", "retracted", "error",
+    "the cited work has been retracted",
+    help="Remove the citation or replace it with sound evidence; say so if the retraction is the point.")
+
+CA306 = Rule(
+    "CA306", "correction-notice", "warning",
+    "the cited work has an erratum, correction or expression of concern",
+    help="Read the correction or expression of concern and check that the claim still holds.")
+
+CA307 = Rule(
+    "CA307", "preprint-published", "info",
+    "a cited preprint has since been published; cite the version of record",
+    help="Cite the published version of record instead of the preprint.")
+
+CA308 = Rule(
+    "CA308", "metadata-unavailable", "info",
+    "the record could not be fetched (offline, timeout, rate limit): the reference was not verified (at most once per reference)",
+    help="Run again online (or import a metadata snapshot) so the reference can be verified.")
+
+CA309 = Rule(
+    "CA309", "registry-unavailable", "error",
+    "a registry could not be reached or kept failing during an online run: one finding per registry, with the number of references left unverified (`--offline` accepts them instead)",
+    help="Run again when the registry answers, or pass --offline to accept unverified references.")
+
+CA310 = Rule(
+    "CA310", "unresolvable-reference", "warning",
+    "a journal article or preprint without DOI/PMID that no registry search finds (title, first author and year agree with no candidate): possibly fabricated",
+    help="Check that the work exists: search for its title; replace or remove the reference if it does not.")
 
 
 @hookimpl(trylast=True)
 def citeaudit_register_checks(register: Any) -> None:
     needs = frozenset({"records"})
-    register(Check("identifier-existence", ("CA301", "CA302"), check_existence, needs,
+    register(Check("identifier-existence", (CA301, CA302, CA310), check_existence, needs,
                    "DOIs and PMIDs the registries say do not exist"))
-    register(Check("identifier-conflict", ("CA303",), check_conflict, needs,
+    register(Check("identifier-conflict", (CA303,), check_conflict, needs,
                    "a DOI, a PMID or a PMCID naming different works"))
-    register(Check("metadata-mismatch", ("CA304",), check_metadata, needs,
+    register(Check("metadata-mismatch", (CA304,), check_metadata, needs,
                    "title, authors, year, journal, volume, issue, pages against the registry"))
-    register(Check("update-notices", ("CA305", "CA306"), check_notices, needs,
+    register(Check("update-notices", (CA305, CA306), check_notices, needs,
                    "retractions, corrections, expressions of concern"))
-    register(Check("preprint-published", ("CA307",), check_preprints, needs,
+    register(Check("preprint-published", (CA307,), check_preprints, needs,
                    "cited preprints that have a published version"))
-    register(Check("metadata-unavailable", ("CA308",), check_unavailable, needs,
+    register(Check("metadata-unavailable", (CA308, CA309), check_unavailable, needs,
                    "references that could not be verified"))
 
 
@@ -95,10 +153,11 @@ def _label(ref: Reference) -> str:
     return f"reference {ref.number}" if ref.number is not None else f"entry {ref.id}"
 
 
-def _finding(rule: str, message: str, ref: Reference, resolution: Resolution, **evidence: Any) -> Finding:
+def _finding(rule: str, message: str, ref: Reference, resolution: Resolution, fix: Fix | None = None,
+             **evidence: Any) -> Finding:
     return Finding(rule=rule, message=message, span=ref.span, reference=ref.number,
                    key=resolution.entry.key if resolution.entry else (ref.key if ref.number is not None else ref.id),
-                   evidence=evidence)
+                   evidence=evidence, fix=fix)
 
 
 def _origin(ref: Reference, kind: str) -> str:
@@ -248,8 +307,24 @@ def check_conflict(context: CheckContext) -> Iterable[Finding]:
             continue
         message = (f"{_label(ref)}: DOI {resolution.doi} and PMID {resolution.pmid} name different works: "
                    f"\"{_short(crossref.work.title)}\" vs \"{_short(pubmed.work.title)}\"")
-        yield _finding("CA303", message, ref, resolution, doi=resolution.doi, pmid=resolution.pmid,
+        yield _finding("CA303", message, ref, resolution, conflict_fix(ref, resolution, crossref, pubmed),
+                       doi=resolution.doi, pmid=resolution.pmid,
                        doi_title=crossref.work.title, pmid_title=pubmed.work.title, **why)
+
+
+def conflict_fix(ref: Reference, resolution: Resolution, crossref: Record, pubmed: Record) -> Fix | None:
+    """Which identifier of a conflicting pair to change: the one whose record the reference's title fits less.
+
+    Only the DOI can be corrected from a record (PubMed gives the DOI of its
+    work; Crossref gives no PMID), so a fix is offered when the PMID's record
+    is the one that fits and carries a DOI.
+    """
+    cited = (resolution.entry.work.title if resolution.entry else None) or ref.work.title
+    fits_pubmed = title_similarity(cited, pubmed.work.title) or 0.0
+    fits_crossref = title_similarity(cited, crossref.work.title) or 0.0
+    if fits_pubmed >= TITLE_SAME and fits_pubmed > fits_crossref and pubmed.work.doi:
+        return Fix(field="doi", old=resolution.doi, new=pubmed.work.doi, source="pubmed")
+    return None
 
 
 def _short(text: str | None, size: int = 70) -> str:
@@ -424,7 +499,7 @@ def check_metadata(context: CheckContext) -> Iterable[Finding]:
             who = _label(ref) if origin == "reference" else f"library entry {resolution.entry.key}"  # type: ignore[union-attr]
             registries = "/".join(REGISTRY_NAMES.get(r.source, r.source) for r in records)
             yield Finding(
-                rule="CA304", severity="error" if unrelated else None,
+                rule="CA304", severity="error" if unrelated else None, fix=metadata_fix(diffs, records),
                 message=f"{who} disagrees with {registries}: {_describe(diffs)}",
                 span=span, reference=ref.number, path=path,
                 key=resolution.entry.key if resolution.entry else None,
@@ -432,6 +507,24 @@ def check_metadata(context: CheckContext) -> Iterable[Finding]:
                           "registries": [r.source for r in records],
                           "identifiers": {r.source: r.identifier for r in records}},
             )
+
+
+FIX_ORDER = ("year", "volume", "issue", "pages", "journal", "first_author", "authors", "title")
+"""Which differing field CA304 offers as its fix when several differ: the plainest first."""
+
+
+def metadata_fix(diffs: dict[str, dict[str, Any]], records: list[Record]) -> Fix | None:
+    """The record's value for the first differing field of FIX_ORDER."""
+    for name in FIX_ORDER:
+        if name in diffs:
+            diff = diffs[name]
+            if name == "authors":
+                # The misspelt name and the record's name nearest to it.
+                old = diff["not_in_record"][0]
+                best = max(diff["record"], key=lambda family: fuzz.ratio(_fold(old), _fold(family)))
+                return Fix(field="author", old=old, new=best, source=records[0].source)
+            return Fix(field=name, old=str(diff["cited"]), new=str(diff["record"]), source=records[0].source)
+    return None
 
 
 # -- CA305, CA306, CA307 ---------------------------------------------------------
@@ -472,12 +565,20 @@ def check_notices(context: CheckContext) -> Iterable[Finding]:
         others = [n for n in notices if n.kind not in ("retraction", "withdrawal")]
         if retractions:
             yield _finding("CA305", f"{_label(ref)} has been {'withdrawn' if all(n.kind == 'withdrawal' for n in retractions) else 'retracted'} ({_details(retractions)})",
-                           ref, resolution, notices=[_notice(n) for n in retractions])
+                           ref, resolution, _notice_fix(retractions), notices=[_notice(n) for n in retractions])
         if others:
             kinds = sorted({n.kind.replace("-", " ") for n in others})
             yield _finding("CA306", f"{_label(ref)} has a {' and an '.join(kinds)} notice ({_details(others)}); "
                                     "check that the claim still holds", ref, resolution,
-                           notices=[_notice(n) for n in others])
+                           _notice_fix(others), notices=[_notice(n) for n in others])
+
+
+def _notice_fix(notices: list[Notice]) -> Fix:
+    """A note naming the notice, so whoever reads the reference sees it too."""
+    first = notices[0]
+    kind = first.kind.replace("-", " ").capitalize()
+    where = f"doi:{first.doi}" if first.doi else f"PMID {first.pmid}" if first.pmid else first.source
+    return Fix(field="note", old=None, new=f"{kind}: {where}", source=(first.source.split() or ["registry"])[0])
 
 
 def _where(notice: Notice) -> str:
@@ -495,5 +596,8 @@ def check_preprints(context: CheckContext) -> Iterable[Finding]:
             if record.preprint_of:
                 yield _finding("CA307", f"{_label(ref)} cites a preprint that has been published "
                                         f"as DOI {record.preprint_of}; cite the version of record",
-                               ref, resolution, preprint=record.identifier, published=record.preprint_of)
+                               ref, resolution,
+                               Fix(field="doi", old=resolution.doi or record.identifier, new=record.preprint_of,
+                                   source=record.source),
+                               preprint=record.identifier, published=record.preprint_of)
                 break

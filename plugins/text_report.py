@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from citeaudit import hookimpl
 from citeaudit.model import Finding, Span
 from citeaudit.report import DocumentReport, Reporter, RunReport
-from citeaudit.rules import RULES
+from citeaudit.rules import Rule
 from citeaudit.runinfo import run_info
 
 _ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
@@ -39,12 +39,15 @@ def clean(text: Any) -> str:
 
 
 def place(path: str, span: Span) -> str:
-    """`path:line:col` (text), `path:¶paragraph:offset` (docx), with the part when there is one."""
+    """`path:line:col` (text), `path:line:xpath` (XML), `path:¶paragraph:offset` (docx), with
+    the part when there is one."""
     where = path
     if span.part and not span.part.endswith((".bib", ".bibtex")):
         where += f"[{span.part}]"
     if span.line is not None:
         where += f":{span.line}" + (f":{span.column}" if span.column is not None else "")
+        if span.column is None and span.xpath:
+            where += f":{span.xpath}"  # XML: the line alone says little in a one-line file
     elif span.paragraph is not None:
         where += f":\u00b6{span.paragraph}" + (f":{span.offset}" if span.offset is not None else "")
     elif span.xpath:
@@ -72,12 +75,12 @@ def render(run: RunReport) -> str:
                       if color else None, highlight=False, soft_wrap=True, emoji=False, markup=False)
     console.print(Text(clean(run_info(run).sentence()), style="dim"))
     for report in run.documents:
-        _document(console, report)
+        _document(console, report, run.rules)
     _summary(console, run)
     return buffer.getvalue()
 
 
-def _document(console: Any, report: DocumentReport) -> None:
+def _document(console: Any, report: DocumentReport, rules: Mapping[str, Rule]) -> None:
     from rich.text import Text
 
     doc = report.document
@@ -101,15 +104,15 @@ def _document(console: Any, report: DocumentReport) -> None:
         elif claim_id is None and len(by_claim) > 1:
             console.print(Text("  references and document", style="bold"))
         for finding in findings:
-            console.print(_line(finding, finding.path or path))
+            console.print(_line(finding, finding.path or path, rules))
     if report.suppressed:
         console.print(Text(f"  ({report.suppressed} findings hidden by the baseline)", style="dim"))
 
 
-def _line(finding: Finding, path: str) -> Any:
+def _line(finding: Finding, path: str, rules: Mapping[str, Rule]) -> Any:
     from rich.text import Text
 
-    rule = RULES.get(finding.rule)
+    rule = rules.get(finding.rule)
     severity = finding.severity or (rule.severity if rule else "info")
     name = rule.name if rule else ""
     line = Text("    ")
@@ -119,6 +122,8 @@ def _line(finding: Finding, path: str) -> Any:
     line.append(f" {name} ")
     line.append(severity, style=STYLES.get(severity, ""))
     line.append(" " + clean(finding.message))
+    if finding.fix is not None:
+        line.append(f" ({clean(finding.fix.sentence())})", style="green")
     return line
 
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import builtin_rules, run_cli
 
 from citeaudit.config import Options
 from citeaudit.model import Claim, Document, Finding, Marker, Span
@@ -27,7 +27,7 @@ def run_of(findings: tuple[Finding, ...], claim_text: str = "Dupilumab works.", 
            ) -> RunReport:
     marker = Marker("[9]", (9,), Span(line=3, column=17), "bracket")
     doc = Document(Path("draft.md"), "markdown", (Claim(1, claim_text, (marker,), Span(line=3, column=1)),), ())
-    return RunReport((DocumentReport(doc, findings),), Options(color=color))
+    return RunReport((DocumentReport(doc, findings),), Options(color=color), builtin_rules())
 
 
 def test_lines_are_grouped_by_claim_with_path_line_col() -> None:
@@ -70,7 +70,7 @@ def test_input_text_cannot_reach_the_terminal() -> None:
     (Span(line=4, column=2), "d.md:4:2"),
     (Span(paragraph=12, offset=5), "d.md:\u00b612:5"),
     (Span(paragraph=0, offset=3, part="footnote:2"), "d.md[footnote:2]:\u00b60:3"),
-    (Span(xpath="/article/body/p[3]", line=40), "d.md:40"),
+    (Span(xpath="/article/body/p[3]", line=40), "d.md:40:/article/body/p[3]"),
     (Span(xpath="/article/body/p[3]"), "d.md:/article/body/p[3]"),
 ])
 def test_place(span: Span, expected: str) -> None:
