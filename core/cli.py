@@ -95,7 +95,8 @@ def _options(ctx: click.Context, host: Any, params: dict[str, Any]) -> Any:
 def _emit(run: Any, options: Any, host: Any) -> int:
     from citeaudit.errors import UsageError
     from citeaudit.output import write_atomic
-    from citeaudit.pipeline import exit_code
+    from citeaudit.pipeline import exit_code, exit_code_of
+    from citeaudit.report import Totals, stream_chunks
 
     reporters = host.reporters()
     reporter = reporters.get(options.format)
@@ -103,11 +104,23 @@ def _emit(run: Any, options: Any, host: Any) -> int:
         raise UsageError(f"--format {options.format!r}: unknown format (available: {', '.join(sorted(reporters))})")
     if reporter.binary and options.output is None:
         raise UsageError(f"--format {options.format} writes a binary file: give --output FILE")
-    rendered = reporter.render(run)
     if options.output is not None:
         inputs = {Path(d.document.path).resolve() for d in run.documents} | {p.resolve() for p in options.bib}
         if options.output.resolve() in inputs:
             raise UsageError(f"--output {options.output} is one of the inputs; refusing to overwrite it")
+    if reporter.stream is not None:
+        totals = Totals()
+        pieces = stream_chunks(reporter.stream(options), run.documents, totals)
+        if options.output is not None:
+            write_atomic(options.output, pieces)
+        else:
+            for piece in pieces:
+                if piece:
+                    click.echo(piece, nl=False, color=options.color)
+                    sys.stdout.flush()
+        return exit_code_of(totals, options)
+    rendered = reporter.render(run)
+    if options.output is not None:
         write_atomic(options.output, rendered)
     else:
         text = rendered.decode("utf-8") if isinstance(rendered, bytes) else rendered

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from citeaudit import __version__, hookimpl
 from citeaudit.baseline import fingerprint
 from citeaudit.model import Claim, Finding, Reference, Span
-from citeaudit.report import DocumentReport, Reporter, RunReport
+from citeaudit.report import DocumentReport, Reporter, RunReport, Totals, stream_chunks
 from citeaudit.rules import RULES
 
 INFORMATION_URI = "https://pypi.org/project/citeaudit/"
@@ -145,11 +145,8 @@ def _sarif_result(report: DocumentReport, finding: Finding, index: dict[str, int
     }
 
 
-def sarif(run: RunReport) -> dict[str, Any]:
-    """The run as a SARIF 2.1.0 log with one run."""
+def _sarif_log(results: Any, summary: Any) -> dict[str, Any]:
     rules = _sarif_rules()
-    index = {rule["id"]: i for i, rule in enumerate(rules)}
-    results = [_sarif_result(report, finding, index) for report, finding in run.findings()]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -160,13 +157,53 @@ def sarif(run: RunReport) -> dict[str, Any]:
             "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().resolve().as_uri() + "/"}},
             "invocations": [{"executionSuccessful": True}],
             "results": results,
-            "properties": {"summary": run.summary()},
+            "properties": {"summary": summary},
         }],
     }
 
 
+def sarif(run: RunReport) -> dict[str, Any]:
+    """The run as a SARIF 2.1.0 log with one run."""
+    return json.loads(render_sarif(run))
+
+
+_RESULTS = "\x00results\x00"
+"""Stands for the result list in the indented outline; no report text contains a NUL."""
+_RESULT_INDENT = " " * 8
+"""Where `runs[0].results[i]` stands in the indented log."""
+
+
+class SarifStream:
+    """The SARIF log, written a document's results at a time."""
+
+    def __init__(self, options: Any = None) -> None:
+        self.index = {rule["id"]: i for i, rule in enumerate(_sarif_rules())}
+        self.results = 0
+
+    def _outline(self, summary: Any) -> tuple[str, str]:
+        text = json.dumps(_sarif_log(_RESULTS, summary), indent=2, ensure_ascii=False)
+        head, tail = text.split(json.dumps(_RESULTS), 1)
+        return head, tail
+
+    def start(self) -> str:
+        return self._outline({})[0] + "["
+
+    def document(self, report: DocumentReport) -> str:
+        pieces = []
+        for finding in report.findings:
+            item = json.dumps(_sarif_result(report, finding, self.index), indent=2, ensure_ascii=False)
+            pieces.append(("," if self.results else "") + "\n"
+                          + "\n".join(_RESULT_INDENT + line for line in item.splitlines()))
+            self.results += 1
+        return "".join(pieces)
+
+    def finish(self, totals: Totals) -> str:
+        close = "\n      ]" if self.results else "]"
+        return close + self._outline(totals.summary())[1] + "\n"
+
+
 def render_sarif(run: RunReport) -> str:
-    return json.dumps(sarif(run), indent=2, ensure_ascii=False) + "\n"
+    return "".join(stream_chunks(SarifStream(run.options), run.documents))
 
 
 # -- JUnit -------------------------------------------------------------------
@@ -242,12 +279,12 @@ def junit_cases(report: DocumentReport) -> list[tuple[str, list[Finding]]]:
     return [*refs, *claims.values(), *loose]
 
 
-def _testsuite(report: DocumentReport, parent: ET.Element) -> tuple[int, int]:
+def _testsuite(report: DocumentReport) -> tuple[ET.Element, int, int]:
     path = portable_path(report.document.path)
     cases = junit_cases(report)
     failed = sum(1 for _, findings in cases if findings)
-    suite = ET.SubElement(parent, "testsuite", name=_xml_text(path), tests=str(len(cases)),
-                          failures=str(failed), errors="0", skipped="0", time="0")
+    suite = ET.Element("testsuite", name=_xml_text(path), tests=str(len(cases)),
+                       failures=str(failed), errors="0", skipped="0", time="0")
     props = ET.SubElement(suite, "properties")
     counts = {"findings": len(report.findings), "suppressed": report.suppressed}
     for severity in ("error", "warning", "info"):
@@ -262,20 +299,46 @@ def _testsuite(report: DocumentReport, parent: ET.Element) -> tuple[int, int]:
             message = worst.message if len(findings) == 1 else f"{len(findings)} findings; worst: {worst.message}"
             failure = ET.SubElement(case, "failure", type=worst.rule, message=_xml_text(message))
             failure.text = _xml_text("\n".join(_finding_line(f) for f in findings))
-    return len(cases), failed
+    return suite, len(cases), failed
+
+
+class JunitStream:
+    """JUnit XML: the root's counts come first, so the suites wait in a spool
+    file (on disk past a few MB) until the last document is done."""
+
+    SPOOL_BYTES = 8 * 1024 * 1024
+
+    def __init__(self, options: Any = None) -> None:
+        import tempfile
+
+        self.body = tempfile.SpooledTemporaryFile(max_size=self.SPOOL_BYTES, mode="w+", encoding="utf-8")
+        self.tests = self.failures = 0
+
+    def start(self) -> str:
+        return ""
+
+    def document(self, report: DocumentReport) -> str:
+        suite, tests, failures = _testsuite(report)
+        self.tests, self.failures = self.tests + tests, self.failures + failures
+        ET.indent(suite, level=1)
+        self.body.write("  " + ET.tostring(suite, encoding="unicode").rstrip("\n") + "\n")
+        return ""
+
+    def finish(self, totals: Totals) -> str:
+        self.body.seek(0)
+        suites = self.body.read()
+        self.body.close()
+        root = ET.Element("testsuites", name="citeaudit", tests=str(self.tests),
+                          failures=str(self.failures), errors="0")
+        if not suites:
+            return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+        opening = ET.tostring(root, encoding="unicode").removesuffix(" />")
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n' + opening + ">\n" + suites
+                + "</testsuites>\n")
 
 
 def render_junit(run: RunReport) -> str:
-    root = ET.Element("testsuites", name="citeaudit")
-    tests = failures = 0
-    for report in run.documents:
-        t, f = _testsuite(report, root)
-        tests, failures = tests + t, failures + f
-    root.set("tests", str(tests))
-    root.set("failures", str(failures))
-    root.set("errors", "0")
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return "".join(stream_chunks(JunitStream(run.options), run.documents))
 
 
 # -- GitHub workflow commands --------------------------------------------------
@@ -308,20 +371,36 @@ def github_command(report: DocumentReport, finding: Finding) -> str:
     return f"::{COMMANDS[severity]} {joined}::{escape_data(message)}"
 
 
+class GithubStream:
+    """One workflow command per finding, then a summary line."""
+
+    def __init__(self, options: Any = None) -> None:
+        pass
+
+    def start(self) -> str:
+        return ""
+
+    def document(self, report: DocumentReport) -> str:
+        return "".join(github_command(report, finding) + "\n" for finding in report.findings)
+
+    def finish(self, totals: Totals) -> str:
+        summary = totals.summary()
+        return (f"citeaudit: {summary['documents']} document(s), {summary['errors']} error(s), "
+                f"{summary['warnings']} warning(s), {summary['infos']} info(s)"
+                + (f", {totals.suppressed} in the baseline" if totals.suppressed else "") + "\n")
+
+
 def render_github(run: RunReport) -> str:
-    lines = [github_command(report, finding) for report, finding in run.findings()]
-    summary = run.summary()
-    suppressed = sum(d.suppressed for d in run.documents)
-    lines.append(f"citeaudit: {summary['documents']} document(s), {summary['errors']} error(s), "
-                 f"{summary['warnings']} warning(s), {summary['infos']} info(s)"
-                 + (f", {suppressed} in the baseline" if suppressed else ""))
-    return "\n".join(lines) + "\n"
+    return "".join(stream_chunks(GithubStream(run.options), run.documents))
 
 
 def _reporters() -> Iterable[Reporter]:
-    yield Reporter("sarif", render_sarif, "SARIF 2.1.0 for GitHub code scanning and other dashboards")
-    yield Reporter("junit", render_junit, "JUnit XML: a test suite per document, a test case per claim and reference")
-    yield Reporter("github", render_github, "GitHub Actions workflow commands (pull-request annotations)")
+    yield Reporter("sarif", stream=SarifStream,
+                   description="SARIF 2.1.0 for GitHub code scanning and other dashboards")
+    yield Reporter("junit", stream=JunitStream,
+                   description="JUnit XML: a test suite per document, a test case per claim and reference")
+    yield Reporter("github", stream=GithubStream,
+                   description="GitHub Actions workflow commands (pull-request annotations)")
 
 
 @hookimpl(trylast=True)
