@@ -398,7 +398,7 @@ class Result:
     notes: dict[str, Any] = field(default_factory=dict)
 
     def values(self) -> list[float]:
-        if self.metric == "seconds":
+        if self.metric in ("seconds", "ratio"):
             return [r.seconds for r in self.runs]
         if self.metric == "MB":
             return [r.peak_rss_mb or 0.0 for r in self.runs]
