@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -107,7 +108,7 @@ def _emit(run: Any, options: Any, host: Any) -> int:
     if options.output is not None:
         refuse_run_inputs(options, run_sources(run))
     if reporter.stream is not None:
-        totals = Totals()
+        totals = Totals(options=options, started=getattr(run, "started", None) or time.time())
         pieces = stream_chunks(reporter.stream(options), run.documents, totals)
         if options.output is not None:
             write_atomic(options.output, pieces)

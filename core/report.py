@@ -13,6 +13,7 @@ instead, and gets a `RunReport`.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 from citeaudit import __version__
 from citeaudit.model import Document, Finding, Library, RecordSet, Resolution, Unchecked
 from citeaudit.rules import RULES
+from citeaudit.runinfo import RegistryTally, RunInfo
 
 SCHEMA = "citeaudit-report/1"
 
@@ -53,6 +55,8 @@ class RunReport:
     """One entry per document, in the order given."""
     options: Any = None
     """The run's `citeaudit.config.Options`."""
+    started: float = field(default_factory=time.time)
+    """Unix time the run began; reports give it as their date (citeaudit.runinfo)."""
 
     def findings(self) -> list[tuple[DocumentReport, Finding]]:
         """Every finding with its document, in order."""
@@ -61,6 +65,10 @@ class RunReport:
     def summary(self) -> dict[str, int]:
         """The `summary` object of the JSON report."""
         return Totals.of(self.documents).summary()
+
+    def totals(self) -> Totals:
+        """Everything the run adds up to, as a stream of it would have counted."""
+        return Totals.of(self.documents, self.options, self.started)
 
 
 @dataclass(slots=True)
@@ -84,9 +92,16 @@ class Totals:
     """Claims some check could not verify against the cited work."""
     unchecked_reasons: Counter = field(default_factory=Counter)
     """reason -> claims' citations not checked for it."""
+    options: Any = None
+    """The run's options (what `run_info` needs of them: --offline)."""
+    started: float = field(default_factory=time.time)
+    """Unix time the run began: the date every report gives."""
+    registries: RegistryTally = field(default_factory=RegistryTally)
+    """How the registries fared (citeaudit.runinfo)."""
 
     def add(self, report: DocumentReport) -> None:
         """Count one document's report."""
+        self.registries.add(report)
         self.documents += 1
         self.claims += len(report.document.claims)
         self.references += len(report.document.references)
@@ -98,11 +113,16 @@ class Totals:
         self.unchecked_reasons.update(u.reason for u in report.unchecked)
 
     @classmethod
-    def of(cls, reports: Iterable[DocumentReport]) -> Totals:
-        totals = cls()
+    def of(cls, reports: Iterable[DocumentReport], options: Any = None,
+           started: float | None = None) -> Totals:
+        totals = cls(options=options) if started is None else cls(options=options, started=started)
         for report in reports:
             totals.add(report)
         return totals
+
+    def run_info(self) -> RunInfo:
+        """Version, date and how the registries fared, for what has streamed so far."""
+        return self.registries.info(self.options, self.started)
 
     def summary(self) -> dict[str, int]:
         """The `summary` object of the JSON report."""
@@ -124,7 +144,7 @@ class ReportStream(Protocol):
     text to append (possibly empty).
     """
 
-    def start(self) -> str: ...
+    def start(self, totals: Totals) -> str: ...
 
     def document(self, report: DocumentReport) -> str: ...
 
@@ -132,10 +152,13 @@ class ReportStream(Protocol):
 
 
 def stream_chunks(stream: ReportStream, reports: Iterable[DocumentReport],
-                  totals: Totals | None = None) -> Iterator[str]:
-    """Drive `stream` over `reports`: the report's text, one piece per document."""
-    totals = Totals() if totals is None else totals
-    yield stream.start()
+                  totals: Totals) -> Iterator[str]:
+    """Drive `stream` over `reports`: the report's text, one piece per document.
+
+    `totals` is filled as the documents pass; `start` sees it empty (its
+    options and start time), `finish` complete.
+    """
+    yield stream.start(totals)
     for report in reports:
         totals.add(report)
         yield stream.document(report)
@@ -165,10 +188,15 @@ class Reporter:
             object.__setattr__(self, "render", _render_from(self.stream))
 
 
+def render_stream(stream: ReportStream, run: RunReport) -> str:
+    """The whole text `stream` writes for a run held in memory."""
+    return "".join(stream_chunks(stream, run.documents, Totals(options=run.options, started=run.started)))
+
+
 def _render_from(stream: Callable[[Any], ReportStream]) -> Callable[[RunReport], str]:
     """`render` for a streaming reporter: the whole stream over the run's documents."""
     def render(run: RunReport) -> str:
-        return "".join(stream_chunks(stream(run.options), run.documents))
+        return render_stream(stream(run.options), run)
 
     return render
 
@@ -178,7 +206,7 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     location = finding.span.location()
     if finding.path:
         location.setdefault("file", finding.path)
-    return {
+    found = {
         "rule": finding.rule,
         "name": RULES[finding.rule].name if finding.rule in RULES else finding.rule.lower(),
         "severity": finding.severity,
@@ -190,6 +218,9 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "location": location,
         "evidence": finding.evidence,
     }
+    if finding.fix is not None:
+        found["fix"] = finding.fix.as_json()
+    return found
 
 
 def document_json(report: DocumentReport) -> dict[str, Any]:
@@ -226,9 +257,11 @@ def document_json(report: DocumentReport) -> dict[str, Any]:
 
 def to_json(run: RunReport) -> dict[str, Any]:
     """The whole report as the "citeaudit-report/1" JSON object."""
+    totals = run.totals()
     return {
         "schema": SCHEMA,
         "tool": {"name": "citeaudit", "version": __version__},
         "documents": [document_json(d) for d in run.documents],
-        "summary": run.summary(),
+        "run": totals.run_info().as_json(),
+        "summary": totals.summary(),
     }

@@ -18,8 +18,9 @@ from urllib.parse import quote
 from citeaudit import __version__, hookimpl
 from citeaudit.baseline import fingerprint
 from citeaudit.model import Claim, Finding, Reference, Span
-from citeaudit.report import DocumentReport, Reporter, RunReport, Totals, stream_chunks
+from citeaudit.report import DocumentReport, Reporter, RunReport, Totals, render_stream
 from citeaudit.rules import RULES
+from citeaudit.runinfo import RunInfo
 
 INFORMATION_URI = "https://pypi.org/project/citeaudit/"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -134,7 +135,7 @@ def _sarif_result(report: DocumentReport, finding: Finding, index: dict[str, int
     ) if value is not None}
     if finding.evidence:
         properties["evidence"] = finding.evidence
-    return {
+    result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": index[finding.rule],
         "level": LEVELS[severity],
@@ -143,21 +144,78 @@ def _sarif_result(report: DocumentReport, finding: Finding, index: dict[str, int
         "partialFingerprints": {FINGERPRINT_NAME: fingerprint(report, finding)},
         "properties": properties,
     }
+    if finding.fix is not None:
+        properties["fix"] = finding.fix.as_json()
+        fix = sarif_fix(report, finding)
+        if fix is not None:
+            result["fixes"] = [fix]
+    return result
 
 
-def _sarif_log(results: Any, summary: Any) -> dict[str, Any]:
-    rules = _sarif_rules()
+def sarif_fix(report: DocumentReport, finding: Finding) -> dict[str, Any] | None:
+    """A SARIF `fix` replacing the old value where it is written, or adding the missing one.
+
+    SARIF needs the exact region to replace, so the old value is looked for
+    in the source text from the finding's line on (a BibTeX field sits a few
+    lines below its entry's `@`); when it cannot be found, the fix stays in
+    the result's properties only, never as a region that would damage the file.
+    """
+    fix, span = finding.fix, finding.span
+    path = Path(finding.path or report.document.path)
+    if fix is None or fix.new is None or span.line is None or path.suffix.lower() == ".docx":
+        return None
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    start = span.line - 1
+    if start >= len(lines):
+        return None
+    bibtex = path.suffix.lower() in (".bib", ".bibtex")
+    if fix.old is None:
+        text = lines[start]
+        if bibtex and "," in text:
+            column, inserted = text.index(",") + 2, f"\n  {fix.field} = {{{fix.new}}},"
+        else:
+            column, inserted = len(text) + 1, f" {fix.suggestion()}"
+        region = {"startLine": start + 1, "startColumn": column, "endLine": start + 1, "endColumn": column}
+    else:
+        for number in range(start, min(len(lines), start + 60)):
+            column = lines[number].find(fix.old)
+            if column >= 0:
+                break
+            if number > start and bibtex and lines[number].lstrip().startswith("@"):
+                return None
+        else:
+            return None
+        region = {"startLine": number + 1, "startColumn": column + 1, "endLine": number + 1,
+                  "endColumn": column + 1 + len(fix.old)}
+        inserted = fix.new
+    return {"description": {"text": f"{fix.sentence()[0].upper()}{fix.sentence()[1:]} (from {fix.source})"},
+            "artifactChanges": [{"artifactLocation": _artifact(path),
+                                 "replacements": [{"deletedRegion": region,
+                                                   "insertedContent": {"text": inserted}}]}]}
+
+
+def _sarif_log(results: Any, totals: Totals, finished: bool) -> dict[str, Any]:
+    info = totals.run_info()
+    run_properties: dict[str, Any] = {}
+    if finished:
+        # Known once every document is done, so after the results.
+        run_properties = {"summary": totals.summary(), "run": info.sentence(),
+                          "registries": info.registries_sentence()}
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "citeaudit", "version": __version__,
                                 "semanticVersion": __version__,
-                                "informationUri": INFORMATION_URI, "rules": rules}},
+                                "informationUri": INFORMATION_URI, "rules": _sarif_rules()}},
             "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().resolve().as_uri() + "/"}},
-            "invocations": [{"executionSuccessful": True}],
+            "invocations": [{"executionSuccessful": True, "startTimeUtc": info.date,
+                             "properties": {"offline": info.offline}}],
             "results": results,
-            "properties": {"summary": summary},
+            "properties": run_properties,
         }],
     }
 
@@ -180,13 +238,14 @@ class SarifStream:
         self.index = {rule["id"]: i for i, rule in enumerate(_sarif_rules())}
         self.results = 0
 
-    def _outline(self, summary: Any) -> tuple[str, str]:
-        text = json.dumps(_sarif_log(_RESULTS, summary), indent=2, ensure_ascii=False)
+    @staticmethod
+    def _outline(totals: Totals, finished: bool) -> tuple[str, str]:
+        text = json.dumps(_sarif_log(_RESULTS, totals, finished), indent=2, ensure_ascii=False)
         head, tail = text.split(json.dumps(_RESULTS), 1)
         return head, tail
 
-    def start(self) -> str:
-        return self._outline({})[0] + "["
+    def start(self, totals: Totals) -> str:
+        return self._outline(totals, finished=False)[0] + "["
 
     def document(self, report: DocumentReport) -> str:
         pieces = []
@@ -199,11 +258,11 @@ class SarifStream:
 
     def finish(self, totals: Totals) -> str:
         close = "\n      ]" if self.results else "]"
-        return close + self._outline(totals.summary())[1] + "\n"
+        return close + self._outline(totals, finished=True)[1] + "\n"
 
 
 def render_sarif(run: RunReport) -> str:
-    return "".join(stream_chunks(SarifStream(run.options), run.documents))
+    return render_stream(SarifStream(run.options), run)
 
 
 # -- JUnit -------------------------------------------------------------------
@@ -279,14 +338,20 @@ def junit_cases(report: DocumentReport) -> list[tuple[str, list[Finding]]]:
     return [*refs, *claims.values(), *loose]
 
 
-def _testsuite(report: DocumentReport) -> tuple[ET.Element, int, int]:
+_REGISTRIES = "\x00registries\x00"
+"""Stands for the run's registry sentence in spooled suites: it is known only at the end."""
+
+
+def _testsuite(report: DocumentReport, info: RunInfo) -> tuple[ET.Element, int, int]:
     path = portable_path(report.document.path)
     cases = junit_cases(report)
     failed = sum(1 for _, findings in cases if findings)
     suite = ET.Element("testsuite", name=_xml_text(path), tests=str(len(cases)),
-                       failures=str(failed), errors="0", skipped="0", time="0")
+                       failures=str(failed), errors="0", skipped="0", time="0",
+                       timestamp=info.date.rstrip("Z"))
     props = ET.SubElement(suite, "properties")
-    counts = {"findings": len(report.findings), "suppressed": report.suppressed}
+    counts: dict[str, object] = {"citeaudit-version": info.version, "registries": _REGISTRIES,
+                                 "findings": len(report.findings), "suppressed": report.suppressed}
     for severity in ("error", "warning", "info"):
         counts[severity + "s"] = sum(1 for f in report.findings if f.severity == severity)
     for name, value in counts.items():
@@ -313,32 +378,38 @@ class JunitStream:
 
         self.body = tempfile.SpooledTemporaryFile(max_size=self.SPOOL_BYTES, mode="w+", encoding="utf-8")
         self.tests = self.failures = 0
+        self.info: RunInfo | None = None
 
-    def start(self) -> str:
+    def start(self, totals: Totals) -> str:
+        self.info = totals.run_info()  # version and start date; the registries come at the end
         return ""
 
     def document(self, report: DocumentReport) -> str:
-        suite, tests, failures = _testsuite(report)
+        assert self.info is not None
+        suite, tests, failures = _testsuite(report, self.info)
         self.tests, self.failures = self.tests + tests, self.failures + failures
         ET.indent(suite, level=1)
         self.body.write("  " + ET.tostring(suite, encoding="unicode").rstrip("\n") + "\n")
         return ""
 
     def finish(self, totals: Totals) -> str:
+        from xml.sax.saxutils import escape
+
+        registries = escape(_xml_text(totals.run_info().registries_sentence()), {'"': "&quot;"})
         self.body.seek(0)
-        suites = self.body.read()
+        suites = [line.replace(_REGISTRIES, registries) for line in self.body]
         self.body.close()
         root = ET.Element("testsuites", name="citeaudit", tests=str(self.tests),
                           failures=str(self.failures), errors="0")
+        head = '<?xml version="1.0" encoding="UTF-8"?>\n'
         if not suites:
-            return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+            return head + ET.tostring(root, encoding="unicode") + "\n"
         opening = ET.tostring(root, encoding="unicode").removesuffix(" />")
-        return ('<?xml version="1.0" encoding="UTF-8"?>\n' + opening + ">\n" + suites
-                + "</testsuites>\n")
+        return head + opening + ">\n" + "".join(suites) + "</testsuites>\n"
 
 
 def render_junit(run: RunReport) -> str:
-    return "".join(stream_chunks(JunitStream(run.options), run.documents))
+    return render_stream(JunitStream(run.options), run)
 
 
 # -- GitHub workflow commands --------------------------------------------------
@@ -372,12 +443,12 @@ def github_command(report: DocumentReport, finding: Finding) -> str:
 
 
 class GithubStream:
-    """One workflow command per finding, then a summary line."""
+    """One workflow command per finding, then a summary line and the run's facts."""
 
     def __init__(self, options: Any = None) -> None:
         pass
 
-    def start(self) -> str:
+    def start(self, totals: Totals) -> str:
         return ""
 
     def document(self, report: DocumentReport) -> str:
@@ -387,11 +458,12 @@ class GithubStream:
         summary = totals.summary()
         return (f"citeaudit: {summary['documents']} document(s), {summary['errors']} error(s), "
                 f"{summary['warnings']} warning(s), {summary['infos']} info(s)"
-                + (f", {totals.suppressed} in the baseline" if totals.suppressed else "") + "\n")
+                + (f", {totals.suppressed} in the baseline" if totals.suppressed else "") + "\n"
+                + totals.run_info().sentence() + "\n")
 
 
 def render_github(run: RunReport) -> str:
-    return "".join(stream_chunks(GithubStream(run.options), run.documents))
+    return render_stream(GithubStream(run.options), run)
 
 
 def _reporters() -> Iterable[Reporter]:

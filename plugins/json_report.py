@@ -19,10 +19,18 @@ _PLACE = "\x00documents\x00"
 """Stands for the document list in the indented outline; no report text contains a NUL."""
 
 
-def _outline(summary: dict[str, int]) -> tuple[str, str]:
+def _report(documents: Any, totals: Totals | None) -> dict[str, Any]:
+    """The report object; `run` and `summary` follow the documents, since a stream
+    knows them only when the last document is done."""
+    return {"schema": SCHEMA, "tool": {"name": "citeaudit", "version": __version__},
+            "documents": documents,
+            "run": totals.run_info().as_json() if totals is not None else None,
+            "summary": totals.summary() if totals is not None else None}
+
+
+def _outline(totals: Totals | None) -> tuple[str, str]:
     """The indented report around its document list: (before the list, after it)."""
-    outline = json.dumps({"schema": SCHEMA, "tool": {"name": "citeaudit", "version": __version__},
-                          "documents": _PLACE, "summary": summary}, indent=2, ensure_ascii=False)
+    outline = json.dumps(_report(_PLACE, totals), indent=2, ensure_ascii=False)
     head, tail = outline.split(json.dumps(_PLACE), 1)
     return head, tail
 
@@ -40,7 +48,7 @@ class JsonStream:
         self.first: dict[str, Any] | None = None
         self.count = 0
 
-    def start(self) -> str:
+    def start(self, totals: Totals) -> str:
         return ""
 
     def document(self, report: DocumentReport) -> str:
@@ -51,18 +59,16 @@ class JsonStream:
             return ""
         text = ",\n" + _line(doc)
         if self.count == 2:
-            head, _ = _outline({})
+            head, _ = _outline(None)
             text = head + "[\n" + _line(self.first) + text
             self.first = None
         return text
 
     def finish(self, totals: Totals) -> str:
         if self.count <= 1:
-            report = {"schema": SCHEMA, "tool": {"name": "citeaudit", "version": __version__},
-                      "documents": [self.first] if self.first is not None else [],
-                      "summary": totals.summary()}
+            report = _report([self.first] if self.first is not None else [], totals)
             return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
-        _, tail = _outline(totals.summary())
+        _, tail = _outline(totals)
         return "\n  ]" + tail + "\n"
 
 
@@ -76,7 +82,7 @@ class JsonLinesStream:
     def __init__(self, options: Any = None) -> None:
         pass
 
-    def start(self) -> str:
+    def start(self, totals: Totals) -> str:
         return ""
 
     def document(self, report: DocumentReport) -> str:

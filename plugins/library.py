@@ -21,7 +21,7 @@ from citeaudit.bib.identifiers import normalize_doi, normalize_pmcid, normalize_
 from citeaudit.bib.journals import same_journal
 from citeaudit.bib.match import fold, reference_work
 from citeaudit.checks import Check, CheckContext
-from citeaudit.model import Finding, LibraryEntry, Reference, Resolution, Work
+from citeaudit.model import Finding, Fix, LibraryEntry, Reference, Resolution, Work
 
 _LABELS = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID"}
 _NORMALISE = {"doi": normalize_doi, "pmid": normalize_pmid, "pmcid": normalize_pmcid}
@@ -95,6 +95,8 @@ def compare(ref: Work, entry: Work) -> dict[str, dict[str, str]]:
     a, b = ref.first_author, entry.first_author
     if a and b and not _same_person(a.family, b.family):
         differ("first author", a.family, b.family)
+    elif _other_authors_differ(ref, entry):
+        differ("authors", _families(ref, len(ref.authors)), _families(entry, len(ref.authors)))
     if ref.journal and (entry.journal or entry.journal_abbrev):
         if not (same_journal(ref.journal, entry.journal) or same_journal(ref.journal, entry.journal_abbrev)):
             differ("journal", ref.journal, entry.journal or entry.journal_abbrev)
@@ -156,6 +158,20 @@ def _same_person(a: str, b: str) -> bool:
     return fa == fb or fa.split()[-1] == fb.split()[-1] or fa.split()[0] == fb.split()[0]
 
 
+def _other_authors_differ(ref: Work, entry: Work) -> bool:
+    """Whether an author after the first is spelt differently ("et al." ends the comparison)."""
+    for mine, theirs in zip(ref.authors[1:], entry.authors[1:]):
+        if fold(mine.family).startswith("et al"):
+            break
+        if not _same_person(mine.family, theirs.family):
+            return True
+    return False
+
+
+def _families(work: Work, count: int) -> str:
+    return ", ".join(p.family for p in work.authors[:count])
+
+
 def _not_in_library(ref: Reference, resolution: Resolution) -> Finding:
     label = ref.number if ref.number is not None else ref.id
     if resolution.candidates:
@@ -172,8 +188,10 @@ def _not_in_library(ref: Reference, resolution: Resolution) -> Finding:
 def _mismatch(ref: Reference, entry: LibraryEntry, differences: dict[str, dict[str, str]]) -> Finding:
     label = ref.number if ref.number is not None else ref.id
     detail = "; ".join(f"{name} {d['reference']!r} vs {d['library']!r}" for name, d in differences.items())
+    name, first = next(iter(differences.items()))
+    fix = Fix(field=name.replace(" ", "_"), old=first["reference"], new=first["library"], source="library")
     return Finding(rule="CA204", message=f"reference {label} and library entry {entry.key!r} disagree: {detail}",
-                   span=ref.span, reference=ref.number, key=entry.key,
+                   span=ref.span, reference=ref.number, key=entry.key, fix=fix,
                    evidence={"fields": differences, "entry_line": entry.span.line, "bib": entry.span.part})
 
 

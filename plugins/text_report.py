@@ -17,7 +17,7 @@ from typing import Any
 
 from citeaudit import hookimpl
 from citeaudit.model import Finding, Span
-from citeaudit.report import DocumentReport, Reporter, RunReport, Totals, stream_chunks
+from citeaudit.report import DocumentReport, Reporter, RunReport, Totals, render_stream
 from citeaudit.rules import RULES
 
 _ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
@@ -78,7 +78,7 @@ class TextStream:
         self.buffer.truncate()
         return text
 
-    def start(self) -> str:
+    def start(self, totals: Totals) -> str:
         return ""
 
     def document(self, report: DocumentReport) -> str:
@@ -86,13 +86,17 @@ class TextStream:
         return self._taken()
 
     def finish(self, totals: Totals) -> str:
+        from rich.text import Text
+
+        # Last, not first: which registries answered is known once every document is done.
+        self.console.print(Text(clean(totals.run_info().sentence()), style="dim"))
         _summary(self.console, totals)
         return self._taken()
 
 
 def render(run: RunReport) -> str:
     """The whole report as text."""
-    return "".join(stream_chunks(TextStream(run.options), run.documents))
+    return render_stream(TextStream(run.options), run)
 
 
 def _document(console: Any, report: DocumentReport) -> None:
@@ -137,6 +141,8 @@ def _line(finding: Finding, path: str) -> Any:
     line.append(f" {name} ")
     line.append(severity, style=STYLES.get(severity, ""))
     line.append(" " + clean(finding.message))
+    if finding.fix is not None:
+        line.append(f" ({clean(finding.fix.sentence())})", style="green")
     return line
 
 

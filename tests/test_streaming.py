@@ -39,7 +39,8 @@ def test_a_document_is_written_before_the_next_one_is_checked(run, name):
             asked.append(n)
             yield report
 
-    chunks = stream_chunks(reporter.stream(run.options), documents())
+    chunks = stream_chunks(reporter.stream(run.options), documents(),
+                           Totals(options=run.options, started=run.started))
     handed.append(next(chunks))  # start
     for n in range(len(run.documents)):
         handed.append(next(chunks))
