@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from citeaudit import __version__
 from citeaudit.model import Document, Finding, Library, RecordSet, Resolution, Unchecked
-from citeaudit.rules import RULES
+from citeaudit.rules import Rule
 from citeaudit.runinfo import RegistryTally, RunInfo
 
 SCHEMA = "citeaudit-report/1"
@@ -55,6 +55,13 @@ class RunReport:
     """One entry per document, in the order given."""
     options: Any = None
     """The run's `citeaudit.config.Options`."""
+    rules: Mapping[str, Rule] = field(default_factory=dict)
+    """The run's rule catalogue (`Host.rules()`): names, default severities, help."""
+
+    def rule_name(self, code: str) -> str:
+        """The rule's name, or the code in lower case when the catalogue lacks it."""
+        rule = self.rules.get(code)
+        return rule.name if rule else code.lower()
     started: float = field(default_factory=time.time)
     """Unix time the run began; reports give it as their date (citeaudit.runinfo)."""
 
@@ -66,9 +73,13 @@ class RunReport:
         """The `summary` object of the JSON report."""
         return Totals.of(self.documents).summary()
 
+    def empty_totals(self) -> Totals:
+        """Totals to stream this run into: its options, start time and rules, no counts yet."""
+        return Totals(options=self.options, rules=self.rules, started=self.started)
+
     def totals(self) -> Totals:
         """Everything the run adds up to, as a stream of it would have counted."""
-        return Totals.of(self.documents, self.options, self.started)
+        return Totals.of(self.documents, self.options, self.started, self.rules)
 
 
 @dataclass(slots=True)
@@ -84,7 +95,7 @@ class Totals:
     references: int = 0
     severities: Counter = field(default_factory=Counter)
     """severity -> findings."""
-    rules: Counter = field(default_factory=Counter)
+    by_rule: Counter = field(default_factory=Counter)
     """rule code -> findings (for --statistics)."""
     suppressed: int = 0
     """Findings hidden by the baseline."""
@@ -94,6 +105,8 @@ class Totals:
     """reason -> claims' citations not checked for it."""
     options: Any = None
     """The run's options (what `run_info` needs of them: --offline)."""
+    rules: Mapping[str, Rule] = field(default_factory=dict)
+    """The run's rule catalogue (`Host.rules()`), for the streams' rule names and help."""
     started: float = field(default_factory=time.time)
     """Unix time the run began: the date every report gives."""
     registries: RegistryTally = field(default_factory=RegistryTally)
@@ -107,15 +120,17 @@ class Totals:
         self.references += len(report.document.references)
         for finding in report.findings:
             self.severities[finding.severity] += 1
-            self.rules[finding.rule] += 1
+            self.by_rule[finding.rule] += 1
         self.suppressed += report.suppressed
         self.unchecked_claims += len({u.claim for u in report.unchecked})
         self.unchecked_reasons.update(u.reason for u in report.unchecked)
 
     @classmethod
     def of(cls, reports: Iterable[DocumentReport], options: Any = None,
-           started: float | None = None) -> Totals:
-        totals = cls(options=options) if started is None else cls(options=options, started=started)
+           started: float | None = None, rules: Mapping[str, Rule] | None = None) -> Totals:
+        totals = cls(options=options, rules=rules or {})
+        if started is not None:
+            totals.started = started
         for report in reports:
             totals.add(report)
         return totals
@@ -190,7 +205,7 @@ class Reporter:
 
 def render_stream(stream: ReportStream, run: RunReport) -> str:
     """The whole text `stream` writes for a run held in memory."""
-    return "".join(stream_chunks(stream, run.documents, Totals(options=run.options, started=run.started)))
+    return "".join(stream_chunks(stream, run.documents, run.empty_totals()))
 
 
 def _render_from(stream: Callable[[Any], ReportStream]) -> Callable[[RunReport], str]:
@@ -201,14 +216,14 @@ def _render_from(stream: Callable[[Any], ReportStream]) -> Callable[[RunReport],
     return render
 
 
-def finding_json(finding: Finding) -> dict[str, Any]:
+def finding_json(finding: Finding, rules: Mapping[str, Rule] | None = None) -> dict[str, Any]:
     """One finding as the JSON report writes it."""
     location = finding.span.location()
     if finding.path:
         location.setdefault("file", finding.path)
     found = {
         "rule": finding.rule,
-        "name": RULES[finding.rule].name if finding.rule in RULES else finding.rule.lower(),
+        "name": rules[finding.rule].name if rules and finding.rule in rules else finding.rule.lower(),
         "severity": finding.severity,
         "message": finding.message,
         "claim": finding.claim,
@@ -223,7 +238,7 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     return found
 
 
-def document_json(report: DocumentReport) -> dict[str, Any]:
+def document_json(report: DocumentReport, rules: Mapping[str, Rule] | None = None) -> dict[str, Any]:
     """One document of the JSON report."""
     doc = report.document
     references = []
@@ -249,7 +264,7 @@ def document_json(report: DocumentReport) -> dict[str, Any]:
             for c in doc.claims
         ],
         "references": references,
-        "findings": [finding_json(f) for f in report.findings],
+        "findings": [finding_json(f, rules) for f in report.findings],
         "unchecked": [{"claim": u.claim, "citation": u.citation, "reason": u.reason}
                       for u in report.unchecked],
     }
@@ -261,7 +276,7 @@ def to_json(run: RunReport) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "tool": {"name": "citeaudit", "version": __version__},
-        "documents": [document_json(d) for d in run.documents],
+        "documents": [document_json(d, run.rules) for d in run.documents],
         "run": totals.run_info().as_json(),
         "summary": totals.summary(),
     }

@@ -9,11 +9,12 @@ document completes, for pipelines that read a report while it grows.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from citeaudit import __version__, hookimpl
 from citeaudit.report import SCHEMA, DocumentReport, Reporter, Totals, document_json
+from citeaudit.rules import Rule
 
 _PLACE = "\x00documents\x00"
 """Stands for the document list in the indented outline; no report text contains a NUL."""
@@ -47,13 +48,15 @@ class JsonStream:
     def __init__(self, options: Any = None) -> None:
         self.first: dict[str, Any] | None = None
         self.count = 0
+        self.rules: Mapping[str, Rule] = {}
 
     def start(self, totals: Totals) -> str:
+        self.rules = totals.rules
         return ""
 
     def document(self, report: DocumentReport) -> str:
         self.count += 1
-        doc = document_json(report)
+        doc = document_json(report, self.rules)
         if self.count == 1:
             self.first = doc
             return ""
@@ -80,13 +83,14 @@ class JsonLinesStream:
     """One compact document object per line, nothing else."""
 
     def __init__(self, options: Any = None) -> None:
-        pass
+        self.rules: Mapping[str, Rule] = {}
 
     def start(self, totals: Totals) -> str:
+        self.rules = totals.rules
         return ""
 
     def document(self, report: DocumentReport) -> str:
-        return json.dumps(document_json(report), ensure_ascii=False) + "\n"
+        return json.dumps(document_json(report, self.rules), ensure_ascii=False) + "\n"
 
     def finish(self, totals: Totals) -> str:
         return ""

@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from citeaudit import hookimpl
 from citeaudit.model import Finding, Span
 from citeaudit.report import DocumentReport, Reporter, RunReport, Totals, render_stream
-from citeaudit.rules import RULES
+from citeaudit.rules import Rule
 
 _ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 """CSI, OSC and two-character escape sequences, removed whole."""
@@ -74,6 +74,7 @@ class TextStream:
         self.console = Console(file=self.buffer, force_terminal=color, no_color=not color,
                                color_system="standard" if color else None, highlight=False,
                                soft_wrap=True, emoji=False, markup=False)
+        self.rules: Mapping[str, Rule] = {}
 
     def _taken(self) -> str:
         text = self.buffer.getvalue()
@@ -82,10 +83,11 @@ class TextStream:
         return text
 
     def start(self, totals: Totals) -> str:
+        self.rules = totals.rules
         return ""
 
     def document(self, report: DocumentReport) -> str:
-        _document(self.console, report)
+        _document(self.console, report, self.rules)
         return self._taken()
 
     def finish(self, totals: Totals) -> str:
@@ -102,7 +104,7 @@ def render(run: RunReport) -> str:
     return render_stream(TextStream(run.options), run)
 
 
-def _document(console: Any, report: DocumentReport) -> None:
+def _document(console: Any, report: DocumentReport, rules: Mapping[str, Rule]) -> None:
     from rich.text import Text
 
     doc = report.document
@@ -126,15 +128,15 @@ def _document(console: Any, report: DocumentReport) -> None:
         elif claim_id is None and len(by_claim) > 1:
             console.print(Text("  references and document", style="bold"))
         for finding in findings:
-            console.print(_line(finding, finding.path or path))
+            console.print(_line(finding, finding.path or path, rules))
     if report.suppressed:
         console.print(Text(f"  ({report.suppressed} findings hidden by the baseline)", style="dim"))
 
 
-def _line(finding: Finding, path: str) -> Any:
+def _line(finding: Finding, path: str, rules: Mapping[str, Rule]) -> Any:
     from rich.text import Text
 
-    rule = RULES.get(finding.rule)
+    rule = rules.get(finding.rule)
     severity = finding.severity or (rule.severity if rule else "info")
     name = rule.name if rule else ""
     line = Text("    ")

@@ -39,8 +39,7 @@ def test_a_document_is_written_before_the_next_one_is_checked(run, name):
             asked.append(n)
             yield report
 
-    chunks = stream_chunks(reporter.stream(run.options), documents(),
-                           Totals(options=run.options, started=run.started))
+    chunks = stream_chunks(reporter.stream(run.options), documents(), run.empty_totals())
     handed.append(next(chunks))  # start
     for n in range(len(run.documents)):
         handed.append(next(chunks))
@@ -82,7 +81,7 @@ def test_totals_add_up_to_the_run_summary(run):
     for report in run.documents:
         totals.add(report)
     assert totals.summary() == run.summary() == to_json(run)["summary"]
-    assert sum(totals.rules.values()) == sum(len(d.findings) for d in run.documents)
+    assert sum(totals.by_rule.values()) == sum(len(d.findings) for d in run.documents)
 
 
 def test_a_reporter_must_render_or_stream():
