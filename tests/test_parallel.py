@@ -10,8 +10,8 @@ import pytest
 from conftest import run_cli
 
 from citeaudit.config import Options
-from citeaudit.model import Document, Finding, Span
 from citeaudit.manager import get_plugin_manager
+from citeaudit.model import Document, Finding, Span
 from citeaudit.parallel import _picklable, check_in_parallel
 from citeaudit.report import DocumentReport
 
