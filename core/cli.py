@@ -77,8 +77,10 @@ def _emit(run: Any, options: Any, host: Any) -> int:
     """Render the run with the chosen reporter; the exit code it deserves."""
     from citeaudit.baseline import refuse_run_inputs
     from citeaudit.errors import UsageError
+    from citeaudit.baseline import refuse_run_inputs
     from citeaudit.output import write_atomic
     from citeaudit.pipeline import run_sources
+    from citeaudit.report import stream_chunks
 
     reporters = host.reporters()
     reporter = reporters.get(options.format)
@@ -86,9 +88,21 @@ def _emit(run: Any, options: Any, host: Any) -> int:
         raise UsageError(f"--format {options.format!r}: unknown format (available: {', '.join(sorted(reporters))})")
     if reporter.binary and options.output is None:
         raise UsageError(f"--format {options.format} writes a binary file: give --output FILE")
-    rendered = reporter.render(run)
     if options.output is not None:
         refuse_run_inputs(options, run_sources(run))
+    if reporter.stream is not None:
+        totals = run.empty_totals()
+        pieces = stream_chunks(reporter.stream(options), run.documents, totals)
+        if options.output is not None:
+            write_atomic(options.output, pieces)
+        else:
+            for piece in pieces:
+                if piece:
+                    click.echo(piece, nl=False, color=options.color)
+                    sys.stdout.flush()
+        return exit_code_of(totals, options)
+    rendered = reporter.render(run)
+    if options.output is not None:
         write_atomic(options.output, rendered)
     else:
         text = rendered.decode("utf-8") if isinstance(rendered, bytes) else rendered
@@ -98,13 +112,19 @@ def _emit(run: Any, options: Any, host: Any) -> int:
 
 def exit_code(run: Any, options: Any) -> int:
     """0 when nothing is at or above --fail-on, else 1: decided here, nowhere else."""
+    from citeaudit.report import Totals
+
+    return exit_code_of(Totals.of(run.documents), options)
+
+
+def exit_code_of(totals: Any, options: Any) -> int:
+    """The exit code of a run's totals (a streamed run has no findings left to look at)."""
     from citeaudit.model import SEVERITIES
 
     if options.fail_on == "never":
         return ExitCode.OK
     threshold = SEVERITIES.index(options.fail_on)
-    worst = [SEVERITIES.index(f.severity) for _, f in run.findings() if f.severity]
-    return ExitCode.FINDINGS if worst and min(worst) <= threshold else ExitCode.OK
+    return ExitCode.FINDINGS if any(totals.severities[s] for s in SEVERITIES[:threshold + 1]) else ExitCode.OK
 
 
 def _report(ctx: click.Context, paths: tuple[Path, ...], params: dict[str, Any], command: str) -> None:
