@@ -77,7 +77,6 @@ def _emit(run: Any, options: Any, host: Any) -> int:
     """Render the run with the chosen reporter; the exit code it deserves."""
     from citeaudit.baseline import refuse_run_inputs
     from citeaudit.errors import UsageError
-    from citeaudit.baseline import refuse_run_inputs
     from citeaudit.output import write_atomic
     from citeaudit.pipeline import run_sources
     from citeaudit.report import stream_chunks
