@@ -134,8 +134,21 @@ def check_document(path: Path, options: Options, host: Host, library: Library | 
         if optional:
             return ()
         raise
-    return tuple(_run(document, options, host, library, resolve(document, library), checks)
-                 for document in documents)
+    reports = []
+    for document in documents:
+        own = library if library is not None else _front_matter_library(document)
+        reports.append(_run(document, options, host, own, resolve(document, own), checks))
+    return tuple(reports)
+
+
+def _front_matter_library(document: Document) -> Library | None:
+    """The library a draft names itself (pandoc's `bibliography:`), used when --bib is not given."""
+    named = document.extras.get("bibliography")
+    if not named:
+        return None
+    from citeaudit.bib.bibtex import load_library as load
+
+    return load(tuple(Path(p) for p in named))
 
 
 def _run(document: Document, options: Options, host: Host, library: Library | None,
