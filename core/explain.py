@@ -15,6 +15,8 @@ from typing import Any
 
 from citeaudit.model import Finding
 
+SOURCES = {"crossref": "Crossref", "pubmed": "PubMed", "library": "the library",
+           "crossref-search": "a Crossref search", "ecitmatch": "PubMed ECitMatch"}
 FIELD_NAMES = {"first_author": "first author", "first author": "first author"}
 
 
@@ -105,6 +107,9 @@ def fix_text(finding: Finding) -> str | None:
         return None
     if isinstance(fix, str):
         return _sentence(fix)
+    if hasattr(fix, "suggestion") and hasattr(fix, "source"):  # citeaudit.model.Fix
+        was = f" instead of {fix.old}" if fix.old is not None and fix.new is not None else ""
+        return f"{_sentence(fix.suggestion())}{was} (from {SOURCES.get(fix.source, fix.source)})."
     if isinstance(fix, Mapping):
         for name in ("description", "text", "message", "summary"):
             if fix.get(name):

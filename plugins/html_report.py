@@ -448,9 +448,20 @@ def _finding(index: int, finding: Finding, fj: Mapping[str, Any], dom_id: str, r
             f"<code class=\"rule\">{escape(fj['rule'])}</code> <span class=\"rule-name\">{escape(fj['name'])}</span>"
             f"</span></p>"
             + (f"<div class=\"evidence-box\">{evidence}</div>" if evidence else "")
-            + (f"<p class=\"fix\"><strong>Suggested fix:</strong> {escape(fix)}</p>" if fix else "")
+            + _fix(finding, fix)
             + f"<details><summary>check message and place</summary><p class=\"message\">{escape(fj['message'])}</p>"
             f"<div class=\"where\">{' · '.join(where)}</div></details></li>\n")
+
+
+def _fix(finding: Finding, fix: str | None) -> str:
+    """The suggested fix: field, old value, new value and source when the check gave a Fix."""
+    data = finding.fix.as_json() if hasattr(finding.fix, "as_json") else None  # type: ignore[union-attr]
+    if data:
+        old = f"{escape(str(data['old']))} &rarr; " if data["old"] is not None else ""
+        new = escape(str(data["new"])) if data["new"] is not None else "(remove)"
+        return (f"<p class=\"fix\">Suggested: <code>{escape(str(data['field']))}</code> {old}<strong>{new}</strong> "
+                f"<span class=\"meta\">({escape(str(data['source']))})</span></p>")
+    return f"<p class=\"fix\">Suggested: {escape(fix)}</p>" if fix else ""
 
 
 def _references(index: int, report: DocumentReport, refs_json: list[Mapping[str, Any]], shown: _Shown) -> str:
