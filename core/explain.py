@@ -37,8 +37,12 @@ def _fields(names: Sequence[str]) -> str:
 
 
 def _sentence(text: str) -> str:
+    """Capitalised, unless it starts with a name that must stay as written (a file, a DOI, `[9]`)."""
     text = text.strip()
-    return text[:1].upper() + text[1:] if text else text
+    first = text.split(" ", 1)[0]
+    if not first.isalpha() and not first.rstrip(",:;").isalpha():
+        return text
+    return text[:1].upper() + text[1:]
 
 
 def explain(finding: Finding) -> str:

@@ -43,7 +43,7 @@ from citeaudit.model import (
     Work,
 )
 from citeaudit.plugins.html_evidence import evidence_html
-from citeaudit.report import DocumentReport, Reporter, RunReport, to_json
+from citeaudit.report import DocumentReport, Reporter, RunReport, at_least, min_severity, to_json
 from citeaudit.rules import FAMILIES, RULES
 from citeaudit.runinfo import run_info
 
@@ -61,8 +61,13 @@ while with within without would years
 _WORD = re.compile(r"\d+(?:[.,]\d+)*%?|[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]")
 
 
+DEFAULT_MIN_SEVERITY = "warning"
+"""Infos (a reference without identifiers, a record not fetched) only with --min-severity info."""
+
+
 def render(run: RunReport) -> str:
     """The whole report as one HTML page."""
+    run, hidden = at_least(run, min_severity(run.options, DEFAULT_MIN_SEVERITY))
     report = to_json(run)
     css = _asset("html_report.css")
     js = _asset("html_report.js")
@@ -86,7 +91,7 @@ def render(run: RunReport) -> str:
         f"<a class=\"skip\" href=\"{first}\">Skip to the first finding</a>\n",
         "<header>\n<h1>citeaudit report</h1>\n",
         f"<p class=\"meta\" id=\"run\">{escape(names)} · {escape(run_info(run).sentence())}</p>\n",
-        _summary(run, report["summary"]),
+        _summary(run, report["summary"], hidden),
         _document_index(run),
         "</header>\n",
         "<nav class=\"stepper\" aria-label=\"Findings\"><button type=\"button\" data-step=\"-1\" "
@@ -229,7 +234,7 @@ def abstract_of(report: DocumentReport, key: int | str) -> str | None:
 # -- page parts ---------------------------------------------------------------
 
 
-def _summary(run: RunReport, summary: Mapping[str, int]) -> str:
+def _summary(run: RunReport, summary: Mapping[str, int], hidden: int = 0) -> str:
     by_family: dict[str, Counter[str]] = {family: Counter() for family in FAMILIES}
     by_rule: dict[str, Counter[str]] = {family: Counter() for family in FAMILIES}
     for _doc, finding in run.findings():
@@ -250,6 +255,8 @@ def _summary(run: RunReport, summary: Mapping[str, int]) -> str:
                f"{summary['warnings']} warning(s), {summary['infos']} info")
     return ("<section aria-labelledby=\"summary-title\">\n<h2 id=\"summary-title\">Summary</h2>\n"
             f"<p id=\"overall\">{escape(overall)}</p>\n"
+            + (f"<p class=\"meta\" id=\"hidden\">{hidden} finding(s) below the shown severity left out; "
+               "<code>--min-severity info</code> shows them.</p>\n" if hidden else "")
             + _finding_index(run)
             + "<div class=\"scroll\"><table class=\"summary\">\n<caption class=\"meta\">Findings per rule family</caption>\n"
             "<thead><tr><th scope=\"col\">family</th><th scope=\"col\">errors</th>"

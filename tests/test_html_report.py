@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from lxml import etree
@@ -112,7 +113,7 @@ def sample_run(title: str = EVIL) -> RunReport:
                 path="lib.bib"),
     )
     report = DocumentReport(document, findings, resolutions, records, library)
-    return RunReport((report,))
+    return RunReport((report,), options=SimpleNamespace(min_severity="info"))
 
 
 def C(name: str) -> str:
@@ -463,6 +464,17 @@ def test_the_summary_links_to_every_finding() -> None:
     links = [a.get("href") for a in root.xpath(f"//ol[{C('finding-index')}]//a")]
     ids = [li.get("id") for li in root.xpath(f"//li[{C('finding')}]")]
     assert sorted(links) == sorted(f"#{i}" for i in ids) and len(ids) == 7
+
+
+def test_infos_only_with_min_severity_info() -> None:
+    run = sample_run()
+    quiet = RunReport(run.documents)  # the default: warnings and errors
+    root = parse(html_report.render(quiet))
+    assert [li.get("data-rule") for li in root.xpath(f"//li[{C('finding')}]") if li.get("data-severity") == "info"] == []
+    assert len(root.xpath(f"//li[{C('finding')}]")) == 6
+    assert "1 finding(s) below the shown severity" in root.get_element_by_id("hidden").text_content()
+    loud = parse(html_report.render(run))
+    assert len(loud.xpath(f"//li[{C('finding')}]")) == 7 and not loud.xpath("//*[@id='hidden']")
 
 
 def test_several_drafts_get_a_document_index() -> None:
