@@ -44,7 +44,7 @@ from citeaudit.model import (
 )
 from citeaudit.plugins.html_evidence import evidence_html
 from citeaudit.report import DocumentReport, Reporter, RunReport, at_least, min_severity, to_json
-from citeaudit.rules import FAMILIES, RULES
+from citeaudit.rules import FAMILIES, family_title
 from citeaudit.runinfo import run_info
 
 CLEAN = "clean"
@@ -238,13 +238,13 @@ def _summary(run: RunReport, summary: Mapping[str, int], hidden: int = 0) -> str
     by_family: dict[str, Counter[str]] = {family: Counter() for family in FAMILIES}
     by_rule: dict[str, Counter[str]] = {family: Counter() for family in FAMILIES}
     for _doc, finding in run.findings():
-        family = finding.rule[:3]
+        family = finding.rule[:-2]
         by_family.setdefault(family, Counter())[finding.severity or "info"] += 1
         by_rule.setdefault(family, Counter())[finding.rule] += 1
     rows = []
     for family, counts in by_family.items():
         rules = ", ".join(f"{escape(code)} ×{n}" for code, n in sorted(by_rule[family].items()))
-        label = escape(FAMILIES.get(family, "other rules"))
+        label = escape(family_title(family))
         rows.append(
             f"<tr data-family=\"{escape(family)}\"><th scope=\"row\">{escape(family)}xx "
             f"<span class=\"meta\">{label}</span></th>"
@@ -354,9 +354,8 @@ class _Shown:
 def _filters(index: int, findings_json: list[Mapping[str, Any]]) -> str:
     if not findings_json:
         return ""
-    rules = sorted({f["rule"] for f in findings_json})
-    options = "".join(f"<option value=\"{escape(r)}\">{escape(r)} "
-                      f"{escape(RULES[r].name if r in RULES else '')}</option>" for r in rules)
+    names = {f["rule"]: f["name"] for f in findings_json}
+    options = "".join(f"<option value=\"{escape(r)}\">{escape(r)} {escape(names[r])}</option>" for r in sorted(names))
     boxes = "".join(f"<label><input type=\"checkbox\" name=\"severity\" value=\"{s}\" checked> {s}</label>"
                     for s in SEVERITIES)
     return (f"<form class=\"filter-form\" data-scope=\"d{index}\" aria-label=\"Filter the findings\">"

@@ -37,6 +37,7 @@ from lxml import etree
 from citeaudit import hookimpl
 from citeaudit.errors import InputError, UsageError
 from citeaudit.model import Document, Finding, Marker, Span
+from citeaudit.options import Text
 from citeaudit.plugins.docx.package import CT_NS as CT
 from citeaudit.plugins.docx.package import PKG_REL_NS as PKG_REL
 from citeaudit.plugins.docx.package import R_NS as R
@@ -461,7 +462,7 @@ class _NoteRefs:
 
 @hookimpl(trylast=True)
 def citeaudit_add_options(group: Any) -> None:
-    group.add("comment-author", default=AUTHOR,
+    group.add("comment-author", default=AUTHOR, type=Text(),
               help="author name of the Word comments of --format docx (initials are taken from it)")
 
 
