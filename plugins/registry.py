@@ -469,7 +469,7 @@ def _describe(diffs: dict[str, dict[str, Any]]) -> str:
         if field == "authors":
             parts.append(f"authors {', '.join(diff['not_in_record'])} not in the record")
         elif field == "title":
-            parts.append(f"title \"{_short(diff['cited'], 50)}\" (record: \"{_short(diff['record'], 50)}\")")
+            parts.append(f"title \"{diff['cited']}\" (record: \"{diff['record']}\")")
         else:
             parts.append(f"{field.replace('_', ' ')} {diff['cited']} (record: {diff['record']})")
     return "; ".join(parts)
