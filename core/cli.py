@@ -77,7 +77,8 @@ def _emit(run: Any, options: Any, host: Any) -> int:
     """Render the run with the chosen reporter; the exit code it deserves."""
     from citeaudit.errors import UsageError
     from citeaudit.output import refuse_run_inputs, write_atomic
-    from citeaudit.pipeline import exit_code, run_sources
+    from citeaudit.pipeline import exit_code, exit_code_of, run_sources
+    from citeaudit.report import stream_chunks
 
     reporters = host.reporters()
     reporter = reporters.get(options.format)
@@ -85,9 +86,21 @@ def _emit(run: Any, options: Any, host: Any) -> int:
         raise UsageError(f"--format {options.format!r}: unknown format (available: {', '.join(sorted(reporters))})")
     if reporter.binary and options.output is None:
         raise UsageError(f"--format {options.format} writes a binary file: give --output FILE")
-    rendered = reporter.render(run)
     if options.output is not None:
         refuse_run_inputs(options, run_sources(run))
+    if reporter.stream is not None:
+        totals = run.empty_totals()
+        pieces = stream_chunks(reporter.stream(options), run.documents, totals)
+        if options.output is not None:
+            write_atomic(options.output, pieces)
+        else:
+            for piece in pieces:
+                if piece:
+                    click.echo(piece, nl=False, color=options.color)
+                    sys.stdout.flush()
+        return exit_code_of(totals, options)
+    rendered = reporter.render(run)
+    if options.output is not None:
         write_atomic(options.output, rendered)
     else:
         text = rendered.decode("utf-8") if isinstance(rendered, bytes) else rendered

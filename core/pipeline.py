@@ -18,7 +18,7 @@ from citeaudit.config import Options
 from citeaudit.errors import InputError, PluginError, UnrecognisedFile
 from citeaudit.manager import Host
 from citeaudit.model import SEVERITIES, Document, Finding, Library, RecordSet, Resolution
-from citeaudit.report import DocumentReport, RunReport
+from citeaudit.report import DocumentReport, RunReport, Totals
 from citeaudit.rules import Rule, selected, severity_of
 
 
@@ -231,8 +231,12 @@ def run_sources(run: RunReport) -> list[Path]:
 
 def exit_code(run: RunReport, options: Options) -> int:
     """0 when nothing is at or above --fail-on, else 1."""
+    return exit_code_of(Totals.of(run.documents), options)
+
+
+def exit_code_of(totals: Totals, options: Options) -> int:
+    """0 when the run's totals hold nothing at or above --fail-on, else 1."""
     if options.fail_on == "never":
         return 0
     threshold = SEVERITIES.index(options.fail_on)  # type: ignore[arg-type]
-    worst = [SEVERITIES.index(f.severity) for _, f in run.findings() if f.severity]
-    return 1 if worst and min(worst) <= threshold else 0
+    return 1 if any(totals.severities[s] for s in SEVERITIES[:threshold + 1]) else 0
