@@ -102,13 +102,27 @@ def make_client(options: Any, registries: Sequence[Any]) -> Client:
 
 def fetch_records(resolutions: Sequence[Resolution], *, options: Any, registries: Sequence[Any],
                   client: Client | None = None) -> RecordSet:
-    """Registry outcomes for every DOI and PMID of `resolutions` (batched, cached)."""
-    # A shortDOI (10/f6kft3) is valid but no Crossref key: asking would report it missing.
-    dois = list(dict.fromkeys(r.doi.lower() for r in resolutions if r.doi and not is_short_doi(r.doi)))
-    pmids = list(dict.fromkeys(r.pmid for r in resolutions if r.pmid))
+    """Registry outcomes for every DOI, PMID and PMCID of `resolutions` (batched, cached).
+
+    Registries that follow another's answer (the DOI system after Crossref,
+    DataCite after the DOI system) and local ones (Retraction Watch) are
+    asked afterwards, by `citeaudit.bib.followup`.
+    """
+    from citeaudit.bib.followup import follow_up, split
+
+    direct, later = split(registries)
+    records = _fetch_direct(resolutions, options=options, registries=direct, client=client)
+    return follow_up(records, resolutions, options=options, later=later, client=client)
+
+
+def _fetch_direct(resolutions: Sequence[Resolution], *, options: Any, registries: Sequence[Any],
+                  client: Client | None = None) -> RecordSet:
+    from citeaudit.bib.followup import identifiers_by_kind
+
+    by_kind = identifiers_by_kind(resolutions)
+    pmids = by_kind["pmid"]
     doi_only = [doi for doi in dict.fromkeys(r.doi.lower() for r in resolutions if r.doi and not r.pmid)
-                if doi in dois]
-    by_kind: dict[str, list[str]] = {"doi": dois, "pmid": pmids}
+                if doi in by_kind["doi"]]
     outcomes: dict[tuple[str, str], FetchOutcome] = {}
     links: dict[str, str] = {}
     cache = _open(options)
