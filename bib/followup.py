@@ -1,6 +1,7 @@
 """Registries asked after another one answered, and registries read only from the cache.
 
-Some questions only make sense once another registry has answered: the DOI
+This module plans; `citeaudit.bib.metadata` asks. Some questions only
+make sense once another registry has answered: the DOI
 system is asked about a DOI only when Crossref said it does not exist, and
 DataCite only about DOIs the DOI system says DataCite registered. Such a
 registry names the one it follows (`after`) and says which of its outcomes
@@ -15,12 +16,10 @@ listed (no Missing, no Unavailable).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Any
 
-from citeaudit.bib.http import Client
-from citeaudit.model import FetchOutcome, RecordSet, Resolution, Unavailable
+from citeaudit.model import Resolution
 
 
 def split(registries: Sequence[Any]) -> tuple[list[Any], list[Any]]:
@@ -29,7 +28,7 @@ def split(registries: Sequence[Any]) -> tuple[list[Any], list[Any]]:
     return direct, [r for r in registries if r not in direct]
 
 
-def _ordered(later: list[Any]) -> list[Any]:
+def ordered(later: list[Any]) -> list[Any]:
     """Followers after the registry they follow (local ones first: they need nothing)."""
     names = {r.name for r in later}
     done: list[Any] = [r for r in later if getattr(r, "local", False)]
@@ -55,52 +54,3 @@ def identifiers_by_kind(resolutions: Sequence[Resolution]) -> dict[str, list[str
         "pmid": list(dict.fromkeys(r.pmid for r in resolutions if r.pmid)),
         "pmcid": list(dict.fromkeys(r.pmcid for r in resolutions if r.pmcid)),
     }
-
-
-def follow_up(records: RecordSet, resolutions: Sequence[Resolution], *, options: Any,
-              later: Sequence[Any], client: Client | None = None) -> RecordSet:
-    """`records` with the outcomes of the local and following registries added."""
-    if not later:
-        return records
-    from citeaudit.bib import metadata
-
-    by_kind = identifiers_by_kind(resolutions)
-    outcomes: dict[tuple[str, str], FetchOutcome] = dict(records.outcomes)
-    sent = 0
-    own = client is None and not options.offline
-    cache = metadata._open(options)
-    now = time.time()
-    try:
-        for registry in _ordered(list(later)):
-            asked = [i for kind in registry.kinds for i in by_kind.get(kind, ())]
-            if getattr(registry, "local", False):
-                for identifier, row in cache.get_many(registry.name, asked).items():
-                    outcomes[(registry.name, identifier)] = metadata._outcome(registry, row)
-                continue
-            asked = [i for i in asked if registry.wants(outcomes.get((registry.after, i)))]
-            if not asked:
-                continue
-            rows = {} if options.refresh and not options.offline else cache.get_many(registry.name, asked)
-            todo = []
-            for identifier in asked:
-                row = rows.get(identifier)
-                if row is not None and (options.offline or row.fresh(now)):
-                    outcomes[(registry.name, identifier)] = metadata._outcome(registry, row)
-                else:
-                    todo.append(identifier)
-            if not todo:
-                continue
-            if options.offline:
-                for identifier in todo:
-                    outcomes[(registry.name, identifier)] = Unavailable(registry.name, identifier, "offline")
-                continue
-            if client is None:
-                client = metadata.make_client(options, later)
-            before = client.requests
-            metadata._store(registry, registry.fetch(todo, client), cache, outcomes)
-            sent += client.requests - before
-    finally:
-        cache.close()
-        if own and client is not None:
-            client.close()
-    return RecordSet(outcomes=outcomes, requests=records.requests + sent, pmid_for_doi=records.pmid_for_doi)

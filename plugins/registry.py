@@ -30,7 +30,6 @@ from citeaudit.model import (
     Finding,
     Fix,
     Missing,
-    Notice,
     Record,
     Reference,
     Resolution,
@@ -38,6 +37,7 @@ from citeaudit.model import (
     Work,
 )
 from citeaudit.options import Integer, Number
+from citeaudit.plugins.notices import details, distinct, evidence, notice_fix
 from citeaudit.rules import Rule
 
 TITLE_SAME = 90.0
@@ -46,8 +46,6 @@ TITLE_UNRELATED = 50.0
 """Below this the titles do not match at all: CA304 becomes an error, CA303 a conflict."""
 REGISTRY_NAMES = {"crossref": "Crossref", "pubmed": "PubMed", "doi": "the DOI system", "datacite": "DataCite",
                   "pmc": "the PMC ID converter", "retractionwatch": "Retraction Watch"}
-BIBLIOGRAPHIC = ("pubmed", "crossref", "datacite")
-"""Registries whose records carry bibliographic fields (CA304 compares against them)."""
 
 
 @hookimpl(trylast=True)
@@ -471,7 +469,7 @@ def _describe(diffs: dict[str, dict[str, Any]]) -> str:
         if field == "authors":
             parts.append(f"authors {', '.join(diff['not_in_record'])} not in the record")
         elif field == "title":
-            parts.append(f"title \"{_short(diff['cited'], 50)}\" (record: \"{_short(diff['record'], 50)}\")")
+            parts.append(f"title \"{diff['cited']}\" (record: \"{diff['record']}\")")
         else:
             parts.append(f"{field.replace('_', ' ')} {diff['cited']} (record: {diff['record']})")
     return "; ".join(parts)
@@ -530,63 +528,20 @@ def metadata_fix(diffs: dict[str, dict[str, Any]], records: list[Record]) -> Fix
 # -- CA305, CA306, CA307 ---------------------------------------------------------
 
 
-def _notice(notice: Notice) -> dict[str, Any]:
-    return {k: v for k, v in (("kind", notice.kind), ("doi", notice.doi), ("pmid", notice.pmid),
-                              ("date", notice.date), ("source", notice.source), ("reason", notice.reason)) if v}
-
-
-def _distinct(notices: list[Notice]) -> list[Notice]:
-    """One notice per (kind, notice DOI or date), the one saying most (Retraction Watch's reason)."""
-    best: dict[tuple, Notice] = {}
-    for notice in notices:
-        key = (notice.kind, notice.doi or notice.pmid or notice.date or notice.source)
-        held = best.get(key)
-        if held is None or (notice.reason and not held.reason):
-            best[key] = notice
-    return list(best.values())
-
-
-def _details(notices: list[Notice]) -> str:
-    """`notice DOI 10.x/y, 2023-07-12; reason: Paper Mill` for each notice."""
-    parts = []
-    for notice in notices:
-        text = _where(notice) + (f", {notice.date}" if notice.date else "")
-        if notice.reason:
-            text += f"; reason: {_short(notice.reason, 160)}"
-        parts.append(text)
-    return " | ".join(sorted(set(parts)))
-
-
 def check_notices(context: CheckContext) -> Iterable[Finding]:
     """CA305 retracted (or withdrawn); CA306 corrected or under an expression of concern."""
     for ref, resolution in _entries(context):
-        notices = _distinct([n for r in _records(context, resolution, notices=True) for n in r.notices])
+        notices = distinct([n for r in _records(context, resolution, notices=True) for n in r.notices])
         retractions = [n for n in notices if n.kind in ("retraction", "withdrawal")]
         others = [n for n in notices if n.kind not in ("retraction", "withdrawal")]
         if retractions:
-            yield _finding("CA305", f"{_label(ref)} has been {'withdrawn' if all(n.kind == 'withdrawal' for n in retractions) else 'retracted'} ({_details(retractions)})",
-                           ref, resolution, _notice_fix(retractions), notices=[_notice(n) for n in retractions])
+            yield _finding("CA305", f"{_label(ref)} has been {'withdrawn' if all(n.kind == 'withdrawal' for n in retractions) else 'retracted'} ({details(retractions)})",
+                           ref, resolution, notice_fix(retractions), notices=[evidence(n) for n in retractions])
         if others:
             kinds = sorted({n.kind.replace("-", " ") for n in others})
-            yield _finding("CA306", f"{_label(ref)} has a {' and an '.join(kinds)} notice ({_details(others)}); "
+            yield _finding("CA306", f"{_label(ref)} has a {' and an '.join(kinds)} notice ({details(others)}); "
                                     "check that the claim still holds", ref, resolution,
-                           _notice_fix(others), notices=[_notice(n) for n in others])
-
-
-def _notice_fix(notices: list[Notice]) -> Fix:
-    """A note naming the notice, so whoever reads the reference sees it too."""
-    first = notices[0]
-    kind = first.kind.replace("-", " ").capitalize()
-    where = f"doi:{first.doi}" if first.doi else f"PMID {first.pmid}" if first.pmid else first.source
-    return Fix(field="note", old=None, new=f"{kind}: {where}", source=(first.source.split() or ["registry"])[0])
-
-
-def _where(notice: Notice) -> str:
-    if notice.doi:
-        return f"notice DOI {notice.doi}"
-    if notice.pmid:
-        return f"notice PMID {notice.pmid}"
-    return notice.source
+                           notice_fix(others), notices=[evidence(n) for n in others])
 
 
 def check_preprints(context: CheckContext) -> Iterable[Finding]:
