@@ -3,13 +3,13 @@
     path ─read─▶ Document ─resolve─▶ Resolutions ─fetch─▶ RecordSet ─checks─▶ Findings ─▶ report
 
 `check_paths` runs it for drafts, `audit_library` for a BibTeX library on
-its own. Both return a `RunReport`; the CLI renders it and turns it into an
+its own. Both return a `RunReport`; the CLI renders it and decides the
 exit code. Nothing here knows a file format, a rule or an output format.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
@@ -18,8 +18,8 @@ from citeaudit.checks import Check, CheckContext
 from citeaudit.config import Options
 from citeaudit.errors import InputError, PluginError, UnrecognisedFile
 from citeaudit.manager import Host
-from citeaudit.model import SEVERITIES, Document, Finding, Library, RecordSet, Resolution
-from citeaudit.report import DocumentReport, RunReport, StreamedRun, Totals
+from citeaudit.model import Document, Finding, Library, RecordSet, Resolution
+from citeaudit.report import DocumentReport, RunReport, StreamedRun
 from citeaudit.rules import Rule, selected, severity_of
 
 
@@ -173,27 +173,33 @@ def _run(document: Document, options: Options, host: Host, library: Library | No
                           unchecked=tuple(sorted(unchecked.values(), key=lambda u: (u.claim, u.citation))))
 
 
-def check_paths(paths: Sequence[Path], options: Options, host: Host) -> RunReport:
+ParallelCheck = Callable[[list[Path], Options, frozenset[Path], Host], Iterable[DocumentReport]]
+"""Checks files in worker processes (`citeaudit.parallel.check_in_parallel`), in order."""
+
+
+def check_paths(paths: Sequence[Path], options: Options, host: Host,
+                parallel: ParallelCheck | None = None) -> RunReport:
     """Check every draft named or found below the folders named, and hold every report."""
-    return stream_paths(paths, options, host).materialise()
+    return stream_paths(paths, options, host, parallel).materialise()
 
 
-def stream_paths(paths: Sequence[Path], options: Options, host: Host) -> StreamedRun:
+def stream_paths(paths: Sequence[Path], options: Options, host: Host,
+                 parallel: ParallelCheck | None = None) -> StreamedRun:
     """Every draft named or found below the folders named, each checked when it is asked for.
 
     Finding the files happens now (a missing path fails at once); reading and
     checking happen as the run's documents are iterated, one at a time, or
-    `--jobs` at a time a few files ahead.
+    `--jobs` at a time a few files ahead. With `parallel` and `--jobs` over 1,
+    several files are checked in worker processes; the run context
+    (citeaudit.run) passes it, so this module never imports the one that imports it.
     """
     files = discover(paths, host.suffixes())
     named = {p for p in paths if not p.is_dir()}
     optional = frozenset(f for f in files if f not in named)
 
     def reports() -> Iterator[DocumentReport]:
-        if options.jobs > 1 and len(files) > 1:
-            from citeaudit.parallel import check_in_parallel
-
-            found: Iterable[DocumentReport] = check_in_parallel(files, options, optional)
+        if parallel is not None and options.jobs > 1 and len(files) > 1:
+            found: Iterable[DocumentReport] = parallel(files, options, optional, host)
         else:
             library = load_library(options)
             checks = enabled_checks(host, options)
@@ -233,8 +239,7 @@ def apply_baseline(run: RunT, options: Options) -> RunT:
     """
     if not options.write_baseline and not options.baseline:
         return run
-    from citeaudit.baseline import BaselineFilter, BaselineRecorder
-    from citeaudit.output import refuse_run_inputs
+    from citeaudit.baseline import BaselineFilter, BaselineRecorder, refuse_run_inputs
 
     recorder = BaselineRecorder(options.write_baseline) if options.write_baseline else None
     accepted = BaselineFilter(options.baseline) if options.baseline else None
@@ -267,16 +272,3 @@ def document_sources(report: DocumentReport) -> list[Path]:
 def run_sources(run: RunReport) -> list[Path]:
     """Every file the run's documents were read from (a Word draft's package too)."""
     return [path for report in run.documents for path in document_sources(report)]
-
-
-def exit_code(run: RunReport, options: Options) -> int:
-    """0 when nothing is at or above --fail-on, else 1."""
-    return exit_code_of(Totals.of(run.documents), options)
-
-
-def exit_code_of(totals: Totals, options: Options) -> int:
-    """0 when the run's totals hold nothing at or above --fail-on, else 1."""
-    if options.fail_on == "never":
-        return 0
-    threshold = SEVERITIES.index(options.fail_on)  # type: ignore[arg-type]
-    return 1 if any(totals.severities[s] for s in SEVERITIES[:threshold + 1]) else 0
