@@ -106,7 +106,8 @@ class Client:
                  retries: int = 3, backoff: float = 0.5, max_wait: float = 30.0,
                  rates: Mapping[str, float] | None = None, mailto: str | None = None,
                  session: requests.Session | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.budget = budget or Budget(60.0)
         self.request_timeout = request_timeout
         self.retries = retries
@@ -125,6 +126,8 @@ class Client:
         agent = f"citeaudit/{__version__} (https://pypi.org/project/citeaudit/"
         self.session.headers["User-Agent"] = agent + (f"; mailto:{mailto})" if mailto else ")")
         self.sleep = sleep
+        self.clock = clock
+        """What request pacing measures time with (tests pass a fake one with a fake `sleep`)."""
         self.requests = 0
         self._last: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -176,12 +179,27 @@ class Client:
         # Jitter keeps parallel runs sharing a cache from retrying in step.
         return self.backoff * (2 ** (attempt - 1)) * (1 + random.random() / 4)
 
+    def adopt_rate_limit(self, registry: str, headers: Mapping[str, str]) -> None:
+        """Slow down to the rate a registry announces (Crossref's `X-Rate-Limit-Limit` per
+        `X-Rate-Limit-Interval`), never speed up past the rate configured."""
+        limit, interval = headers.get("X-Rate-Limit-Limit"), headers.get("X-Rate-Limit-Interval")
+        if not limit or not interval:
+            return
+        try:
+            announced = float(limit) / float(interval.strip().rstrip("s") or "1")
+        except ValueError:
+            return
+        if announced > 0:
+            with self._lock:
+                current = self.rates.get(registry)
+                self.rates[registry] = min(current, announced) if current else announced
+
     def _pace(self, registry: str) -> None:
         rate = self.rates.get(registry)
         if not rate:
             return
         with self._lock:
-            now = time.monotonic()
+            now = self.clock()
             wait = self._last.get(registry, 0.0) + 1.0 / rate - now
             self._last[registry] = now + max(0.0, wait)
         if wait > 0:
@@ -211,6 +229,7 @@ class Client:
                                 f"{safe_url}: {type(exc).__name__}") from exc
         with reply:
             body = self._read_body(reply, safe_url, started, timeout)
+        self.adopt_rate_limit(registry, reply.headers)
         status = reply.status_code
         if status in RETRY_STATUSES:
             reason = "rate-limited" if status == 429 else "server-error"
