@@ -108,7 +108,9 @@ def _emit(run: Any, options: Any, host: Any) -> int:
         refuse_run_inputs(options, run_sources(run))
         write_atomic(options.output, rendered)
     else:
-        text = rendered.decode("utf-8") if isinstance(rendered, bytes) else rendered
+        from citeaudit.safejson import clean
+
+        text = clean(rendered.decode("utf-8") if isinstance(rendered, bytes) else rendered)
         click.echo(text, nl=not text.endswith("\n"), color=options.color)
     return exit_code(run, options)
 

@@ -7,6 +7,8 @@ commented .docx copy, `--write-baseline`):
   the configuration file, the baseline read): `refuse_inputs` compares
   resolved paths and, for files that exist, device and inode, so a second
   hard link, a symlink or a `../` detour are all caught;
+- text is written as UTF-8, a lone surrogate (from a file name that is not
+  UTF-8, say) as U+FFFD, never a UnicodeEncodeError;
 - a regular file is replaced atomically: the new content is written to a
   temporary file in the same folder, synced, and renamed over the old one,
   so a reader (or a crash, or a full disk) sees the old report or the new
@@ -33,6 +35,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from citeaudit.errors import UsageError
+from citeaudit.safejson import clean
 
 TMP_SUFFIX = ".tmp"
 """Temporary names are `.<name>.citeaudit-<pid>-<hex>.tmp`; only these are ever cleaned up."""
@@ -104,7 +107,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     permissions) leaves the old file whole and no temporary file behind.
     """
     path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    payload = clean(data).encode("utf-8") if isinstance(data, str) else data
     try:
         info = os.stat(path)  # what the path finally names, through symlinks and /dev/stdout
     except FileNotFoundError:

@@ -93,7 +93,8 @@ def _artifact(path: str | Path) -> dict[str, Any]:
     shown = portable_path(path)
     if Path(shown).is_absolute():
         return {"uri": Path(shown).as_uri()}
-    return {"uri": quote(shown, safe="/"), "uriBaseId": SRCROOT}
+    # surrogateescape: a file name that is not UTF-8 keeps its own bytes, percent-encoded
+    return {"uri": quote(shown, safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}
 
 
 def _sarif_location(report: DocumentReport, finding: Finding) -> dict[str, Any]:

@@ -51,6 +51,7 @@ from citeaudit.limits import (
 )
 from citeaudit.markers import exponent, find_markers, parse_numbers
 from citeaudit.model import Document, Marker, Reference, Span, Work
+from citeaudit.numbers import parse_int
 from citeaudit.plugins.wordfields import Field, FieldItem, read_content_control, read_field
 from citeaudit.safexml import parse as parse_xml
 
@@ -666,8 +667,8 @@ class _Reader:
         chunks: dict[str, list[tuple[int, str]]] = {}
         for prop in root.iter(f"{{{CUSTOM_NS}}}property"):
             name, _, number = (prop.get("name") or "").rpartition("_")
-            if name in marks and number.isdigit():
-                chunks.setdefault(name, []).append((int(number), "".join(prop.itertext())))
+            if name in marks and parse_int(number) is not None:
+                chunks.setdefault(name, []).append((parse_int(number), "".join(prop.itertext())))
         for name, pieces in chunks.items():
             instruction = "ADDIN " + "".join(text for _n, text in sorted(pieces))
             parsed = read_field(instruction)

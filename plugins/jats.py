@@ -26,6 +26,7 @@ from lxml import etree
 from citeaudit import hookimpl, safexml
 from citeaudit.errors import InputError, LimitExceeded
 from citeaudit.model import Claim, Document, Finding, Marker, Person, Reference, Span, Work
+from citeaudit.numbers import parse_int
 
 SUFFIXES = (".xml", ".nxml", ".jats")
 
@@ -474,7 +475,7 @@ def read_references(article: etree._Element, tree: etree._ElementTree) -> tuple[
     for position, ref in enumerate(article.iter("ref"), start=1):
         label = ref.findtext("label")
         match = _LABEL_NUMBER.fullmatch(label or "")
-        number = int(match.group(1)) if match else position
+        number = (parse_int(match.group(1)) if match else None) or position  # not 5,000 digits
         references.append(read_reference(ref, number, tree))
     return tuple(references)
 
