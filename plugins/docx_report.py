@@ -159,6 +159,8 @@ def comment_lines(anchor: Anchor) -> list[str]:
     for f in anchor.findings:
         where = f" ({f.path}:{f.span.line})" if f.path and f.span.line else ""
         lines.append(f"{f.rule} ({f.severity or 'info'}): {f.message}{where}")
+        if f.fix is not None:
+            lines.append(f"Suggested: {f.fix.suggestion()}")
     return lines
 
 

@@ -119,6 +119,8 @@ def _line(finding: Finding, path: str) -> Any:
     line.append(f" {name} ")
     line.append(severity, style=STYLES.get(severity, ""))
     line.append(" " + clean(finding.message))
+    if finding.fix is not None:
+        line.append(f" ({clean(finding.fix.sentence())})", style="green")
     return line
 
 
