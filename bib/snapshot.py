@@ -37,6 +37,7 @@ from citeaudit.bib.records import (
 from citeaudit.errors import InputError, LimitExceeded
 from citeaudit.limits import MAX_SNAPSHOT_UNPACKED_BYTES, MAX_XML_BYTES
 from citeaudit.safexml import parse as parse_xml
+from citeaudit.safexml import refuse_declarations
 
 
 def _read(path: Path) -> bytes:
@@ -92,12 +93,15 @@ def _pubmed_large(data: bytes, path: Path) -> list[Entry]:
 
     articles = []
     try:
-        for _event, element in etree.iterparse(io.BytesIO(data), tag="PubmedArticle",
-                                               resolve_entities=False, no_network=True, load_dtd=False):
+        parser = etree.iterparse(io.BytesIO(data), tag="PubmedArticle",
+                                 resolve_entities=False, no_network=True, load_dtd=False)
+        for _event, element in parser:
             articles.append(element)
     except etree.XMLSyntaxError as exc:
         raise InputError(path, f"malformed PubMed XML: {exc.msg}",
                          line=exc.position[0] if exc.position else None) from exc
+    if parser.root is not None:
+        refuse_declarations(parser.root, path, "PubMed XML")
     return _pubmed_entries(articles, path)
 
 
