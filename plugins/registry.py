@@ -385,7 +385,7 @@ def check_metadata(context: CheckContext) -> Iterable[Finding]:
             )
 
 
-FIX_ORDER = ("year", "volume", "issue", "pages", "journal", "first_author", "title")
+FIX_ORDER = ("year", "volume", "issue", "pages", "journal", "first_author", "authors", "title")
 """Which differing field CA304 offers as its fix when several differ: the plainest first."""
 
 
@@ -394,6 +394,11 @@ def metadata_fix(diffs: dict[str, dict[str, Any]], records: list[Record]) -> Fix
     for name in FIX_ORDER:
         if name in diffs:
             diff = diffs[name]
+            if name == "authors":
+                # The misspelt name and the record's name nearest to it.
+                old = diff["not_in_record"][0]
+                best = max(diff["record"], key=lambda family: fuzz.ratio(_fold(old), _fold(family)))
+                return Fix(field="author", old=old, new=best, source=records[0].source)
             return Fix(field=name, old=str(diff["cited"]), new=str(diff["record"]), source=records[0].source)
     return None
 
