@@ -75,6 +75,11 @@ MAX_BIBTEX_NESTING = 100
 """Deepest brace nesting in one BibTeX field value; real titles nest two or three deep.
 Deeper values get a CA201 finding and the entry is skipped."""
 
+MAX_BIBTEX_VALUE_CHARS = 1_000_000
+"""Longest BibTeX field or @string value after macro expansion, in characters (a long
+abstract is 5,000). Macros are stored expanded, so a chain of @string doubling each other
+spells gigabytes in a few lines; past this the entry gets a CA201 finding and is skipped."""
+
 # -- registry answers ---------------------------------------------------------------
 
 MAX_REGISTRY_ANSWER_BYTES = 64 * 1024 * 1024

@@ -15,7 +15,7 @@ from conftest import run_cli
 from test_docx import ITEMS, add_field, save, zotero
 
 from citeaudit.numbers import parse_int
-from citeaudit.plugins.wordfields import read_field
+from citeaudit.plugins.docx.fields import read_field
 
 BIG = "9" * 5000
 REFERENCES = "\n\n## References\n\n1. Doe J. A title of some length. J Exp Med. 2010;1:1-2. doi:10.1000/abc\n"
