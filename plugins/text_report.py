@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from citeaudit import hookimpl
 from citeaudit.model import Finding, Span
 from citeaudit.report import DocumentReport, Reporter, RunReport
-from citeaudit.rules import RULES
+from citeaudit.rules import Rule
 from citeaudit.runinfo import run_info
 
 _ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
@@ -75,12 +75,12 @@ def render(run: RunReport) -> str:
                       if color else None, highlight=False, soft_wrap=True, emoji=False, markup=False)
     console.print(Text(clean(run_info(run).sentence()), style="dim"))
     for report in run.documents:
-        _document(console, report)
+        _document(console, report, run.rules)
     _summary(console, run)
     return buffer.getvalue()
 
 
-def _document(console: Any, report: DocumentReport) -> None:
+def _document(console: Any, report: DocumentReport, rules: Mapping[str, Rule]) -> None:
     from rich.text import Text
 
     doc = report.document
@@ -104,15 +104,15 @@ def _document(console: Any, report: DocumentReport) -> None:
         elif claim_id is None and len(by_claim) > 1:
             console.print(Text("  references and document", style="bold"))
         for finding in findings:
-            console.print(_line(finding, finding.path or path))
+            console.print(_line(finding, finding.path or path, rules))
     if report.suppressed:
         console.print(Text(f"  ({report.suppressed} findings hidden by the baseline)", style="dim"))
 
 
-def _line(finding: Finding, path: str) -> Any:
+def _line(finding: Finding, path: str, rules: Mapping[str, Rule]) -> Any:
     from rich.text import Text
 
-    rule = RULES.get(finding.rule)
+    rule = rules.get(finding.rule)
     severity = finding.severity or (rule.severity if rule else "info")
     name = rule.name if rule else ""
     line = Text("    ")
