@@ -215,12 +215,38 @@ def cache_import(ctx: click.Context, files: tuple[Path, ...], **params: Any) -> 
         click.echo(f"imported {count} {source} records")
 
 
+class Interrupted(BaseException):
+    """Ctrl-C, raised by our SIGINT handler: not a KeyboardInterrupt, which click
+    would answer with a blank line of its own before ours."""
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise Interrupted()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    from citeaudit.errors import CiteauditError
-
     args = list(sys.argv[1:] if argv is None else argv)
     show_traceback = "--traceback" in args
+    import signal
+    import threading
+
+    ours = threading.current_thread() is threading.main_thread() \
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    previous = signal.signal(signal.SIGINT, _interrupt) if ours else None
+    try:
+        return _main(args, show_traceback)
+    except Interrupted:  # between _main's handlers: still one line
+        click.echo("citeaudit: interrupted", err=True)
+        return ExitCode.INTERRUPTED
+    finally:
+        if ours:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main(args: list[str], show_traceback: bool) -> int:
+    from citeaudit.errors import CiteauditError
+
     try:
         code = cli.main(args=args, prog_name="citeaudit", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -228,9 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         click.echo(f"citeaudit: error: {exc.format_message()}", err=True)
         return ExitCode.ERROR
-    except click.exceptions.Abort:
-        return ExitCode.INTERRUPTED
-    except KeyboardInterrupt:
+    except (Interrupted, click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
         click.echo("citeaudit: interrupted", err=True)
         return ExitCode.INTERRUPTED
     except CiteauditError as exc:

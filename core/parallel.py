@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import multiprocessing
 import pickle
+import signal
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,6 +30,9 @@ _worker: dict[str, Any] = {}
 
 
 def _start_worker(options: Options, optional: frozenset[Path]) -> None:
+    # Ctrl-C reaches every process of the terminal's group: the parent alone
+    # answers it (one line, exit 130), workers are stopped by the parent.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from citeaudit.manager import get_plugin_manager
     from citeaudit.pipeline import enabled_checks, load_library
 
@@ -81,6 +88,30 @@ def _restore_extras(reports: list[DocumentReport], options: Options) -> list[Doc
     return restored
 
 
+@contextmanager
+def _workers_ignore_sigint() -> Iterator[None]:
+    """SIGINT ignored while worker processes start: they inherit it, even through exec.
+
+    A worker interrupted while it imports would print a traceback before its
+    initializer could ignore the signal.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Interrupted: end the workers now rather than wait for their current drafts."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 def check_in_parallel(files: list[Path], options: Options, optional: frozenset[Path] = frozenset(),
                       ) -> list[DocumentReport]:
     """Check `files` in up to `options.jobs` processes; the reports of each file, in order.
@@ -97,9 +128,14 @@ def check_in_parallel(files: list[Path], options: Options, optional: frozenset[P
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_start_worker, initargs=(options, optional))
     try:
-        reports = [report for found in pool.map(_check_one, files, chunksize=chunksize) for report in found]
-    except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
+        with _workers_ignore_sigint():  # map submits every chunk now, starting the workers
+            results = pool.map(_check_one, files, chunksize=chunksize)
+        reports = [report for found in results for report in found]
+    except BaseException as exc:
+        if isinstance(exc, Exception):
+            pool.shutdown(wait=True, cancel_futures=True)
+        else:  # Ctrl-C, as KeyboardInterrupt or the command line's own Interrupted
+            _stop(pool)
         raise
     pool.shutdown(wait=True)
     return _restore_extras(reports, options)
