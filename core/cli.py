@@ -75,9 +75,11 @@ def _context(ctx: click.Context, params: dict[str, Any]) -> Any:
 
 def _emit(run: Any, options: Any, host: Any) -> int:
     """Render the run with the chosen reporter; the exit code it deserves."""
+    from citeaudit.baseline import refuse_run_inputs
     from citeaudit.errors import UsageError
-    from citeaudit.output import refuse_run_inputs, write_atomic
-    from citeaudit.pipeline import exit_code, run_sources
+    from citeaudit.output import write_atomic
+    from citeaudit.pipeline import run_sources
+    from citeaudit.report import stream_chunks
 
     reporters = host.reporters()
     reporter = reporters.get(options.format)
@@ -85,9 +87,21 @@ def _emit(run: Any, options: Any, host: Any) -> int:
         raise UsageError(f"--format {options.format!r}: unknown format (available: {', '.join(sorted(reporters))})")
     if reporter.binary and options.output is None:
         raise UsageError(f"--format {options.format} writes a binary file: give --output FILE")
-    rendered = reporter.render(run)
     if options.output is not None:
         refuse_run_inputs(options, run_sources(run))
+    if reporter.stream is not None:
+        totals = run.empty_totals()
+        pieces = stream_chunks(reporter.stream(options), run.documents, totals)
+        if options.output is not None:
+            write_atomic(options.output, pieces)
+        else:
+            for piece in pieces:
+                if piece:
+                    click.echo(piece, nl=False, color=options.color)
+                    sys.stdout.flush()
+        return exit_code_of(totals, options)
+    rendered = reporter.render(run)
+    if options.output is not None:
         write_atomic(options.output, rendered)
     else:
         from citeaudit.safejson import clean
@@ -97,14 +111,32 @@ def _emit(run: Any, options: Any, host: Any) -> int:
     return exit_code(run, options)
 
 
-def _report(ctx: click.Context, paths: tuple[Path, ...], params: dict[str, Any], run: Any) -> None:
-    """Set up options and plugins, run `check_paths` or `audit_library`, render, exit."""
-    from citeaudit.output import refuse_run_inputs
+def exit_code(run: Any, options: Any) -> int:
+    """0 when nothing is at or above --fail-on, else 1: decided here, nowhere else."""
+    from citeaudit.report import Totals
+
+    return exit_code_of(Totals.of(run.documents), options)
+
+
+def exit_code_of(totals: Any, options: Any) -> int:
+    """The exit code of a run's totals (a streamed run has no findings left to look at)."""
+    from citeaudit.model import SEVERITIES
+
+    if options.fail_on == "never":
+        return ExitCode.OK
+    threshold = SEVERITIES.index(options.fail_on)
+    return ExitCode.FINDINGS if any(totals.severities[s] for s in SEVERITIES[:threshold + 1]) else ExitCode.OK
+
+
+def _report(ctx: click.Context, paths: tuple[Path, ...], params: dict[str, Any], command: str) -> None:
+    """Build the run context, check (or audit), render, exit."""
+    from citeaudit.baseline import refuse_run_inputs
 
     context = _context(ctx, params)
     options, host = context.options, context.host
     refuse_run_inputs(options, [p for p in paths if not p.is_dir()])  # before any work; again after
-    ctx.exit(_emit(run(list(paths), options, host), options, host))
+    run = context.check(list(paths)) if command == "check" else context.audit(list(paths))
+    ctx.exit(_emit(run, options, host))
 
 
 @cli.command()
@@ -113,9 +145,7 @@ def _report(ctx: click.Context, paths: tuple[Path, ...], params: dict[str, Any],
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], **params: Any) -> None:
     """Check drafts (a folder: every draft in it)."""
-    from citeaudit.pipeline import check_paths
-
-    _report(ctx, paths, params, check_paths)
+    _report(ctx, paths, params, "check")
 
 
 @cli.command()
@@ -124,9 +154,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], **params: Any) -> None:
 @click.pass_context
 def bib(ctx: click.Context, libraries: tuple[Path, ...], **params: Any) -> None:
     """Audit a BibTeX bibliography on its own."""
-    from citeaudit.pipeline import audit_library
-
-    _report(ctx, libraries, params, audit_library)
+    _report(ctx, libraries, params, "bib")
 
 
 @cli.command()
@@ -179,9 +207,7 @@ def cache() -> None:
 
 def _cache(ctx: click.Context, params: dict[str, Any]) -> Any:
     """The registry cache the configuration (or --cache-dir) names, as `check` would use it."""
-    from citeaudit.bib.cache import open_cache
-
-    return open_cache(_context(ctx, params).options.cache_dir)
+    return _context(ctx, params).cache()
 
 
 @cache.command("stats")

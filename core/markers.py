@@ -181,8 +181,8 @@ def _before(text: str, start: int) -> str:
     return text[max(0, start - _CONTEXT):start]
 
 
-_STATISTICS = frozenset("I R r x y z n s t F \u03a7 \u03c7 \u03c4 \u03c3 \u03c9 \u03b7 \u03b5".split())
-"""Symbols a superscript 2 squares (I², R², χ², τ², σ², x²), not a citation."""
+_STATISTICS = frozenset("I R r x y z n s t F Chi chi \u03a7 \u03c7 \u03c4 \u03c3 \u03c9 \u03b7 \u03b5".split())
+"""Symbols a superscript 2 squares (I², R², χ², Chi², τ², σ², x²), not a citation."""
 _POWER_BASE = re.compile(r"(?:^|[\s(\u00d7x*\u00b7\u22c5\u2219=~\u2248])(?:[\d.,]*[\u00d7x*\u00b7\u22c5])?(?:10|[2-9])$")
 """A token that ends in a power's base: `10`, `×10`, `1.5×10`, a lone digit (`2^10^`)."""
 _CHARGE = "\u207a\u207b+"
@@ -237,10 +237,19 @@ def _html_sup(text: str) -> list[Found]:
     return out
 
 
+PERSISTENT_KEYS = ("doi:", "pmid:", "pubmed:", "pmcid:", "arxiv:", "url:", "https:", "http:",
+                   "isbn:", "biorxiv:", "medrxiv:", "clinicaltrials:", "wikidata:", "tag:", "raw:")
+"""manubot citation-key prefixes: the key is the identifier, so no library entry is needed
+(`tag:` and `raw:` are manubot's own aliases)."""
+CROSS_REFERENCES = ("fig:", "tbl:", "eq:", "sec:", "lst:")
+"""pandoc-crossref prefixes: `@fig:1` points at a figure, not at a work."""
+
+
 def _pandoc_keys(text: str) -> list[Found]:
     out = []
     for m in _PANDOC_KEY_BRACKET.finditer(text):
-        keys = tuple(k.group(1) for k in _KEY_IN_BRACKET.finditer(m[1]))
+        keys = tuple(k.group(1) for k in _KEY_IN_BRACKET.finditer(m[1])
+                     if not k.group(1).startswith(CROSS_REFERENCES))
         if keys:
             out.append(Found(m.start(), m.end(), m[0], (), "pandoc-key", None, keys))
     return out
@@ -248,7 +257,7 @@ def _pandoc_keys(text: str) -> list[Found]:
 
 def _bare_keys(text: str) -> list[Found]:
     return [Found(m.start(), m.end(), m[0], (), "pandoc-key", None, (m[1],))
-            for m in _BARE_KEY.finditer(text)]
+            for m in _BARE_KEY.finditer(text) if not m[1].startswith(CROSS_REFERENCES)]
 
 
 def _brackets(text: str, reference_count: int | None = None) -> list[Found]:

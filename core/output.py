@@ -7,8 +7,6 @@ commented .docx copy, `--write-baseline`):
   the configuration file, the baseline read): `refuse_inputs` compares
   resolved paths and, for files that exist, device and inode, so a second
   hard link, a symlink or a `../` detour are all caught;
-- text is written as UTF-8, a lone surrogate (from a file name that is not
-  UTF-8, say) as U+FFFD, never a UnicodeEncodeError;
 - a regular file is replaced atomically: the new content is written to a
   temporary file in the same folder, synced, and renamed over the old one,
   so a reader (or a crash, or a full disk) sees the old report or the new
@@ -51,44 +49,18 @@ def refuse_inputs(outputs: Iterable[tuple[str, Path | None]],
     seen: list[tuple[str, Path, tuple[int, int] | None]] = []
     for what, path in inputs:
         if path is not None:
-            seen.append((what, *_identity(Path(path))))
+            seen.append((what, *identity(Path(path))))
     for option, path in outputs:
         if path is None:
             continue
-        resolved, inode = _identity(Path(path))
+        resolved, inode = identity(Path(path))
         for what, other, other_inode in seen:
             if resolved == other or (inode is not None and inode == other_inode):
                 raise UsageError(f"{option} {path} is an input ({what}); refusing to overwrite it")
         seen.append((f"also the output of {option}", resolved, inode))
 
 
-def refuse_run_inputs(options: object, documents: Iterable[Path | str] = ()) -> None:
-    """`refuse_inputs` for a run: its report and baseline outputs against all it reads."""
-    get = lambda name: getattr(options, name, None)  # noqa: E731
-    inputs: list[tuple[str, Path | None]] = [("a draft", Path(d)) for d in documents]
-    inputs += [("a --bib library", Path(b)) for b in get("bib") or ()]
-    baseline = get("baseline")
-    if baseline is not None and _rewrites_baseline(Path(baseline), get("write_baseline")):
-        baseline = None  # accepting the current state again, as docs/ci.md says
-    inputs += [("the configuration file", get("config_path")), ("the --baseline read", baseline)]
-    refuse_inputs([("--write-baseline", get("write_baseline")), ("--output", get("output"))], inputs)
-
-
-def _rewrites_baseline(baseline: Path, written: Path | None) -> bool:
-    """True when `--write-baseline` replaces the `--baseline` read and that file is a baseline."""
-    if written is None or _identity(baseline) != _identity(Path(written)):
-        return False
-    from citeaudit.baseline import read_baseline
-    from citeaudit.errors import InputError
-
-    try:
-        read_baseline(baseline)
-    except InputError:
-        return False  # not a baseline: some other file that must not be replaced
-    return True
-
-
-def _identity(path: Path) -> tuple[Path, tuple[int, int] | None]:
+def identity(path: Path) -> tuple[Path, tuple[int, int] | None]:
     """Resolved path and (device, inode) of an existing non-special file, else None."""
     resolved = Path(os.path.realpath(path))
     try:
@@ -100,14 +72,15 @@ def _identity(path: Path) -> tuple[Path, tuple[int, int] | None]:
     return resolved, (info.st_dev, info.st_ino)
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
+def write_atomic(path: Path, data: str | bytes | Iterable[str | bytes]) -> None:
     """Write `data` to `path`: atomically for a regular file, through a symlink, directly to a device.
 
-    Raises UsageError for a folder or a missing folder; OSError (disk full,
-    permissions) leaves the old file whole and no temporary file behind.
+    `data` may be an iterable of pieces (a streamed report), written as they
+    come. Raises UsageError for a folder or a missing folder; OSError (disk
+    full, permissions) leaves the old file whole and no temporary file behind.
     """
     path = Path(path)
-    payload = clean(data).encode("utf-8") if isinstance(data, str) else data
+    payload = data
     try:
         info = os.stat(path)  # what the path finally names, through symlinks and /dev/stdout
     except FileNotFoundError:
@@ -126,7 +99,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     _replace(target, payload, mode)
 
 
-def _write_special(target: Path, payload: bytes) -> None:
+def _write_special(target: Path, payload: Payload) -> None:
     """A device, FIFO or terminal: open it and write, no temporary file, no rename."""
     fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
     try:
@@ -135,13 +108,28 @@ def _write_special(target: Path, payload: bytes) -> None:
         os.close(fd)
 
 
-def _write_all(fd: int, payload: bytes) -> None:
-    view = memoryview(payload)
-    while view:
-        view = view[os.write(fd, view):]
+Payload = str | bytes | Iterable[str | bytes]
+"""What `write_atomic` takes: the whole text, or its pieces in order."""
 
 
-def _replace(target: Path, payload: bytes, mode: int, *, anonymous: bool = True) -> None:
+def _write_all(fd: int, payload: Payload) -> None:
+    pieces = (payload,) if isinstance(payload, (str, bytes)) else payload
+    for piece in pieces:
+        # A lone surrogate (a file name that is not UTF-8) as U+FFFD, never a UnicodeEncodeError.
+        view = memoryview(clean(piece).encode("utf-8") if isinstance(piece, str) else piece)
+        while view:
+            view = view[os.write(fd, view):]
+
+
+def _read_back(fd: int) -> Iterable[bytes]:
+    """What has been written to `fd`, from its start, a block at a time."""
+    offset = 0
+    while block := os.pread(fd, 1 << 20, offset):
+        offset += len(block)
+        yield block
+
+
+def _replace(target: Path, payload: Payload, mode: int, *, anonymous: bool = True) -> None:
     fd, tmp = _temporary(target, anonymous)
     try:
         os.fchmod(fd, mode)
@@ -152,7 +140,7 @@ def _replace(target: Path, payload: bytes, mode: int, *, anonymous: bool = True)
             try:
                 _name_anonymous(fd, name)
             except OSError:  # /proc not usable for linkat here: write a named temporary file
-                _replace(target, payload, mode, anonymous=False)
+                _replace(target, _read_back(fd), mode, anonymous=False)
                 return
             tmp = name
         os.replace(tmp, target)

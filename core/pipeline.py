@@ -3,13 +3,13 @@
     path ─read─▶ Document ─resolve─▶ Resolutions ─fetch─▶ RecordSet ─checks─▶ Findings ─▶ report
 
 `check_paths` runs it for drafts, `audit_library` for a BibTeX library on
-its own. Both return a `RunReport`; the CLI renders it and turns it into an
+its own. Both return a `RunReport`; the CLI renders it and decides the
 exit code. Nothing here knows a file format, a rule or an output format.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +17,7 @@ from citeaudit.checks import Check, CheckContext
 from citeaudit.config import Options
 from citeaudit.errors import InputError, PluginError, UnrecognisedFile
 from citeaudit.manager import Host
-from citeaudit.model import SEVERITIES, Document, Finding, Library, RecordSet, Resolution
+from citeaudit.model import Document, Finding, Library, RecordSet, Resolution
 from citeaudit.report import DocumentReport, RunReport
 from citeaudit.rules import Rule, selected, severity_of
 
@@ -134,8 +134,21 @@ def check_document(path: Path, options: Options, host: Host, library: Library | 
         if optional:
             return ()
         raise
-    return tuple(_run(document, options, host, library, resolve(document, library), checks)
-                 for document in documents)
+    reports = []
+    for document in documents:
+        own = library if library is not None else _front_matter_library(document)
+        reports.append(_run(document, options, host, own, resolve(document, own), checks))
+    return tuple(reports)
+
+
+def _front_matter_library(document: Document) -> Library | None:
+    """The library a draft names itself (pandoc's `bibliography:`), used when --bib is not given."""
+    named = document.extras.get("bibliography")
+    if not named:
+        return None
+    from citeaudit.bib.bibtex import load_library as load
+
+    return load(tuple(Path(p) for p in named))
 
 
 def _run(document: Document, options: Options, host: Host, library: Library | None,
@@ -159,15 +172,23 @@ def _run(document: Document, options: Options, host: Host, library: Library | No
                           unchecked=tuple(sorted(unchecked.values(), key=lambda u: (u.claim, u.citation))))
 
 
-def check_paths(paths: Sequence[Path], options: Options, host: Host) -> RunReport:
-    """Check every draft named or found below the folders named."""
+ParallelCheck = Callable[[list[Path], Options, frozenset[Path], Host], list[DocumentReport]]
+"""Checks files in worker processes (`citeaudit.parallel.check_in_parallel`)."""
+
+
+def check_paths(paths: Sequence[Path], options: Options, host: Host,
+                parallel: ParallelCheck | None = None) -> RunReport:
+    """Check every draft named or found below the folders named.
+
+    With `parallel` and `--jobs` over 1, several files are checked in worker
+    processes; the run context (citeaudit.run) passes it, so this module
+    never imports the one that imports it.
+    """
     files = discover(paths, host.suffixes())
     named = {p for p in paths if not p.is_dir()}
     optional = frozenset(f for f in files if f not in named)
-    if options.jobs > 1 and len(files) > 1:
-        from citeaudit.parallel import check_in_parallel
-
-        found = check_in_parallel(files, options, optional)
+    if parallel is not None and options.jobs > 1 and len(files) > 1:
+        found = parallel(files, options, optional, host)
     else:
         library = load_library(options)
         checks = enabled_checks(host, options)
@@ -196,8 +217,7 @@ def audit_library(paths: Sequence[Path], options: Options, host: Host) -> RunRep
 def apply_baseline(run: RunReport, options: Options) -> RunReport:
     """Hide findings present in `--baseline`; write `--write-baseline`."""
     if options.write_baseline:
-        from citeaudit.baseline import write_baseline
-        from citeaudit.output import refuse_run_inputs
+        from citeaudit.baseline import refuse_run_inputs, write_baseline
 
         refuse_run_inputs(options, run_sources(run))
 
@@ -214,12 +234,3 @@ def run_sources(run: RunReport) -> list[Path]:
     paths = [Path(d.document.path) for d in run.documents]
     return paths + [Path(d.document.extras["docx"]["path"]) for d in run.documents
                     if isinstance(d.document.extras.get("docx"), dict) and d.document.extras["docx"].get("path")]
-
-
-def exit_code(run: RunReport, options: Options) -> int:
-    """0 when nothing is at or above --fail-on, else 1."""
-    if options.fail_on == "never":
-        return 0
-    threshold = SEVERITIES.index(options.fail_on)  # type: ignore[arg-type]
-    worst = [SEVERITIES.index(f.severity) for _, f in run.findings() if f.severity]
-    return 1 if worst and min(worst) <= threshold else 0

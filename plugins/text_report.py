@@ -17,9 +17,8 @@ from typing import Any
 
 from citeaudit import hookimpl
 from citeaudit.model import Finding, Span
-from citeaudit.report import DocumentReport, Reporter, RunReport
+from citeaudit.report import DocumentReport, Reporter, RunReport, Totals, render_stream
 from citeaudit.rules import Rule
-from citeaudit.runinfo import run_info
 
 _ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 """CSI, OSC and two-character escape sequences, removed whole."""
@@ -62,22 +61,47 @@ def _color(options: Any) -> bool:
     return sys.stdout.isatty()
 
 
+class TextStream:
+    """The report as text, a document at a time; ANSI colour only when enabled."""
+
+    def __init__(self, options: Any = None) -> None:
+        import io
+
+        from rich.console import Console
+
+        color = _color(options)
+        self.buffer = io.StringIO()
+        self.console = Console(file=self.buffer, force_terminal=color, no_color=not color,
+                               color_system="standard" if color else None, highlight=False,
+                               soft_wrap=True, emoji=False, markup=False)
+        self.rules: Mapping[str, Rule] = {}
+
+    def _taken(self) -> str:
+        text = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return text
+
+    def start(self, totals: Totals) -> str:
+        self.rules = totals.rules
+        return ""
+
+    def document(self, report: DocumentReport) -> str:
+        _document(self.console, report, self.rules)
+        return self._taken()
+
+    def finish(self, totals: Totals) -> str:
+        from rich.text import Text
+
+        # Last, not first: which registries answered is known once every document is done.
+        self.console.print(Text(clean(totals.run_info().sentence()), style="dim"))
+        _summary(self.console, totals)
+        return self._taken()
+
+
 def render(run: RunReport) -> str:
-    """The whole report as text; ANSI colour only when enabled."""
-    import io
-
-    from rich.console import Console
-    from rich.text import Text
-
-    color = _color(run.options)
-    buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, color_system="standard"
-                      if color else None, highlight=False, soft_wrap=True, emoji=False, markup=False)
-    console.print(Text(clean(run_info(run).sentence()), style="dim"))
-    for report in run.documents:
-        _document(console, report, run.rules)
-    _summary(console, run)
-    return buffer.getvalue()
+    """The whole report as text."""
+    return render_stream(TextStream(run.options), run)
 
 
 def _document(console: Any, report: DocumentReport, rules: Mapping[str, Rule]) -> None:
@@ -131,10 +155,10 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _summary(console: Any, run: RunReport) -> None:
+def _summary(console: Any, totals: Totals) -> None:
     from rich.text import Text
 
-    s = run.summary()
+    s = totals.summary()
     plural = _plural
     text = Text(f"{plural(s['documents'], 'document')}, {plural(s['claims'], 'claim')}, "
                 f"{plural(s['references'], 'reference')}: ")
@@ -142,13 +166,13 @@ def _summary(console: Any, run: RunReport) -> None:
     text.append(", ")
     text.append(plural(s["warnings"], "warning"), style=STYLES["warning"] if s["warnings"] else "")
     text.append(f", {plural(s['infos'], 'info')}")
-    unchecked = {(d.document.path, u.claim) for d in run.documents for u in d.unchecked}
-    if unchecked:
-        text.append(f"; {plural(len(unchecked), 'claim')} not checked against the cited work "
+    if totals.unchecked_claims:
+        text.append(f"; {plural(totals.unchecked_claims, 'claim')} not checked against the cited work "
                     "(reasons: --format json)")
     console.print(text)
 
 
 @hookimpl(trylast=True)
 def citeaudit_register_reporters(register: Callable[[Reporter], None]) -> None:
-    register(Reporter("text", render, "findings grouped by document and claim, path:line:col"))
+    register(Reporter("text", stream=TextStream,
+                      description="findings grouped by document and claim, path:line:col"))
