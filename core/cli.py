@@ -80,6 +80,7 @@ def _emit(run: Any, options: Any, host: Any) -> int:
     from citeaudit.output import write_atomic
     from citeaudit.pipeline import run_sources
     from citeaudit.report import stream_chunks
+    from citeaudit.safejson import clean  # a file name that is not UTF-8 holds lone surrogates
 
     reporters = host.reporters()
     reporter = reporters.get(options.format)
@@ -97,15 +98,13 @@ def _emit(run: Any, options: Any, host: Any) -> int:
         else:
             for piece in pieces:
                 if piece:
-                    click.echo(piece, nl=False, color=options.color)
+                    click.echo(clean(piece) if isinstance(piece, str) else piece, nl=False, color=options.color)
                     sys.stdout.flush()
         return exit_code_of(totals, options)
     rendered = reporter.render(run)
     if options.output is not None:
         write_atomic(options.output, rendered)
     else:
-        from citeaudit.safejson import clean
-
         text = clean(rendered.decode("utf-8") if isinstance(rendered, bytes) else rendered)
         click.echo(text, nl=not text.endswith("\n"), color=options.color)
     return exit_code(run, options)

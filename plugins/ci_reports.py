@@ -355,7 +355,8 @@ class JunitStream:
     def __init__(self, options: Any = None) -> None:
         import tempfile
 
-        self.body = tempfile.SpooledTemporaryFile(max_size=self.SPOOL_BYTES, mode="w+", encoding="utf-8")
+        self.body = tempfile.SpooledTemporaryFile(max_size=self.SPOOL_BYTES, mode="w+", encoding="utf-8",
+                                                  errors="surrogatepass")  # any str round-trips
         self.tests = self.failures = 0
         self.info: RunInfo | None = None
         self.rules: Mapping[str, Rule] = {}
