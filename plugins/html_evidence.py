@@ -1,4 +1,4 @@
-"""A finding's evidence as sentences, for the HTML report.
+"""A finding and its evidence as sentences, for the HTML report.
 
 The JSON evidence of a check is for programs (`["vitiligo"]`,
 `best_sentence: null`). A reader needs it as prose: the claim with the
@@ -17,6 +17,7 @@ from html import escape
 from typing import Any
 
 from citeaudit.bib.match import reference_work
+from citeaudit.explain import explain, fix_text
 from citeaudit.model import Claim, Finding, Record, Work
 from citeaudit.report import DocumentReport
 from citeaudit.worddiff import segments, side
@@ -193,3 +194,50 @@ def diff_cell(value: str | None, against: str | None) -> str:
         return escape(value)
     runs = side(segments(value, against), "old")
     return "".join(f"<mark class=\"diff\">{escape(t)}</mark>" if differs else escape(t) for differs, t in runs)
+
+
+def finding_item(index: int, finding: Finding, fj: Mapping[str, Any], dom_id: str, report: DocumentReport,
+             claims: Mapping[int, Claim]) -> str:
+    """One finding as a list item: the plain sentence, the code, the evidence, the fix, the message."""
+
+    def attr(name: str) -> str:
+        value = fj.get(name)
+        return "" if value is None else escape(str(value))
+
+    where = []
+    if fj["claim"] is not None:
+        where.append(f"<a href=\"#d{index}-c{fj['claim']}\">claim {fj['claim']}</a>")
+    if fj["reference"] is not None:
+        where.append(f"reference {escape(str(fj['reference']))}")
+    elif fj["citation"] is not None:
+        where.append(f"citation {escape(str(fj['citation']))}")
+    if fj["key"]:
+        where.append(f"library key <code>{escape(str(fj['key']))}</code>")
+    location = ", ".join(f"{escape(str(k))} {escape(str(v))}" for k, v in fj["location"].items())
+    if location:
+        where.append(location)
+    severity = escape(fj["severity"] or "info")
+    fix = fix_text(finding)
+    evidence = evidence_html(finding, report, claims)
+    return (f"<li class=\"finding sev-{severity}\" id=\"{dom_id}\" tabindex=\"-1\" data-rule=\"{attr('rule')}\" "
+            f"data-severity=\"{severity}\" data-claim=\"{attr('claim')}\" "
+            f"data-citation=\"{attr('citation')}\" data-reference=\"{attr('reference')}\" "
+            f"data-key=\"{attr('key')}\"><p class=\"explain\"><span class=\"badge sev-{severity}\">{severity}</span>"
+            f"<span class=\"plain\">{escape(explain(finding))}</span> <span class=\"code\">\u2014 "
+            f"<code class=\"rule\">{escape(fj['rule'])}</code> <span class=\"rule-name\">{escape(fj['name'])}</span>"
+            f"</span></p>"
+            + (f"<div class=\"evidence-box\">{evidence}</div>" if evidence else "")
+            + _fix(finding, fix)
+            + f"<details><summary>check message and place</summary><p class=\"message\">{escape(fj['message'])}</p>"
+            f"<div class=\"where\">{' · '.join(where)}</div></details></li>\n")
+
+
+def _fix(finding: Finding, fix: str | None) -> str:
+    """The suggested fix: field, old value, new value and source when the check gave a Fix."""
+    data = finding.fix.as_json() if hasattr(finding.fix, "as_json") else None  # type: ignore[union-attr]
+    if data:
+        old = f"{escape(str(data['old']))} &rarr; " if data["old"] is not None else ""
+        new = escape(str(data["new"])) if data["new"] is not None else "(remove)"
+        return (f"<p class=\"fix\">Suggested: <code>{escape(str(data['field']))}</code> {old}<strong>{new}</strong> "
+                f"<span class=\"meta\">({escape(str(data['source']))})</span></p>")
+    return f"<p class=\"fix\">Suggested: {escape(fix)}</p>" if fix else ""

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import quote
 
 from citeaudit import hookimpl
-from citeaudit.explain import explain, fix_text
+from citeaudit.explain import explain
 from citeaudit.model import (
     SEVERITIES,
     Claim,
@@ -42,7 +42,7 @@ from citeaudit.model import (
     Unavailable,
     Work,
 )
-from citeaudit.plugins.html_evidence import evidence_html
+from citeaudit.plugins.html_evidence import finding_item
 from citeaudit.report import DocumentReport, Reporter, RunReport, at_least, min_severity, to_json
 from citeaudit.rules import FAMILIES, family_title
 from citeaudit.runinfo import run_info
@@ -344,7 +344,7 @@ class _Shown:
             if id(f) in self.done:
                 continue
             self.done.add(id(f))
-            out.append(_finding(self.index, f, self.json[id(f)], self.ids[id(f)], self.report, self.claims))
+            out.append(finding_item(self.index, f, self.json[id(f)], self.ids[id(f)], self.report, self.claims))
         return "".join(out)
 
     def rest(self) -> list[Finding]:
@@ -423,51 +423,6 @@ def _loose(index: int, report: DocumentReport, shown: _Shown) -> str:
         return ""
     return (f"<section class=\"loose\" aria-labelledby=\"d{index}-loose\"><h3 id=\"d{index}-loose\">"
             f"Library and document</h3><ul class=\"findings\">{items}</ul></section>\n")
-
-
-def _finding(index: int, finding: Finding, fj: Mapping[str, Any], dom_id: str, report: DocumentReport,
-             claims: Mapping[int, Claim]) -> str:
-    def attr(name: str) -> str:
-        value = fj.get(name)
-        return "" if value is None else escape(str(value))
-
-    where = []
-    if fj["claim"] is not None:
-        where.append(f"<a href=\"#d{index}-c{fj['claim']}\">claim {fj['claim']}</a>")
-    if fj["reference"] is not None:
-        where.append(f"reference {escape(str(fj['reference']))}")
-    elif fj["citation"] is not None:
-        where.append(f"citation {escape(str(fj['citation']))}")
-    if fj["key"]:
-        where.append(f"library key <code>{escape(str(fj['key']))}</code>")
-    location = ", ".join(f"{escape(str(k))} {escape(str(v))}" for k, v in fj["location"].items())
-    if location:
-        where.append(location)
-    severity = escape(fj["severity"] or "info")
-    fix = fix_text(finding)
-    evidence = evidence_html(finding, report, claims)
-    return (f"<li class=\"finding sev-{severity}\" id=\"{dom_id}\" tabindex=\"-1\" data-rule=\"{attr('rule')}\" "
-            f"data-severity=\"{severity}\" data-claim=\"{attr('claim')}\" "
-            f"data-citation=\"{attr('citation')}\" data-reference=\"{attr('reference')}\" "
-            f"data-key=\"{attr('key')}\"><p class=\"explain\"><span class=\"badge sev-{severity}\">{severity}</span>"
-            f"<span class=\"plain\">{escape(explain(finding))}</span> <span class=\"code\">\u2014 "
-            f"<code class=\"rule\">{escape(fj['rule'])}</code> <span class=\"rule-name\">{escape(fj['name'])}</span>"
-            f"</span></p>"
-            + (f"<div class=\"evidence-box\">{evidence}</div>" if evidence else "")
-            + _fix(finding, fix)
-            + f"<details><summary>check message and place</summary><p class=\"message\">{escape(fj['message'])}</p>"
-            f"<div class=\"where\">{' · '.join(where)}</div></details></li>\n")
-
-
-def _fix(finding: Finding, fix: str | None) -> str:
-    """The suggested fix: field, old value, new value and source when the check gave a Fix."""
-    data = finding.fix.as_json() if hasattr(finding.fix, "as_json") else None  # type: ignore[union-attr]
-    if data:
-        old = f"{escape(str(data['old']))} &rarr; " if data["old"] is not None else ""
-        new = escape(str(data["new"])) if data["new"] is not None else "(remove)"
-        return (f"<p class=\"fix\">Suggested: <code>{escape(str(data['field']))}</code> {old}<strong>{new}</strong> "
-                f"<span class=\"meta\">({escape(str(data['source']))})</span></p>")
-    return f"<p class=\"fix\">Suggested: {escape(fix)}</p>" if fix else ""
 
 
 def _references(index: int, report: DocumentReport, refs_json: list[Mapping[str, Any]], shown: _Shown) -> str:
