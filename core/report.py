@@ -83,6 +83,31 @@ class RunReport:
 
 
 @dataclass(slots=True)
+class StreamedRun:
+    """A run whose documents are checked as they are asked for: `documents` is read once.
+
+    What a streaming reporter gets, so that the run never holds more than the
+    document being written; `materialise` makes a `RunReport` for reporters
+    that need the whole run.
+    """
+
+    documents: Iterable[DocumentReport]
+    """The reports, each produced when the iteration reaches it."""
+    options: Any = None
+    """The run's options."""
+    rules: Mapping[str, Rule] = field(default_factory=dict)
+    """The run's rule catalogue."""
+    started: float = field(default_factory=time.time)
+    """Unix time the run began."""
+
+    def empty_totals(self) -> Totals:
+        return Totals(options=self.options, rules=self.rules, started=self.started)
+
+    def materialise(self) -> RunReport:
+        return RunReport(tuple(self.documents), self.options, rules=self.rules, started=self.started)
+
+
+@dataclass(slots=True)
 class Totals:
     """What a run adds up to, counted as its documents stream past.
 
@@ -194,7 +219,12 @@ def stream_chunks(stream: ReportStream, reports: Iterable[DocumentReport],
     `totals` is filled as the documents pass; `start` sees it empty (its
     options and start time), `finish` complete.
     """
+    reports = iter(reports)
+    first = next(reports, None)  # a run that fails on its first document writes nothing
     yield stream.start(totals)
+    if first is not None:
+        totals.add(first)
+        yield stream.document(first)
     for report in reports:
         totals.add(report)
         yield stream.document(report)
@@ -216,6 +246,10 @@ class Reporter:
     stream: Callable[[Any], ReportStream] | None = None
     """Given the run's options, a `ReportStream` that writes the report as documents
     complete; preferred over `render` when both are given, since memory stays flat."""
+    progressive: bool = False
+    """Written to standard output as each document completes, for a reader that follows
+    it; other streams are spooled (to disk past a few MB) and printed whole at the end,
+    so a run that fails half-way prints nothing."""
 
     def __post_init__(self) -> None:
         if self.render is None and self.stream is None:
