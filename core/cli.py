@@ -90,13 +90,14 @@ def _emit(run: Any, options: Any, host: Any) -> int:
         raise UsageError(f"--format {options.format} writes a binary file: give --output FILE")
     if reporter.stream is not None:
         totals = run.empty_totals()
-        pieces = stream_chunks(reporter.stream(options), _guarded(run.documents, options), totals)
+        pieces = (clean(piece) if isinstance(piece, str) else piece
+                  for piece in stream_chunks(reporter.stream(options), _guarded(run.documents, options), totals))
         if options.output is not None:
             write_atomic(options.output, pieces)
         elif reporter.progressive:
             for piece in pieces:
                 if piece:
-                    click.echo(clean(piece) if isinstance(piece, str) else piece, nl=False, color=options.color)
+                    click.echo(piece, nl=False, color=options.color)
                     sys.stdout.flush()
         else:
             _print_spooled(pieces, options)
