@@ -10,7 +10,8 @@ surrogates, nesting 100,000 deep, @string doubling chains, outputs aimed at
 inputs, links and devices, cache rows of the wrong shape, and redirects that
 carry secrets elsewhere. Each class here makes such inputs at random (from
 `--seed`) and runs each case as `citeaudit ...` in a subprocess, against
-two loopback fake registries where the case needs a network. A case fails
+two loopback fake registries where the case needs a network. The last
+class, devices as inputs, was found while looking for the next one. A case fails
 when the CLI:
 
 - prints a traceback or "internal error", or exits other than 0, 1, 2, 130;
@@ -327,11 +328,27 @@ def gen_scans(rng: random.Random, index: int) -> Case:
     return Case("scans:many-entries", ["bib", "l.bib", "--offline", "--format", "json"], {"l.bib": entries.encode()})
 
 
+def gen_special_inputs(rng: random.Random, index: int) -> Case:
+    device = rng.choice(["/dev/zero", "/dev/urandom"])
+    kind = rng.choice(["draft-md", "draft-xml", "library", "bib-option", "baseline", "snapshot"])
+    draft = (DATA / "jats/draft/biologics.md").read_bytes()
+
+    def setup(folder: Path) -> None:
+        for suffix in (".md", ".xml", ".bib", ".json"):
+            (folder / f"dev{suffix}").symlink_to(device)
+    args = {"draft-md": _check("dev.md"), "draft-xml": _check("dev.xml"),
+            "library": ["bib", "dev.bib", "--offline"], "bib-option": _check("d.md", extra=["--bib", device]),
+            "baseline": _check("d.md", extra=["--baseline", device, "--offline"]),
+            "snapshot": ["cache", "import", "dev.json", "--cache-dir", "cache"]}[kind]
+    return Case(f"special-inputs:{kind}", args, {"d.md": draft}, setup=setup)
+
+
 CLASSES: dict[str, Callable[[random.Random, int], Case]] = {
     "registry-json": gen_registry_json, "registry-xml": gen_registry_xml,
     "registry-transport": gen_registry_transport, "huge-digits": gen_huge_digits,
     "surrogates": gen_surrogates, "deep-nesting": gen_deep_nesting, "macro-bombs": gen_macro_bombs,
     "output-targets": gen_output_targets, "cache-rows": gen_cache_rows, "scans": gen_scans,
+    "special-inputs": gen_special_inputs,
 }
 
 

@@ -37,6 +37,7 @@ from citeaudit.bib.identifiers import (
     normalize_pmid,
 )
 from citeaudit.errors import InputError, LimitExceeded
+from citeaudit.inputs import read_bounded
 from citeaudit.limits import (
     MAX_BIBTEX_BYTES,
     MAX_BIBTEX_NESTING,
@@ -97,18 +98,7 @@ def load_library(paths: Sequence[Path]) -> Library:
 
 def read_text(path: Path) -> str:
     """The file's text: UTF-8 (BOM or not), UTF-16 (BOM or not), else Latin-1."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_BIBTEX_BYTES:
-            raise LimitExceeded(path, f"file is {size // (1024 * 1024)} MB; the limit is "
-                                      f"{MAX_BIBTEX_BYTES // (1024 * 1024)} MB")
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise InputError(path, "is a folder, not a BibTeX file") from None
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot be read: {exc.strerror or exc}") from None
+    data = read_bounded(path, MAX_BIBTEX_BYTES, what="the BibTeX file")  # /dev/zero has no size to check
     if data.startswith((b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")):
         kind = {b"PK": "a zip archive (a Word .docx?)", b"%P": "a PDF", b"\xd0\xcf": "an old Word .doc"}[data[:2]]
         raise InputError(path, f"is {kind}, not a BibTeX file: give the draft to `citeaudit check`"

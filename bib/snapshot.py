@@ -40,16 +40,14 @@ from citeaudit.bib.records import (
     pubmed_pmid,
 )
 from citeaudit.errors import InputError, LimitExceeded
+from citeaudit.inputs import read_bounded
 from citeaudit.limits import MAX_SNAPSHOT_UNPACKED_BYTES, MAX_XML_BYTES
 from citeaudit.safexml import parse as parse_xml
 from citeaudit.safexml import refuse_declarations
 
 
 def _read(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
+    data = read_bounded(path, MAX_SNAPSHOT_UNPACKED_BYTES, what="the snapshot")  # devices too
     if data[:2] != b"\x1f\x8b":
         return data
     unpacker = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)

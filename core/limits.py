@@ -80,6 +80,9 @@ MAX_BIBTEX_VALUE_CHARS = 1_000_000
 abstract is 5,000). Macros are stored expanded, so a chain of @string doubling each other
 spells gigabytes in a few lines; past this the entry gets a CA201 finding and is skipped."""
 
+MAX_BASELINE_BYTES = 64 * 1024 * 1024
+"""Largest --baseline file read, in bytes (a baseline of 10,000 findings is about 3 MB)."""
+
 # -- registry answers ---------------------------------------------------------------
 
 MAX_REGISTRY_ANSWER_BYTES = 64 * 1024 * 1024

@@ -32,6 +32,7 @@ from lxml import etree
 from citeaudit import hookimpl, safexml
 from citeaudit.claims import Block, build_claims
 from citeaudit.errors import InputError, LimitExceeded
+from citeaudit.inputs import read_bounded
 from citeaudit.markers import parse_numbers
 from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span
 from citeaudit.plugins.jats_floats import reading_order
@@ -105,14 +106,7 @@ def citeaudit_read_document(path: Path, options: object) -> Document | tuple[Doc
 
 
 def _read_bytes(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > safexml.MAX_BYTES:
-            raise LimitExceeded(path, f"JATS XML is {size} bytes, over the "
-                                      f"{safexml.MAX_BYTES} bytes limit")
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
+    return read_bounded(path, safexml.MAX_BYTES, what="JATS XML")
 
 
 def _may_be_jats(data: bytes) -> bool:

@@ -119,3 +119,38 @@ def test_dev_stdout_gets_valid_utf8_for_a_surrogate_in_a_file_name(tmp_path):
 ])
 def test_parse_int_takes_plain_numbers_only(text, value):
     assert parse_int(text) == value
+
+
+# -- special files as inputs: found by looking for the next class -------------------------
+
+@pytest.mark.parametrize(("args", "what"), [
+    (["check", "{zero}.md"], "the draft"), (["check", "{zero}.xml"], "JATS XML"),
+    (["bib", "{zero}.bib"], "the BibTeX file"), (["check", "{draft}", "--bib", "/dev/zero"], "the BibTeX file"),
+    (["check", "{draft}", "--baseline", "/dev/zero"], "the baseline"),
+], ids=["draft", "jats", "library", "bib-option", "baseline"])
+def test_a_device_as_an_input_is_read_up_to_its_limit(tmp_path, args, what):
+    """st_size is 0 for /dev/zero: a size check before reading let it be read until memory ran out."""
+    for suffix in (".md", ".xml", ".bib"):
+        (tmp_path / f"zero{suffix}").symlink_to("/dev/zero")
+    draft = tmp_path / "draft.md"
+    draft.write_text("# T\n\nClaim text here [1].\n" + REFERENCES)
+    argv = [a.format(zero=tmp_path / "zero", draft=draft) for a in args]
+    done = subprocess.run([sys.executable, "-c", "import sys; from citeaudit.cli import main; "
+                           "sys.exit(main(sys.argv[1:]))", *argv, "--offline"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and f"{what} is over the" in done.stderr and "limit" in done.stderr
+
+
+def test_a_fifo_draft_is_read_to_its_end(tmp_path):
+    import threading
+
+    fed = tmp_path / "fed.md"
+    os.mkfifo(fed)
+    text = "# T\n\nClaim text here [1].\n" + REFERENCES
+    writer = threading.Thread(target=lambda: fed.write_text(text), daemon=True)
+    writer.start()
+    code, out, err = run_cli("check", str(fed), "--offline", "--format", "json", "--fail-on", "never")
+    writer.join(timeout=60)
+    assert code == 0, err
+    assert json.loads(out)["documents"][0]["references"]
