@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/fuzz.py [--per-reader N] [--jobs J] [--seed S] [--spot K]
 
-Inputs are real corpus files (/work/shared/corpus, tests/data) mutated at the
+Inputs are real corpus files (../shared/corpus beside the repository, tests/data) mutated at the
 byte level and structurally (format tokens spliced in, ranges cut, repeated
 or swapped, encodings changed, files truncated), random bytes, truncated and
 corrupted zips, deep nesting and enormous lines. Each input is written to a
@@ -48,8 +48,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
-CORPUS = Path("/work/shared/corpus")
-SEEDS = Path("/work/shared/seeds")
+SHARED = ROOT.parent / "shared"
+"""The shared corpus beside the repository (as in CI: a fresh clone with shared/ beside it)."""
+CORPUS = SHARED / "corpus"
+SEEDS = SHARED / "seeds"
 TIME_LIMIT = 60
 """Seconds one input may take before it counts as a hang."""
 
@@ -439,7 +441,7 @@ def run_one(task: tuple[str, int, int, list[str]]) -> dict:
 def _crash_site(result: dict) -> str:
     """Exception type and the innermost citeaudit frame: one entry per distinct bug."""
     frames = re.findall(r'File "([^"]+)", line (\d+)', result.get("traceback", ""))
-    ours = [f"{Path(f).name}:{n}" for f, n in frames if "/work/main/" in f or "citeaudit" in f]
+    ours = [f"{Path(f).name}:{n}" for f, n in frames if f.startswith(str(ROOT)) or "citeaudit" in f]
     return f"{result.get('error', result['outcome']).split(':')[0]} at {ours[-1] if ours else '?'}"
 
 
