@@ -58,6 +58,10 @@ _CONTAINERS = frozenset({"list", "list-item", "table-wrap", "table", "fig", "fig
 """Elements that hold blocks rather than prose: inside a block they are
 skipped, because their own blocks are read on their own."""
 
+_NOTICES = frozenset({"correction", "retraction", "expression-of-concern", "addendum", "erratum",
+                      "removal", "partial-retraction", "article-commentary-notice"})
+"""Article types of notices, whose reference list names the article noticed without citing it."""
+
 _NO_TEXT = frozenset({"math", "tex-math", "alternatives", "object-id", "graphic",
                       "inline-graphic", "media"})
 """Inline elements whose content is not prose (formulas, identifiers)."""
@@ -194,6 +198,8 @@ def read_article(article: etree._Element, path: Path) -> Document:
         extras["unordered_claims"] = tuple(unordered_claims)
     if article.getparent() is not None:
         extras["article"] = tree.getpath(article)
+    if article.get("article-type") in _NOTICES and not claims:
+        extras["uncited_by_design"] = True  # the notice's ref is the article it is about
     return Document(path=path, format="jats", claims=tuple(claims), references=references,
                     style=context.style, diagnostics=diagnostics, extras=extras)
 

@@ -91,6 +91,8 @@ def _unknown_keys(context: CheckContext) -> Iterator[Finding]:
 def uncited_references(context: CheckContext) -> Iterator[Finding]:
     """CA102: a reference-list entry no marker cites (by number or by key)."""
     document = context.document
+    if document.extras.get("uncited_by_design"):
+        return  # a correction or retraction notice lists the article it is about
     cited_numbers = {n for _, m in _markers(document) for n in m.numbers}
     cited_keys = {k for _, m in _markers(document) for k in m.keys}
     for ref in document.references:
