@@ -161,7 +161,14 @@ def _run(document: Document, options: Options, host: Host, library: Library | No
         if "library-records" in needs and library is not None:
             extra = [Resolution(reference=None, entry=e, method="key", doi=e.work.doi,
                                 pmid=e.work.pmid, pmcid=e.work.pmcid) for e in library.entries]
+        lookups: dict = {}
+        if "records" in needs:
+            from citeaudit.bib.lookup import lookup_missing
+
+            resolutions, lookups = lookup_missing(document, resolutions, options, host.registries())
         records = fetch_records(resolutions.values(), options, host, extra)
+        if lookups:
+            records = replace(records, lookups=lookups)
     context = CheckContext(document=document, options=options, library=library,
                            resolutions=resolutions, records=records)
     _known_codes(document.diagnostics, host.rules(), host.reader_of(document.path), "its reader")
