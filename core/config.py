@@ -22,11 +22,6 @@ from typing import Any
 from citeaudit.errors import UsageError
 from citeaudit.options import BY_NAME, FAIL_ON, OPTIONS, Option, OptionGroup, Options
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 __all__ = ["FAIL_ON", "ConfigFile", "OptionGroup", "Options", "build_options", "find_config",
            "load_config", "read_config"]
 
@@ -66,6 +61,11 @@ def find_config(start: Path | None = None) -> Path | None:
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
+    # Imported here: a run with no configuration file never needs a TOML parser.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
