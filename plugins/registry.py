@@ -285,8 +285,19 @@ def _check_pmcid(context: CheckContext, ref: Reference, resolution: Resolution) 
     ours = ", ".join(f"{k} {v}" for k, v in (("PMID", resolution.pmid), ("DOI", resolution.doi)) if v)
     yield _finding("CA303", f"{_label(ref)}: PMCID {resolution.pmcid} names a different work "
                             f"(PMC: {theirs}; the reference: {ours})", ref, resolution,
+                   pmcid_fix(ref, resolution, context.records.record("pubmed", resolution.pmid)),
                    pmcid=resolution.pmcid, doi=resolution.doi, pmid=resolution.pmid,
                    registry="pmc", **why)
+
+
+def pmcid_fix(ref: Reference, resolution: Resolution, pubmed: Record | None) -> Fix | None:
+    """The PMCID PubMed gives the reference's PMID, when that record is the cited work (its title fits)."""
+    if pubmed is None or not pubmed.work.pmcid or pubmed.work.pmcid == resolution.pmcid:
+        return None
+    cited = (resolution.entry.work.title if resolution.entry else None) or ref.work.title
+    if cited and (title_similarity(cited, pubmed.work.title) or 0.0) < TITLE_SAME:
+        return None
+    return Fix(field="pmcid", old=resolution.pmcid, new=pubmed.work.pmcid, source="pubmed")
 
 
 def check_conflict(context: CheckContext) -> Iterable[Finding]:
