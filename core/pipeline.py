@@ -33,8 +33,13 @@ def rule_enabled(code: str, options: Options) -> bool:
     return selected(code, options.select, options.ignore)
 
 
-def discover(paths: Iterable[Path], suffixes: set[str]) -> list[Path]:
-    """Files to check: each file given, and every readable draft below each folder."""
+def discover(paths: Iterable[Path], suffixes: set[str], outputs: Iterable[str] = ()) -> list[Path]:
+    """Files to check: each file given, and every readable draft below each folder.
+
+    A folder search passes over hidden files and the copies reporters write
+    beside drafts (`outputs`: file-name endings, see `Reporter.writes`).
+    """
+    outputs = tuple(outputs)
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -42,7 +47,7 @@ def discover(paths: Iterable[Path], suffixes: set[str]) -> list[Path]:
                 p for p in path.rglob("*")
                 if p.is_file() and p.suffix.lower() in suffixes
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and not p.name.endswith(".citeaudit.docx")
+                and not (outputs and p.name.endswith(outputs))
             ))
         elif path.exists():
             found.append(path)
@@ -232,7 +237,7 @@ def stream_paths(paths: Sequence[Path], options: Options, host: Host,
     several files are checked in worker processes; the run context
     (citeaudit.run) passes it, so this module never imports the one that imports it.
     """
-    files = discover(paths, host.suffixes())
+    files = discover(paths, host.suffixes(), host.own_outputs())
     named = {p for p in paths if not p.is_dir()}
     optional = frozenset(f for f in files if f not in named)
 
@@ -300,11 +305,12 @@ def apply_baseline(run: RunT, options: Options) -> RunT:
 
 
 def document_sources(report: DocumentReport) -> list[Path]:
-    """The files a document was read from (a Word draft's package too)."""
+    """The files a document was read from: its path, and each file a reader names in an
+    extras entry `{"path": ...}` (a Word draft's package)."""
     paths = [Path(report.document.path)]
-    docx = report.document.extras.get("docx")
-    if isinstance(docx, dict) and docx.get("path"):
-        paths.append(Path(docx["path"]))
+    for value in report.document.extras.values():
+        if isinstance(value, dict) and isinstance(value.get("path"), str) and value["path"]:
+            paths.append(Path(value["path"]))
     return paths
 
 
