@@ -60,9 +60,10 @@ def load_library(options: Options) -> Library | None:
     """The BibTeX library of `--bib`, or None when none was given."""
     if not options.bib:
         return None
-    from citeaudit.bib.bibtex import load_library as load
+    from citeaudit.bib.cache import default_dir
+    from citeaudit.bib.libcache import load_library as load
 
-    return load(options.bib)
+    return load(options.bib, options.cache_dir or default_dir())
 
 
 def fetch_records(resolutions: Iterable[Resolution], options: Options, host: Host,
