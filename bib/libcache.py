@@ -42,8 +42,8 @@ FORMAT = 1
 
 def load_library(paths: Sequence[Path], cache_dir: Path | None) -> Library:
     """The library of `paths`: from the cache when still valid, else parsed (and stored)."""
-    key = _key(paths)
-    if key is None or cache_dir is None:
+    key = _key(paths) if cache_dir is not None else None
+    if key is None:
         return _parse(paths)
     # Named after the files alone, so an edited library replaces its old copy.
     files = [file[0] for file in key[-1]]
