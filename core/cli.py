@@ -56,7 +56,10 @@ def _report_options(func: Any) -> Any:
         click.option("--mailto", default=None, help="Contact address for the registries' polite pools."),
         click.option("--timeout", type=float, default=None,
                      help="Overall time budget for registry requests, in seconds (default 60)."),
-        click.option("--quiet", "-q", is_flag=True, default=None, help="No progress output."),
+        click.option("--quiet", "-q", is_flag=True, default=None,
+                     help="Only the findings and the summary line; no progress bar."),
+        click.option("--statistics", is_flag=True, default=None,
+                     help="After the report, the number of findings per rule (code, name, count)."),
         click.option("--color/--no-color", "color", default=None, help="Colour in text output."),
         click.option("--plugin-option", "plugin_option", multiple=True, metavar="NAME=VALUE",
                      help="Set an option a plugin declared (repeatable)."),
@@ -112,7 +115,31 @@ def _emit(run: Any, options: Any, host: Any) -> int:
     else:
         text = rendered.decode("utf-8") if isinstance(rendered, bytes) else rendered
         click.echo(text, nl=not text.endswith("\n"), color=options.color)
+    if options.statistics:
+        # After a text report, or one written to a file; beside JSON on stdout, on stderr.
+        to_stderr = options.output is None and options.format != "text"
+        for line in statistics(run):
+            click.echo(line, err=to_stderr)
+    if options.write_baseline:
+        count = len(run.findings())
+        click.echo(f"citeaudit: wrote {count} finding{'s' if count != 1 else ''} to the baseline "
+                   f"{options.write_baseline}", err=True)
+    for outage in run.outages:  # loud even when the report goes to a file
+        click.echo(f"citeaudit: {outage.message()}", err=True)
     return exit_code(run, options)
+
+
+def statistics(run: Any) -> list[str]:
+    """`--statistics`: one line per rule reported, most frequent first (code, name, count)."""
+    from collections import Counter
+
+    from citeaudit.rules import RULES
+
+    counts = Counter(f.rule for _, f in run.findings())
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    width = max((len(RULES[code].name) for code in counts if code in RULES), default=0)
+    return [f"{code}  {RULES[code].name if code in RULES else '':<{width}}  {count:>5}"
+            for code, count in ordered]
 
 
 def _report(ctx: click.Context, paths: tuple[Path, ...], params: dict[str, Any], run: Any) -> None:

@@ -71,6 +71,8 @@ class Options:
     """The configuration file that was read, if any."""
     timeout: float = 60.0
     """Overall time budget for registry requests, seconds."""
+    statistics: bool = False
+    """Print the number of findings per rule after the report."""
 
     def severity_of(self, code: str) -> str:
         """The severity findings of `code` are reported with."""
@@ -127,7 +129,7 @@ _KEY_TYPES: dict[str, tuple[type, ...]] = {
     "bib": (str, list), "format": (str,), "offline": (bool,), "refresh": (bool,), "fail_on": (str,),
     "select": (str, list), "ignore": (str, list), "severity": (dict,), "baseline": (str,),
     "jobs": (int,), "cache_dir": (str,), "mailto": (str,), "quiet": (bool,), "color": (bool,),
-    "disable_plugins": (list,), "timeout": (int, float),
+    "disable_plugins": (list,), "timeout": (int, float), "statistics": (bool,),
 }
 """What each configuration key may hold; a list holds strings."""
 
@@ -218,12 +220,28 @@ def build_options(cli: dict[str, Any], *, plugin_options: dict[str, tuple[Any, s
         cache_dir=Path(cache_dir) if cache_dir else None,
         mailto=cli.get("mailto") or os.environ.get("CITEAUDIT_MAILTO") or config.get("mailto"),
         quiet=bool(pick("quiet", False)),
-        color=cli.get("color"),
+        color=color_choice(pick("color", None)),
         disabled_plugins=tuple(pick("disable_plugin", ()) or config.get("disable_plugins", ())),
         plugin_options=plugin_values,
         config_path=Path(config_path) if config_path else None,
         timeout=float(pick("timeout", 60.0)),
+        statistics=bool(pick("statistics", False)),
     )
+
+
+def color_choice(chosen: bool | None) -> bool | None:
+    """`--color/--no-color` (or `color` in the configuration), else NO_COLOR, else FORCE_COLOR.
+
+    None leaves it to the reporter: colour only on a terminal. See no-color.org
+    and force-color.org: a set, non-empty variable counts.
+    """
+    if chosen is not None:
+        return bool(chosen)
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return None
 
 
 def with_overrides(options: Options, **changes: Any) -> Options:

@@ -129,6 +129,10 @@ class Host:
             raise PluginError(self._reader_name(path), f"failed reading {path}: {type(exc).__name__}: {exc}") from exc
         if document is None:
             known = ", ".join(sorted(self.suffixes())) or "none"
+            if path.suffix.lower() in (".bib", ".bibtex"):
+                raise UnrecognisedFile(path, "a BibTeX library, not a draft: give it with --bib "
+                                             f"{path.name} to check drafts against it, or audit it on its "
+                                             f"own with `citeaudit bib {path.name}`")
             raise UnrecognisedFile(path, f"no reader recognises this file (readers take: {known})")
         if len(document.references) > MAX_REFERENCES:
             # Checked here, once for every reader: several checks compare references pairwise.

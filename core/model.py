@@ -384,6 +384,9 @@ class RecordSet:
     pmid_for_doi: dict[str, str] = field(default_factory=dict)
     """DOI -> PMID learnt from PubMed for references that give only a DOI, so
     their PubMed record (abstract, MeSH, publication types) can be found."""
+    unsearched: dict[str, Unavailable] = field(default_factory=dict)
+    """DOI -> why the search for its record in a searching registry (PubMed)
+    failed: the reference went unverified there though no PMID was asked for."""
 
     def get(self, source: str, identifier: str | None) -> FetchOutcome | None:
         """The outcome for one identifier, None when it was never asked for."""

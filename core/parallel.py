@@ -18,16 +18,20 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from citeaudit.bib import breaker
 from citeaudit.config import Options
+from citeaudit.progress import progress
 from citeaudit.report import DocumentReport
 
 _worker: dict[str, Any] = {}
 """The worker process's host, library and checks, set once by `_start_worker`."""
 
 
-def _start_worker(options: Options, optional: frozenset[Path]) -> None:
+def _start_worker(options: Options, optional: frozenset[Path], run: Any = None) -> None:
     from citeaudit.manager import get_plugin_manager
     from citeaudit.pipeline import enabled_checks, load_library
+
+    breaker.use(run)  # the parent's registry budget and circuit breaker
 
     host = get_plugin_manager(disabled=options.disabled_plugins)
     _worker.update(options=options, host=host, library=load_library(options),
@@ -96,9 +100,13 @@ def check_in_parallel(files: list[Path], options: Options, optional: frozenset[P
     # when some drafts are much longer than others.
     chunksize = max(1, len(files) // (workers * 4))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker, initargs=(options, optional))
+                               initializer=_start_worker, initargs=(options, optional, breaker.current()))
     try:
-        reports = list(pool.map(_check_one, files, chunksize=chunksize))
+        reports = []
+        with progress(options, "checking drafts", len(files)) as advance:
+            for report in pool.map(_check_one, files, chunksize=chunksize):
+                reports.append(report)
+                advance(1)
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise

@@ -18,6 +18,7 @@ from citeaudit.config import Options
 from citeaudit.errors import InputError, PluginError, UnrecognisedFile
 from citeaudit.manager import Host
 from citeaudit.model import SEVERITIES, Document, Finding, Library, RecordSet, Resolution
+from citeaudit.progress import progress
 from citeaudit.report import DocumentReport, RunReport
 from citeaudit.rules import RULES, matches
 
@@ -150,22 +151,31 @@ def _run(document: Document, options: Options, host: Host, library: Library | No
 
 def check_paths(paths: Sequence[Path], options: Options, host: Host) -> RunReport:
     """Check every draft named or found below the folders named."""
+    from citeaudit.bib.breaker import registry_run
+
     files = discover(paths, host.suffixes())
     named = {p for p in paths if not p.is_dir()}
     optional = frozenset(f for f in files if f not in named)
-    if options.jobs > 1 and len(files) > 1:
-        from citeaudit.parallel import check_in_parallel
+    parallel = options.jobs > 1 and len(files) > 1
+    # One registry budget and breaker for the whole run, shared by every worker.
+    with registry_run(options.timeout, shared=parallel):
+        if parallel:
+            from citeaudit.parallel import check_in_parallel
 
-        found = check_in_parallel(files, options, optional)
-    else:
-        library = load_library(options)
-        checks = enabled_checks(host, options)
-        found = [check_document(f, options, host, library, checks, optional=f in optional) for f in files]
+            found = check_in_parallel(files, options, optional)
+        else:
+            library = load_library(options)
+            checks = enabled_checks(host, options)
+            found = []
+            with progress(options, "checking drafts", len(files)) as advance:
+                for file in files:
+                    found.append(check_document(file, options, host, library, checks, optional=file in optional))
+                    advance(1)
     documents = [d for d in found if d is not None]
     if not documents:
         raise InputError(", ".join(map(str, paths)), "no drafts found (readers take: "
                          + ", ".join(sorted(host.suffixes())) + ")")
-    return apply_baseline(RunReport(documents=tuple(documents), options=options), options)
+    return apply_baseline(with_outages(documents, options), options)
 
 
 def audit_library(paths: Sequence[Path], options: Options, host: Host) -> RunReport:
@@ -177,8 +187,24 @@ def audit_library(paths: Sequence[Path], options: Options, host: Host) -> RunRep
     assert library is not None
     document, resolutions = library_document(library)
     checks = [c for c in enabled_checks(host, options) if "library" in c.needs or "records" in c.needs]
-    report = _run(document, options, host, library, resolutions, checks)
-    return apply_baseline(RunReport(documents=(report,), options=options), options)
+    from citeaudit.bib.breaker import registry_run
+
+    with registry_run(options.timeout):
+        report = _run(document, options, host, library, resolutions, checks)
+    return apply_baseline(with_outages([report], options), options)
+
+
+def with_outages(documents: Sequence[DocumentReport], options: Options) -> RunReport:
+    """The run's report, with one CA309 per registry that left references unverified."""
+    from citeaudit.bib.outage import find_outages, outage_finding
+
+    outages = find_outages(documents, options)
+    reports = list(documents)
+    for outage in outages:
+        first = reports[outage.first]
+        reports[outage.first] = replace(first, findings=finalise([*first.findings, outage_finding(outage)],
+                                                                 options))
+    return RunReport(documents=tuple(reports), options=options, outages=tuple(outages))
 
 
 def apply_baseline(run: RunReport, options: Options) -> RunReport:
@@ -195,8 +221,12 @@ def apply_baseline(run: RunReport, options: Options) -> RunReport:
 
 
 def exit_code(run: RunReport, options: Options) -> int:
-    """0 when nothing is at or above --fail-on, else 1."""
-    if options.fail_on == "never":
+    """0 when nothing is at or above --fail-on, else 1; 0 when the run wrote a baseline.
+
+    `--write-baseline` accepts the findings it records, so the run that writes
+    one has done what was asked.
+    """
+    if options.fail_on == "never" or options.write_baseline:
         return 0
     threshold = SEVERITIES.index(options.fail_on)  # type: ignore[arg-type]
     worst = [SEVERITIES.index(f.severity) for _, f in run.findings() if f.severity]

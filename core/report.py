@@ -47,6 +47,8 @@ class RunReport:
     """One entry per document, in the order given."""
     options: Any = None
     """The run's `citeaudit.config.Options`."""
+    outages: tuple[Any, ...] = ()
+    """`citeaudit.bib.outage.Outage`s: registries that left references unverified."""
 
     def findings(self) -> list[tuple[DocumentReport, Finding]]:
         """Every finding with its document, in order."""

@@ -37,6 +37,7 @@ requests in the order added; `times` counts how many requests a fault hits
 | `wrong-type` | the normal body labelled `text/html` |
 | `bad-utf8` | 200 whose body has bytes that are not UTF-8 |
 | `reset` | the connection is reset (RST) without an answer |
+| `hang` | the connection is accepted and never answered (until the server stops) |
 
 `latency` (seconds) delays every answer, for benchmarks. `requests` logs
 every request (method, endpoint, path, query, form); `count(endpoint)`
@@ -120,6 +121,7 @@ class FakeRegistry:
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
 
     # -- content -------------------------------------------------------------
 
@@ -238,6 +240,7 @@ class FakeRegistry:
         return self
 
     def stop(self) -> None:
+        self._stopped.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -379,6 +382,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "bad-utf8":
             cut = max(1, len(payload) // 2)
             self._send(200, ctype, payload[:cut] + b"\xff\xfe\xc3\x28" + payload[cut:])
+        elif kind == "hang":
+            fake._stopped.wait()
+            self.close_connection = True
         elif kind == "reset":
             self.close_connection = True
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
