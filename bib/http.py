@@ -18,7 +18,10 @@ must be asked politely, so everything about the wire lives here:
 
 Every low-level failure leaves this module as `citeaudit.errors.RegistryError`
 with a short `reason` (timeout, rate-limited, server-error, connection-error,
-malformed-response, http-NNN) that CA308 shows. Messages name the registry and
+malformed-response, redirected, http-NNN) that CA308 shows. A redirect is
+followed only to the registry's own host, so the Crossref Plus token, the
+NCBI api_key and the mailto never reach another; an answer is cut off past
+`MAX_REGISTRY_ANSWER_BYTES` decompressed (gzip bombs, endless bodies). Messages name the registry and
 the URL without its query string, so API keys and tokens never leak.
 """
 
@@ -27,14 +30,17 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import re
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from citeaudit import __version__
 from citeaudit.errors import RegistryError
+from citeaudit.limits import MAX_REGISTRY_ANSWER_BYTES
 
 if TYPE_CHECKING:
     import requests
@@ -51,8 +57,15 @@ ANSWER_STATUSES = frozenset({200, 404})
 """Statuses handed back to the registry: a record, or "no such identifier"."""
 BREAKER_REASONS = frozenset({"timeout", "connection-error"})
 """Failures the circuit breaker counts: the registry is not there, as opposed to busy."""
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+"""Followed only within the registry's own origin (see `Client._send`)."""
+MAX_REDIRECTS = 5
+"""Most redirects followed for one request, all on the registry's own host."""
 CHUNK = 64 * 1024
 """Most bytes of a body taken in one read; the deadline is checked between reads."""
+
+
+_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 class Malformed(ValueError):
@@ -208,11 +221,9 @@ class Client:
         self._pace(registry)
         timeout = min(self.request_timeout, max(left, 0.05))
         wait = min(self.answer_timeout, timeout)
-        self.requests += 1
         started = time.monotonic()
         try:
-            reply = self.session.request(method, url, params=params, data=data, headers=headers,
-                                         timeout=wait, allow_redirects=True, stream=True)
+            reply = self._send(method, url, params, data, headers, wait)
         except requests.Timeout as exc:
             raise _Retry("timeout", f"no answer from {safe_url} within {wait:.1f} s") from exc
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
@@ -243,6 +254,35 @@ class Client:
             raise _Retry("malformed-response", f"{safe_url} sent a malformed body: {_short(exc)}") from exc
         return Response(200, parsed, safe_url)
 
+    def _send(self, method: str, url: str, params: Any, data: Any, headers: Any,
+              timeout: float) -> requests.Response:
+        """The answer to `method url`, following redirects only within the registry's own origin.
+
+        requests would follow a redirect to any host with every header we
+        set (the Crossref Plus token, the mailto in User-Agent) and, on 307
+        and 308, the POST body with NCBI's api_key. So redirects are followed
+        here, by hand, and only to the same scheme, host and port (or from
+        http to https on the same host); anywhere else is a registry fault.
+        """
+        safe_url = url.split("?", 1)[0]
+        for _hop in range(MAX_REDIRECTS + 1):
+            self.requests += 1
+            reply = self.session.request(method, url, params=params, data=data, headers=headers,
+                                         timeout=timeout, allow_redirects=False, stream=True)
+            if reply.status_code not in REDIRECT_STATUSES:
+                return reply
+            location = reply.headers.get("Location", "")
+            reply.close()
+            target = urllib.parse.urljoin(reply.url, location.strip())
+            if not location.strip() or not same_origin(url, target):
+                where = urllib.parse.urlsplit(target).hostname or "nowhere"
+                raise _Retry("redirected", f"{safe_url} redirected (HTTP {reply.status_code}) to another "
+                                           f"host, {where}; not followed, so no credential leaves the registry")
+            if reply.status_code == 303 or (reply.status_code in (301, 302) and method == "POST"):
+                method, data = "GET", None
+            url, params = target, None  # the Location carries its own query
+        raise _Retry("redirected", f"{safe_url} redirected more than {MAX_REDIRECTS} times")
+
     def _read_body(self, reply: requests.Response, safe_url: str, started: float,
                    timeout: float) -> bytes:
         """The whole body, as it arrives, within `timeout` of `started` and within the budget.
@@ -255,6 +295,7 @@ class Client:
         from urllib3.exceptions import HTTPError, ReadTimeoutError
 
         chunks: list[bytes] = []
+        size = 0
         try:
             while True:
                 if time.monotonic() - started > timeout or self.budget.remaining() <= 0:
@@ -263,6 +304,10 @@ class Client:
                 chunk = reply.raw.read1(CHUNK, decode_content=True)
                 if not chunk:
                     return b"".join(chunks)
+                size += len(chunk)
+                if size > MAX_REGISTRY_ANSWER_BYTES:  # an endless body, or a gzip bomb as it inflates
+                    raise _Retry("malformed-response", f"{safe_url} sent more than "
+                                 f"{MAX_REGISTRY_ANSWER_BYTES // (1024 * 1024)} MiB (decompressed)")
                 chunks.append(chunk)
         except ReadTimeoutError as exc:
             raise _Retry("timeout", f"{safe_url} stopped sending its answer for {timeout:.1f} s") from exc
@@ -285,13 +330,27 @@ def retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if _SECONDS.fullmatch(value):  # ASCII digits only: "²" and "٣" are digits to str.isdigit
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+
+
+def same_origin(asked: str, target: str) -> bool:
+    """True when `target` is on the host that was asked: same scheme, host and port, or http -> https."""
+    a, b = urllib.parse.urlsplit(asked), urllib.parse.urlsplit(target)
+    try:
+        a_port, b_port = a.port, b.port
+    except ValueError:
+        return False
+    if not a.hostname or a.hostname.lower() != (b.hostname or "").lower():
+        return False
+    if (a.scheme, a_port) == (b.scheme, b_port):
+        return True
+    return a.scheme == "http" and b.scheme == "https" and a_port in (None, 80) and b_port in (None, 443)
 
 
 def _short(exc: BaseException) -> str:

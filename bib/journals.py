@@ -41,10 +41,19 @@ def same_journal(a: str | None, b: str | None) -> bool:
     """True when `a` and `b` name one journal, either may be abbreviated."""
     if not a or not b:
         return True
+    # NLM catalogue titles carry the society after " : " ("Journal of cosmetic and
+    # laser therapy : official publication of the European Society for Laser Dermatology").
+    a, b = _main_title(a), _main_title(b)
     wa, wb = fold(a), fold(b)
     if wa == wb or _content(wa) == _content(wb):
         return True
     return abbreviates(tuple(wa), tuple(wb)) or abbreviates(tuple(wb), tuple(wa))
+
+
+def _main_title(name: str) -> str:
+    """The title before an NLM " : " subtitle; the whole name when there is none."""
+    head = name.split(" : ", 1)[0].strip()
+    return head or name
 
 
 def _content(words: list[str]) -> list[str]:

@@ -97,8 +97,8 @@ def _options(ctx: click.Context, host: Any, params: dict[str, Any]) -> Any:
 
 def _emit(run: Any, options: Any, host: Any) -> int:
     from citeaudit.errors import UsageError
-    from citeaudit.output import write_atomic
-    from citeaudit.pipeline import exit_code
+    from citeaudit.output import refuse_run_inputs, write_atomic
+    from citeaudit.pipeline import exit_code, run_sources
 
     reporters = host.reporters()
     reporter = reporters.get(options.format)
@@ -108,9 +108,7 @@ def _emit(run: Any, options: Any, host: Any) -> int:
         raise UsageError(f"--format {options.format} writes a binary file: give --output FILE")
     rendered = reporter.render(run)
     if options.output is not None:
-        inputs = {Path(d.document.path).resolve() for d in run.documents} | {p.resolve() for p in options.bib}
-        if options.output.resolve() in inputs:
-            raise UsageError(f"--output {options.output} is one of the inputs; refusing to overwrite it")
+        refuse_run_inputs(options, run_sources(run))
         write_atomic(options.output, rendered)
     else:
         text = rendered.decode("utf-8") if isinstance(rendered, bytes) else rendered
@@ -146,6 +144,9 @@ def _report(ctx: click.Context, paths: tuple[Path, ...], params: dict[str, Any],
     """Set up plugins and options, run `check_paths` or `audit_library`, render, exit."""
     host = _host(ctx)
     options = _options(ctx, host, params)
+    from citeaudit.output import refuse_run_inputs
+
+    refuse_run_inputs(options, [p for p in paths if not p.is_dir()])  # before any work; again after
     ctx.exit(_emit(run(list(paths), options, host), options, host))
 
 

@@ -66,6 +66,13 @@ MAX_BIBTEX_NESTING = 100
 """Deepest brace nesting in one BibTeX field value; real titles nest two or three deep.
 Deeper values get a CA201 finding and the entry is skipped."""
 
+# -- registry answers ---------------------------------------------------------------
+
+MAX_REGISTRY_ANSWER_BYTES = 64 * 1024 * 1024
+"""Largest registry answer read, in bytes after decompression; a batch of 100 Crossref
+works with their reference lists is about 5 MB. Over it the answer is malformed (retried,
+then CA308): it stops gzip bombs and endless bodies."""
+
 # -- registry snapshots ---------------------------------------------------------------
 
 MAX_SNAPSHOT_UNPACKED_BYTES = 1024 * 1024 * 1024

@@ -61,7 +61,7 @@ _PANDOC_SUP = re.compile(r"\^([^\^\s]{1,40})\^")
 _UNICODE_SUP = re.compile(rf"[{_SUP_DIGITS}](?:[{_SUP_DIGITS}\u207b\u02d2,{_DASHES}]*[{_SUP_DIGITS}])?")
 _FLAT = re.compile(rf"\d{{1,4}}(?:[,{_DASHES}]\d{{1,4}})*")
 
-_UNITS = frozenset("m cm mm km µm μm nm dm kg g mg l ml dl s ft in".split())
+_UNITS = frozenset("m cm mm km µm μm nm dm kg g mg µg μg l ml dl s h ft in".split())
 """Words after which a superscript 2 or 3 is an exponent, not a citation."""
 _ABBREVIATIONS = frozenset(
     "fig figs no nos vol vols p pp ref refs eq eqs tab table ch chap sec suppl".split())
@@ -108,9 +108,14 @@ def parse_numbers(body: str) -> tuple[tuple[int, ...], str | None]:
         if match:
             low, high = int(match[1]), int(match[2])
             if low > high:
+                # [6-5]: one problem, yet 5 and 6 are still cited (no CA102 besides the CA104)
                 problems.append(f"descending range {item}")
+                if low - high <= MAX_RANGE and high > 0:
+                    numbers.extend(range(high, low + 1))
             elif low == high:
                 problems.append(f"range of one {item}")
+                if low > 0:
+                    numbers.append(low)
             elif high - low > MAX_RANGE:
                 problems.append(f"range {item} spans more than {MAX_RANGE} references")
             elif low == 0:
@@ -151,8 +156,9 @@ def find_markers(text: str, *, reference_count: int | None = None) -> list[Found
         ends.insert(at, item.end)
         found.append(item)
 
-    for finder in (_html_sup, _pandoc_keys, _brackets, _pandoc_sup, _unicode_sup):
-        for item in finder(text):
+    for items in (_html_sup(text), _pandoc_keys(text), _brackets(text, reference_count),
+                  _pandoc_sup(text), _unicode_sup(text)):
+        for item in items:
             add(item)
     for item in _parens(text, reference_count):
         add(item)
@@ -169,31 +175,50 @@ def _before(text: str, start: int) -> str:
     return text[max(0, start - _CONTEXT):start]
 
 
-def _power(text: str, start: int, body: str) -> str | None:
-    """Whether a superscript at `start` reads as a power rather than a citation.
+_STATISTICS = frozenset("I R r x y z n s t F \u03a7 \u03c7 \u03c4 \u03c3 \u03c9 \u03b7 \u03b5".split())
+"""Symbols a superscript 2 squares (I², R², χ², τ², σ², x²), not a citation."""
+_POWER_BASE = re.compile(r"(?:^|[\s(\u00d7x*\u00b7\u22c5\u2219=~\u2248])(?:[\d.,]*[\u00d7x*\u00b7\u22c5])?(?:10|[2-9])$")
+"""A token that ends in a power's base: `10`, `×10`, `1.5×10`, a lone digit (`2^10^`)."""
+_CHARGE = "\u207a\u207b+"
+"""After a superscript digit, a sign makes it an ion's charge (Ca²⁺, Fe³⁺)."""
 
-    "exponent" after a bare number ("10^6^") or a 2/3 after a unit ("m²");
-    "doubtful" after a word ending in a digit ("JAK1⁴", "IL-13^3^"), which
-    may be either; None otherwise.
+
+def exponent(before: str, body: str, after: str = "") -> bool:
+    """Whether a superscript `body` written right after `before` is a power, not a citation.
+
+    Shared by every reader. A superscript glued to a number is a citation
+    ("interleukin-13⁴", "2017–18³²,³³") unless it clearly reads as a power:
+    after the base 10 or a lone digit (10⁴, ×10^4, 2^10^), a negative power
+    (10⁻³), a 2 or 3 after a unit (m², mm³) or after a statistic's symbol
+    (I², R², χ², τ², σ²), or an ion's charge (Ca²⁺).
     """
-    if start == 0:
-        return None
-    token = re.search(r"(\S*)$", _before(text, start))[1]
-    if token[-1:].isdigit():
-        return "exponent" if re.fullmatch(r"[\d.,\u00d7x*(+-]*", token) else "doubtful"
-    word = re.search(r"([A-Za-z\u00b5\u03bc]+)$", token)
-    if word and word[1].lower() in _UNITS and body.strip() in {"2", "3", "\u00b2", "\u00b3"}:
-        return "exponent"
-    return None
+    token = re.search(r"(\S*)$", before[-_CONTEXT:])[1]
+    digits = body.strip().translate(_SUPERSCRIPT)
+    if after[:1] and after[0] in _CHARGE and digits in {"2", "3", "4"}:
+        return True
+    if token.endswith(("\u207b", "^-", "^\u2212")) or digits.startswith(("-", "\u2212")):
+        return True
+    if not token:
+        return False
+    if token[-1].isdigit():
+        return bool(_POWER_BASE.search(token))
+    if digits not in {"2", "3"}:
+        return False
+    word = re.search(r"([^\W\d_]+)$", token)
+    if not word:
+        return False
+    name = word[1]
+    if name.lower() in _UNITS:
+        return True
+    # A lone symbol, not the end of a word ("I²", "χ²"), but "vitamin D³" stays a citation.
+    alone = len(name) == len(token) or not token[-len(name) - 1].isalpha()
+    return alone and name in _STATISTICS
 
 
 def _superscript(text: str, m: re.Match[str], body: str, style: str) -> Found | None:
-    power = _power(text, m.start(), body)
-    if power == "exponent":
+    if m.start() and exponent(_before(text, m.start()), body, text[m.end():m.end() + 1]):
         return None
     numbers, problem = parse_numbers(body)
-    if power == "doubtful":
-        problem = problem or f"superscript {body.strip()} after a number may be an exponent"
     return Found(m.start(), m.end(), m[0], numbers, style, problem)
 
 
@@ -220,7 +245,7 @@ def _bare_keys(text: str) -> list[Found]:
             for m in _BARE_KEY.finditer(text)]
 
 
-def _brackets(text: str) -> list[Found]:
+def _brackets(text: str, reference_count: int | None = None) -> list[Found]:
     """`[..]` markers, and `[..)` / `(..]` ones as mixed-bracket problems."""
     out = []
     for m in _BRACKET.finditer(text):
@@ -232,11 +257,38 @@ def _brackets(text: str) -> list[Found]:
         after = text[m.end():m.end() + 1]
         if opening == "[" and closing == "]" and after in {"(", ":"}:
             continue  # a Markdown link or link definition, not a citation
+        if _values(text, m, reference_count):
+            continue
         numbers, problem = parse_numbers(body)
         if opening != "[" or closing != "]":
             problem = f"mixed bracket styles {opening}...{closing}"
         out.append(Found(m.start(), m.end(), m[0], numbers, "bracket", problem))
     return out
+
+
+_ITEMS = re.compile(rf"\s*(\d+)\s*(?:[,;{_DASHES}]\s*(\d+)\s*)?")
+_YEARS = range(1900, 2101)
+
+
+def _values(text: str, m: re.Match[str], reference_count: int | None) -> bool:
+    """Numbers in brackets that are values, not citations (left alone, no CA104).
+
+    An interval after the value it bounds ("40 [25, 57]", a median and its
+    IQR), an interval from 0 ("[0, 1]"), and years ("[2024]") when they lie
+    beyond the reference list or its length is not known.
+    """
+    pair = _ITEMS.fullmatch(m[2])
+    if pair is None:
+        return False
+    low, high = int(pair[1]), int(pair[2]) if pair[2] else None
+    if high is not None and low == 0:
+        return True
+    if high is None:
+        return low in _YEARS and (reference_count is None or low > reference_count)
+    value = re.search(r"(?:^|[\s=:(])(\d+(?:\.\d+)?)\s*$", _before(text, m.start()))
+    if value and low <= float(value[1]) <= high:
+        return True
+    return low in _YEARS and high in _YEARS and (reference_count is None or high > reference_count)
 
 
 def _pandoc_sup(text: str) -> list[Found]:
@@ -279,11 +331,15 @@ def _paren_is_citation(text: str, m: re.Match[str], numbers: tuple[int, ...],
     """
     if reference_count is not None and max(numbers) > reference_count:
         return False
+    if _tabular(text[max(0, m.start() - _CONTEXT):m.end() + _CONTEXT]):
+        return False  # "(11-19)" in a row of ages, counts and percentages
     if reference_count is None and max(numbers) >= 1000:
         return False
     preceding = _before(text, m.start()).rstrip(" \t")
     if re.search(r"(?:^|\s)[\d.,]+$", preceding):
         return False  # "12 (3)": a quantity and its count
+    if text[m.start() - 1:m.start()].isdigit() or re.match(r"[:;]\s*\d", text[m.end():m.end() + 3]):
+        return False  # "2023;37(5):1004": a volume, its issue and pages
     if len(numbers) > 1:
         return True
     if reference_count is None or not preceding or preceding[-1] in "\n:;,(":
@@ -291,6 +347,14 @@ def _paren_is_citation(text: str, m: re.Match[str], numbers: tuple[int, ...],
     # "(1) wash, (2) dry and (3) apply": a neighbour number in parentheses means an enumeration
     number, near = numbers[0], text[max(0, m.start() - 40):m.end() + 40]
     return f"({number - 1})" not in near and f"({number + 1})" not in near
+
+
+def _tabular(window: str) -> bool:
+    """Whether the text around a marker is mostly numbers (a table row of values), where
+    parentheses hold ranges."""
+    numbers = len(re.findall(r"\d+(?:[.,]\d+)?", window))
+    words = len(re.findall(r"[^\W\d_]{3,}", window))
+    return numbers >= 4 and numbers > 2 * words
 
 
 def _flattened(text: str, reference_count: int) -> list[Found]:

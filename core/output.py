@@ -1,48 +1,225 @@
-"""Writing reports without ever leaving a half-written or clobbered file."""
+"""Every file citeaudit writes goes through here, so no user file is ever lost.
+
+Three promises, kept in one place for every writer (`--output`, the
+commented .docx copy, `--write-baseline`):
+
+- an output is never one of the run's inputs (a draft, a `--bib` library,
+  the configuration file, the baseline read): `refuse_inputs` compares
+  resolved paths and, for files that exist, device and inode, so a second
+  hard link, a symlink or a `../` detour are all caught;
+- a regular file is replaced atomically: the new content is written to a
+  temporary file in the same folder, synced, and renamed over the old one,
+  so a reader (or a crash, or a full disk) sees the old report or the new
+  one, never a mix;
+- a symlink is written through to its target, which is replaced in the
+  target's folder (the link stays a link), and a special file (a device
+  such as /dev/null, a FIFO, /dev/stdout) is opened and written directly,
+  never renamed over.
+
+The temporary file is anonymous where the system allows it (Linux
+`O_TMPFILE`): it has no name until it is complete, so kill -9 while
+writing leaves nothing behind. Elsewhere it is named
+`.<report>.citeaudit-<pid>-<random>.tmp`; the next write to the same
+report removes such leftovers whose process is gone, and nothing else.
+"""
 
 from __future__ import annotations
 
 import os
-import tempfile
+import re
+import secrets
+import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 from citeaudit.errors import UsageError
 
+TMP_SUFFIX = ".tmp"
+"""Temporary names are `.<name>.citeaudit-<pid>-<hex>.tmp`; only these are ever cleaned up."""
+
+
+def refuse_inputs(outputs: Iterable[tuple[str, Path | None]],
+                  inputs: Iterable[tuple[str, Path | None]]) -> None:
+    """UsageError if any output (option, path) is one of the inputs or another output.
+
+    Called before anything is written: a report must never replace the draft,
+    library, configuration or baseline it was made from.
+    """
+    seen: list[tuple[str, Path, tuple[int, int] | None]] = []
+    for what, path in inputs:
+        if path is not None:
+            seen.append((what, *_identity(Path(path))))
+    for option, path in outputs:
+        if path is None:
+            continue
+        resolved, inode = _identity(Path(path))
+        for what, other, other_inode in seen:
+            if resolved == other or (inode is not None and inode == other_inode):
+                raise UsageError(f"{option} {path} is an input ({what}); refusing to overwrite it")
+        seen.append((f"also the output of {option}", resolved, inode))
+
+
+def refuse_run_inputs(options: object, documents: Iterable[Path | str] = ()) -> None:
+    """`refuse_inputs` for a run: its report and baseline outputs against all it reads."""
+    get = lambda name: getattr(options, name, None)  # noqa: E731
+    inputs: list[tuple[str, Path | None]] = [("a draft", Path(d)) for d in documents]
+    inputs += [("a --bib library", Path(b)) for b in get("bib") or ()]
+    baseline = get("baseline")
+    if baseline is not None and _rewrites_baseline(Path(baseline), get("write_baseline")):
+        baseline = None  # accepting the current state again, as docs/ci.md says
+    inputs += [("the configuration file", get("config_path")), ("the --baseline read", baseline)]
+    refuse_inputs([("--write-baseline", get("write_baseline")), ("--output", get("output"))], inputs)
+
+
+def _rewrites_baseline(baseline: Path, written: Path | None) -> bool:
+    """True when `--write-baseline` replaces the `--baseline` read and that file is a baseline."""
+    if written is None or _identity(baseline) != _identity(Path(written)):
+        return False
+    from citeaudit.baseline import read_baseline
+    from citeaudit.errors import InputError
+
+    try:
+        read_baseline(baseline)
+    except InputError:
+        return False  # not a baseline: some other file that must not be replaced
+    return True
+
+
+def _identity(path: Path) -> tuple[Path, tuple[int, int] | None]:
+    """Resolved path and (device, inode) of an existing non-special file, else None."""
+    resolved = Path(os.path.realpath(path))
+    try:
+        info = os.stat(path)
+    except OSError:
+        return resolved, None
+    if not stat.S_ISREG(info.st_mode):
+        return resolved, None  # /dev/null may be both an input and an output harmlessly
+    return resolved, (info.st_dev, info.st_ino)
+
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it over `path`.
+    """Write `data` to `path`: atomically for a regular file, through a symlink, directly to a device.
 
-    A reader of `path` sees the old report or the new one, never a mix; a
-    crash leaves the old one. Refuses to write over an input-looking file
-    only by the caller's choice of path: callers check that first.
+    Raises UsageError for a folder or a missing folder; OSError (disk full,
+    permissions) leaves the old file whole and no temporary file behind.
     """
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        info = os.stat(path)  # what the path finally names, through symlinks and /dev/stdout
+    except FileNotFoundError:
+        info = None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise UsageError(f"{path} is a folder; give a file name")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        _write_special(path, payload)
+        return
+    target = Path(os.path.realpath(path))  # through every symlink, to what they point at
+    folder = target.parent
     if not folder.is_dir():
         raise UsageError(f"{path}: folder {folder} does not exist")
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    _remove_leftovers(target)
+    mode = info.st_mode & 0o777 if info is not None else _new_file_mode()
+    _replace(target, payload, mode)
+
+
+def _write_special(target: Path, payload: bytes) -> None:
+    """A device, FIFO or terminal: open it and write, no temporary file, no rename."""
+    fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
     try:
-        # mkstemp makes the file 0600; a report gets the mode of the file it
-        # replaces, or what the umask gives a new file.
-        os.chmod(tmp, _mode_for(path))
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        _write_all(fd, payload)
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, payload: bytes) -> None:
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _replace(target: Path, payload: bytes, mode: int, *, anonymous: bool = True) -> None:
+    fd, tmp = _temporary(target, anonymous)
+    try:
+        os.fchmod(fd, mode)
+        _write_all(fd, payload)
+        os.fsync(fd)
+        if tmp is None:  # anonymous: give it a name only now that it is complete
+            name = _temp_name(target)
+            try:
+                _name_anonymous(fd, name)
+            except OSError:  # /proc not usable for linkat here: write a named temporary file
+                _replace(target, payload, mode, anonymous=False)
+                return
+            tmp = name
+        os.replace(tmp, target)
+        tmp = None
+    finally:
+        os.close(fd)
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+
+
+def _temporary(target: Path, anonymous: bool) -> tuple[int, str | None]:
+    """An open file in `target`'s folder: anonymous (name None) where O_TMPFILE works."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if anonymous and flag and os.path.isdir("/proc/self/fd"):
         try:
-            os.unlink(tmp)
+            return os.open(target.parent, flag | os.O_WRONLY, 0o600), None
+        except OSError:
+            pass  # a file system without O_TMPFILE support: a named temporary file
+    name = _temp_name(target)
+    return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), name
+
+
+def _name_anonymous(fd: int, name: str) -> None:
+    """linkat(AT_SYMLINK_FOLLOW) of /proc/self/fd/<fd>: os.link uses it only with a dir fd."""
+    proc = os.open("/proc/self/fd", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.link(str(fd), name, src_dir_fd=proc, follow_symlinks=True)
+    finally:
+        os.close(proc)
+
+
+def _temp_name(target: Path) -> str:
+    return str(target.parent / f".{target.name}.citeaudit-{os.getpid()}-{secrets.token_hex(4)}{TMP_SUFFIX}")
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Remove temporary files of this report left by a killed citeaudit process, and nothing else."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.citeaudit-(\d{{1,10}})-[0-9a-f]{{8}}{re.escape(TMP_SUFFIX)}")
+    try:
+        names = os.listdir(target.parent)
+    except OSError:
+        return
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match is None or _running(int(match.group(1))):
+            continue
+        leftover = target.parent / name
+        try:
+            if stat.S_ISREG(os.lstat(leftover).st_mode):
+                os.unlink(leftover)
         except OSError:
             pass
-        raise
 
 
-def _mode_for(path: Path) -> int:
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
     try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def _new_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

@@ -211,6 +211,9 @@ def apply_baseline(run: RunReport, options: Options) -> RunReport:
     """Hide findings present in `--baseline`; write `--write-baseline`."""
     if options.write_baseline:
         from citeaudit.baseline import write_baseline
+        from citeaudit.output import refuse_run_inputs
+
+        refuse_run_inputs(options, run_sources(run))
 
         write_baseline(options.write_baseline, run)
     if options.baseline:
@@ -218,6 +221,13 @@ def apply_baseline(run: RunReport, options: Options) -> RunReport:
 
         run = filter_run(run, options.baseline)
     return run
+
+
+def run_sources(run: RunReport) -> list[Path]:
+    """Every file the run's documents were read from (a Word draft's package too)."""
+    paths = [Path(d.document.path) for d in run.documents]
+    return paths + [Path(d.document.extras["docx"]["path"]) for d in run.documents
+                    if isinstance(d.document.extras.get("docx"), dict) and d.document.extras["docx"].get("path")]
 
 
 def exit_code(run: RunReport, options: Options) -> int:

@@ -7,6 +7,7 @@ may build on it so every format tells the same story.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ class RunReport:
     """The run's `citeaudit.config.Options`."""
     outages: tuple[Any, ...] = ()
     """`citeaudit.bib.outage.Outage`s: registries that left references unverified."""
+    started: float = field(default_factory=time.time)
+    """Unix time the run began; reports give it as their date (citeaudit.runinfo)."""
 
     def findings(self) -> list[tuple[DocumentReport, Finding]]:
         """Every finding with its document, in order."""
@@ -134,9 +137,12 @@ def document_json(report: DocumentReport) -> dict[str, Any]:
 
 def to_json(run: RunReport) -> dict[str, Any]:
     """The whole report as the "citeaudit-report/1" JSON object."""
+    from citeaudit.runinfo import run_info
+
     return {
         "schema": SCHEMA,
         "tool": {"name": "citeaudit", "version": __version__},
+        "run": run_info(run).as_json(),
         "documents": [document_json(d) for d in run.documents],
         "summary": run.summary(),
     }

@@ -20,6 +20,7 @@ from citeaudit.baseline import fingerprint
 from citeaudit.model import Claim, Finding, Reference, Span
 from citeaudit.report import DocumentReport, Reporter, RunReport
 from citeaudit.rules import RULES
+from citeaudit.runinfo import RunInfo, run_info
 
 INFORMATION_URI = "https://pypi.org/project/citeaudit/"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -150,6 +151,7 @@ def sarif(run: RunReport) -> dict[str, Any]:
     rules = _sarif_rules()
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     results = [_sarif_result(report, finding, index) for report, finding in run.findings()]
+    info = run_info(run)
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -158,9 +160,11 @@ def sarif(run: RunReport) -> dict[str, Any]:
                                 "semanticVersion": __version__,
                                 "informationUri": INFORMATION_URI, "rules": rules}},
             "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().resolve().as_uri() + "/"}},
-            "invocations": [{"executionSuccessful": True}],
+            "invocations": [{"executionSuccessful": True, "startTimeUtc": info.date,
+                             "properties": {"registries": info.registries_sentence(),
+                                            "offline": info.offline}}],
             "results": results,
-            "properties": {"summary": run.summary()},
+            "properties": {"summary": run.summary(), "run": info.sentence()},
         }],
     }
 
@@ -242,14 +246,17 @@ def junit_cases(report: DocumentReport) -> list[tuple[str, list[Finding]]]:
     return [*refs, *claims.values(), *loose]
 
 
-def _testsuite(report: DocumentReport, parent: ET.Element) -> tuple[int, int]:
+def _testsuite(report: DocumentReport, parent: ET.Element, info: RunInfo) -> tuple[int, int]:
     path = portable_path(report.document.path)
     cases = junit_cases(report)
     failed = sum(1 for _, findings in cases if findings)
     suite = ET.SubElement(parent, "testsuite", name=_xml_text(path), tests=str(len(cases)),
-                          failures=str(failed), errors="0", skipped="0", time="0")
+                          failures=str(failed), errors="0", skipped="0", time="0",
+                          timestamp=info.date.rstrip("Z"))
     props = ET.SubElement(suite, "properties")
-    counts = {"findings": len(report.findings), "suppressed": report.suppressed}
+    counts: dict[str, object] = {"citeaudit-version": info.version,
+                                 "registries": info.registries_sentence(),
+                                 "findings": len(report.findings), "suppressed": report.suppressed}
     for severity in ("error", "warning", "info"):
         counts[severity + "s"] = sum(1 for f in report.findings if f.severity == severity)
     for name, value in counts.items():
@@ -268,8 +275,9 @@ def _testsuite(report: DocumentReport, parent: ET.Element) -> tuple[int, int]:
 def render_junit(run: RunReport) -> str:
     root = ET.Element("testsuites", name="citeaudit")
     tests = failures = 0
+    info = run_info(run)
     for report in run.documents:
-        t, f = _testsuite(report, root)
+        t, f = _testsuite(report, root, info)
         tests, failures = tests + t, failures + f
     root.set("tests", str(tests))
     root.set("failures", str(failures))
@@ -315,6 +323,7 @@ def render_github(run: RunReport) -> str:
     lines.append(f"citeaudit: {summary['documents']} document(s), {summary['errors']} error(s), "
                  f"{summary['warnings']} warning(s), {summary['infos']} info(s)"
                  + (f", {suppressed} in the baseline" if suppressed else ""))
+    lines.append(run_info(run).sentence())
     return "\n".join(lines) + "\n"
 
 

@@ -49,7 +49,7 @@ from citeaudit.limits import (
     MAX_DOCX_UNPACKED_BYTES,
     MAX_XML_BYTES,
 )
-from citeaudit.markers import find_markers, parse_numbers
+from citeaudit.markers import exponent, find_markers, parse_numbers
 from citeaudit.model import Document, Marker, Reference, Span, Work
 from citeaudit.plugins.wordfields import Field, FieldItem, read_content_control, read_field
 from citeaudit.safexml import parse as parse_xml
@@ -93,7 +93,6 @@ BACK_MATTER = frozenset({
 _LABEL = re.compile(r"^\s*(?:\[(?P<bracket>\d{1,4})\]|\((?P<paren>\d{1,4})\)|(?P<dot>\d{1,4})[.)](?=\s|$)"
                     r"|(?P<tab>\d{1,4})(?=\t))\s*")
 _NUMERIC_BODY = re.compile(r"^[\d\s,;\-\u2010\u2011\u2012\u2013\u2014\u2212]*\d[\d\s,;\-\u2010\u2011\u2012\u2013\u2014\u2212]*$")
-_UNITS = frozenset("m cm mm km µm μm nm dm kg g mg µg μg l ml dl s h ft in".split())
 _MASK = "\ue000"
 _SPACES = re.compile(r"\s+")
 
@@ -973,18 +972,11 @@ def _superscript_markers(paragraph: _Paragraph, claimed: list[tuple[int, int]]) 
 
 
 def _exponent(text: str, start: int, body: str) -> str | None:
-    """"exponent" when a superscript is a power (10³, m², χ², I²); a problem when it may be one."""
+    """"exponent" when a superscript is a power (10³, m², χ², I²): the shared marker grammar decides."""
     before = text[max(0, start - 40):start]  # the word before is all that matters; keeps this O(1)
     if not before or before[-1].isspace():
         return None
-    if before[-1].isdigit():
-        if re.search(r"(?:^|[^\d.,])10$", before):
-            return "exponent"
-        return "superscript right after a number may be an exponent, not a citation"
-    word = re.search(r"([^\W\d_]+)$", before)
-    if word and body in {"2", "3"} and (word.group(1).lower() in _UNITS or len(word.group(1)) == 1):
-        return "exponent"
-    return None
+    return "exponent" if exponent(before, body) else None
 
 
 def _typed_markers(paragraph: _Paragraph, taken: list[tuple[int, int]]) -> list[tuple[int, int, Marker]]:

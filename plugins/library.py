@@ -103,6 +103,8 @@ def compare(ref: Work, entry: Work) -> dict[str, dict[str, str]]:
     a, b = ref.first_author, entry.first_author
     if a and b and not _same_person(a.family, b.family):
         differ("first author", a.family, b.family)
+    elif _other_authors_differ(ref, entry):
+        differ("authors", _families(ref, len(ref.authors)), _families(entry, len(ref.authors)))
     if ref.journal and (entry.journal or entry.journal_abbrev):
         if not (same_journal(ref.journal, entry.journal) or same_journal(ref.journal, entry.journal_abbrev)):
             differ("journal", ref.journal, entry.journal or entry.journal_abbrev)
@@ -162,6 +164,20 @@ def _same_person(a: str, b: str) -> bool:
     if not fa or not fb:
         return True
     return fa == fb or fa.split()[-1] == fb.split()[-1] or fa.split()[0] == fb.split()[0]
+
+
+def _other_authors_differ(ref: Work, entry: Work) -> bool:
+    """Whether an author after the first is spelt differently ("et al." ends the comparison)."""
+    for mine, theirs in zip(ref.authors[1:], entry.authors[1:]):
+        if fold(mine.family).startswith("et al"):
+            break
+        if not _same_person(mine.family, theirs.family):
+            return True
+    return False
+
+
+def _families(work: Work, count: int) -> str:
+    return ", ".join(p.family for p in work.authors[:count])
 
 
 def _not_in_library(ref: Reference, resolution: Resolution) -> Finding:

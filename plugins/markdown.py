@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from citeaudit import hookimpl
+from citeaudit.authoryear import is_author_year
 from citeaudit.claims import Block, build_claims
 from citeaudit.errors import InputError, LimitExceeded
 from citeaudit.limits import MAX_TEXT_BYTES
@@ -282,7 +283,7 @@ def parse_markdown(text: str, path: Path, *, plain: bool = False, encoding: str 
     blocks, key_refs = _resolve_keys(blocks, env.get("references", {}), numbered=bool(numbered))
     claims = build_claims(blocks)
     markers = [m for c in claims for m in c.markers]
-    style = _style(markers, references, walk.front_matter)
+    style = _style(markers, references, walk.front_matter, [t.text for t, _ in walk.blocks])
     return Document(path=path, format="markdown", claims=claims,
                     references=tuple(references) + tuple(key_refs), style=style,
                     extras={"encoding": encoding})
@@ -533,10 +534,14 @@ def _key_reference(key: str, number: int | None, span: Span, definitions: dict[s
                      span=span, work=work, key=key, raw_identifiers=ids.raw)
 
 
-def _style(markers: list[Marker], references: list[Reference], front_matter: str) -> str:
-    """numeric when markers cite numbers; author-year for pandoc keys unless a numeric CSL is named."""
+def _style(markers: list[Marker], references: list[Reference], front_matter: str,
+           texts: list[str]) -> str:
+    """numeric when markers cite numbers; author-year for pandoc keys unless a numeric CSL is
+    named, and for "(Smith et al., 2020)" citations written out (see `citeaudit.authoryear`)."""
     numeric = sum(1 for m in markers if m.style != "pandoc-key")
     keyed = len(markers) - numeric
+    if is_author_year(texts, numeric + keyed):
+        return "author-year"
     if numeric >= keyed and (numeric or any(r.number is not None for r in references)):
         return "numeric"
     if keyed and _NUMERIC_CSL.search(front_matter):

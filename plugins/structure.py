@@ -61,8 +61,8 @@ def uncited_references(context: CheckContext) -> Iterator[Finding]:
             continue
         if ref.number is None and (ref.key in cited_keys or ref.id in cited_keys):
             continue
-        if ref.number is None and ref.key is None:
-            continue  # unnumbered entries of an author-year list cannot be matched to markers here
+        if ref.key is None and (ref.number is None or document.style == "author-year"):
+            continue  # entries of an author-year draft are cited by name, not by number
         label = f"reference {ref.number}" if ref.number is not None else f"reference {ref.id}"
         yield Finding(rule="CA102", message=f"{label} is never cited in the text",
                       span=ref.span, reference=ref.number, key=ref.key,

@@ -19,6 +19,7 @@ from citeaudit import hookimpl
 from citeaudit.model import Finding, Span
 from citeaudit.report import DocumentReport, Reporter, RunReport
 from citeaudit.rules import RULES
+from citeaudit.runinfo import run_info
 
 _ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 """CSI, OSC and two-character escape sequences, removed whole."""
@@ -63,11 +64,14 @@ def render(run: RunReport) -> str:
     import io
 
     from rich.console import Console
+    from rich.text import Text
 
     color = _color(run.options)
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, color_system="standard"
                       if color else None, highlight=False, soft_wrap=True, emoji=False, markup=False)
+    if not getattr(run.options, "quiet", False):  # -q: the findings and the summary line only
+        console.print(Text(clean(run_info(run).sentence()), style="dim"))
     for report in run.documents:
         _document(console, report, run.options)
     _summary(console, run)

@@ -38,6 +38,12 @@ requests in the order added; `times` counts how many requests a fault hits
 | `bad-utf8` | 200 whose body has bytes that are not UTF-8 |
 | `reset` | the connection is reset (RST) without an answer |
 | `hang` | the connection is accepted and never answered (until the server stops) |
+| `redirect` | `code` (301, 302, 303, 307, 308) with `Location: <to><path>?<query>`: the same request on another server |
+| `raw` | `code` with `body` and `headers` as given (type confusion, gzip bombs) |
+| `endless` | 200, chunked, a `body` chunk sent again and again until the client hangs up |
+
+`FakeRegistry(host="127.0.0.2")` listens on another loopback address: a
+second origin, for redirect tests.
 
 `latency` (seconds) delays every answer, for benchmarks. `requests` logs
 every request (method, endpoint, path, query, form); `count(endpoint)`
@@ -80,6 +86,14 @@ class Fault:
     """Seconds a `slow` answer waits."""
     match: str | None = None
     """Only requests whose query or form contains this text."""
+    code: int = 302
+    """Status of a `redirect` or `raw` answer."""
+    to: str = ""
+    """Base URL a `redirect` points at (the request's path and query are appended)."""
+    body: bytes = b""
+    """Body of a `raw` answer; the chunk an `endless` answer repeats."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Headers of a `raw` answer."""
     hits: int = 0
 
     def applies(self, endpoint: str, text: str) -> bool:
@@ -108,7 +122,8 @@ class Logged:
 class FakeRegistry:
     """Crossref and PubMed on a loopback port; see the module docstring."""
 
-    def __init__(self, *, latency: float = 0.0) -> None:
+    def __init__(self, *, latency: float = 0.0, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.works: dict[str, dict[str, Any]] = {}
         """DOI (lower case) -> Crossref work item."""
         self.articles: dict[str, bytes] = {}
@@ -230,7 +245,7 @@ class FakeRegistry:
 
     def start(self) -> FakeRegistry:
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = _Server(("127.0.0.1", 0), handler)
+        self._server = _Server((self.host, 0), handler)
         self._server.daemon_threads = True
         self._server.block_on_close = False
         # A short poll interval keeps `stop()` (and every test's teardown) fast.
@@ -385,6 +400,30 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "hang":
             fake._stopped.wait()
             self.close_connection = True
+        elif kind == "redirect":
+            location = fault.to + parsed.path + (f"?{parsed.query}" if parsed.query else "")
+            self._send(fault.code, "text/plain", b"moved", {"Location": location})
+        elif kind == "raw":
+            self.send_response(fault.code)
+            headers = {"Content-Type": ctype, **fault.headers}
+            headers.setdefault("Content-Length", str(len(fault.body)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(fault.body)
+        elif kind == "endless":
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.close_connection = True
+            chunk = fault.body or b"x" * 65536
+            stop = time.monotonic() + 60  # endless to the client; bounded here, as every test loop is
+            try:
+                while time.monotonic() < stop:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            except OSError:
+                pass
         elif kind == "reset":
             self.close_connection = True
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

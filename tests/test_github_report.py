@@ -31,9 +31,10 @@ def lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_one_command_per_finding_and_a_summary_line(lines):
-    assert len(lines) == 8
+    assert len(lines) == 9
     assert all(COMMAND.match(line) for line in lines[:7])
     assert lines[7] == "citeaudit: 3 document(s), 5 error(s), 1 warning(s), 1 info(s)"
+    assert lines[8].startswith("citeaudit ") and lines[8].endswith("registries not consulted")
 
 
 def test_levels_file_line_column_and_title(lines):
@@ -68,7 +69,7 @@ def test_a_hostile_message_and_path_cannot_break_the_command(tmp_path: Path, mon
     finding = Finding("CA101", "cites 9\n::error::forged,%0A", Span(line=2, column=4), severity="error")
     text = render_github(RunReport((DocumentReport(doc, (finding,)),)))
     first = text.splitlines()[0]
-    assert text.count("\n") == 2
+    assert text.count("\n") == 3  # the command, the summary, the run line
     kind, props, message = _parse(first)
     assert props["file"] == "a,b:c.md"
     assert message == "cites 9\n::error::forged,%0A"

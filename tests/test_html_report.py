@@ -394,12 +394,12 @@ def test_browser_filters_findings(browser, tmp_path: Path) -> None:
 # -- the bundled example, through the command line ------------------------------
 
 
-def example_args() -> list[str]:
-    """Arguments checking examples/review.md offline, with its library and snapshot when present."""
+def example_args(name: str = "review-flawed.md") -> list[str]:
+    """Arguments checking a bundled example draft offline, with its library and snapshot."""
     from conftest import run_cli
 
     examples = Path(__file__).resolve().parents[1] / "examples"
-    args = [str(examples / "review.md"), "--offline", "--fail-on", "never"]
+    args = [str(examples / name), "--offline", "--fail-on", "never"]
     if (examples / "library.bib").exists():
         args += ["--bib", str(examples / "library.bib")]
     snapshot = sorted(p for p in (examples / "snapshot").glob("*") if p.is_file()) if (

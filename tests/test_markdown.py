@@ -21,27 +21,27 @@ def read(text: str, name: str = "draft.md"):
 def test_example_reads_claims_in_order_with_locations() -> None:
     doc = read_markdown(EXAMPLE)
     assert doc.format == "markdown" and doc.style == "numeric"
-    assert [r.number for r in doc.references] == list(range(1, 11))
-    fleming = next(c for c in doc.claims if c.text.startswith("Dupilumab, which inhibits"))
-    assert fleming.text == ("Dupilumab, which inhibits interleukin-4 and interleukin-13, reduced the "
-                            "risk of skin infections (RR 0.54).")
-    assert fleming.citations == (7,)
-    assert fleming.section == "Dupilumab"
+    assert [r.number for r in doc.references] == list(range(1, 16))
+    kwon = next(c for c in doc.claims if c.text.startswith("A double-blind, randomized"))
+    assert kwon.text.endswith("with a smaller sebaceous gland size in the treatment group.")
+    assert "\n" not in kwon.text and "35 Korean patients" in kwon.text
+    assert kwon.citations == (12,)
+    assert kwon.section == "Blue and red light combined"
     source = EXAMPLE.read_text(encoding="utf-8").split("\n")
-    line = source[fleming.span.line - 1]
-    assert line[fleming.span.column - 1:].startswith("Dupilumab, which")
-    marker = fleming.markers[0]
-    assert source[marker.span.line - 1][marker.span.column - 1:].startswith("[7]")
+    line = source[kwon.span.line - 1]
+    assert line[kwon.span.column - 1:].startswith("A double-blind")
+    marker = kwon.markers[0]
+    assert source[marker.span.line - 1][marker.span.column - 1:].startswith("[12]")
     assert [c.id for c in doc.claims] == list(range(1, len(doc.claims) + 1))
 
 
 def test_example_references_carry_identifiers() -> None:
     refs = {r.number: r for r in read_markdown(EXAMPLE).references}
-    assert refs[7].doi == "10.1016/j.jaad.2017.09.052"
-    assert refs[10].pmid == "38444845" and refs[10].pmcid == "PMC10912518"
-    assert refs[10].work.year == 2024
-    assert refs[1].doi is None
-    assert refs[7].span.line is not None and refs[7].id == "7"
+    assert refs[9].doi == "10.1046/j.1365-2133.2000.03481.x" and refs[9].pmid == "10809858"
+    assert refs[5].doi == "10.1016/s0923-1811(02)00068-3"
+    assert refs[9].work.year == 2000
+    assert all(r.doi and r.pmid for r in refs.values())
+    assert refs[9].span.line is not None and refs[9].id == "9"
 
 
 def test_every_marker_location_points_at_the_marker() -> None:

@@ -71,7 +71,7 @@ def test_fixture_file_has_many_cases() -> None:
 
 @pytest.mark.parametrize(("body", "expected"), [
     ("1, 3–5", ((1, 3, 4, 5), None)),
-    ("5-3", ((), "descending range 5-3")),
+    ("5-3", ((3, 4, 5), "descending range 5-3")),
     ("1,,2", ((1, 2), "empty item")),
     ("  7 ", ((7,), None)),
     ("2-4,1", ((2, 3, 4, 1), None)),

@@ -75,7 +75,7 @@ def test_cli_import_of_the_example_snapshot(tmp_path):
     files = sorted(str(p) for p in EXAMPLES.iterdir())
     code, out, err = run_cli("cache", "import", *files, "--cache-dir", str(tmp_path))
     assert code == 0, err
-    assert out.splitlines() == ["imported 3 crossref records", "imported 2 pubmed records"]
+    assert out.splitlines() == ["imported 16 crossref records", "imported 15 pubmed records"]
 
 
 def test_cli_import_error_is_one_line(tmp_path):

@@ -47,8 +47,16 @@ _CI = re.compile(r"(?:\d{2}(?:[.·]\d)?\s?%\s*)?(?:CI|CrI|(?i:confidence interva
                  r"\s*(?:[:=,]\s*|\[|\()?")
 _WORD_NUMBERS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
-_COUNT_NUMBER = rf"(?P<num>{_NUMBER}|(?i:{'|'.join(_WORD_NUMBERS)}))"
+    "fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+_DIGIT_WORD = "one|two|three|four|five|six|seven|eight|nine"
+_UNDER_100 = (rf"(?:(?:{'|'.join(_TENS)})(?:[-\s](?:{_DIGIT_WORD})(?![\w-]))?"
+              rf"|{'|'.join(sorted(_WORD_NUMBERS, key=len, reverse=True))})")
+# Spelled-out numbers up to 999, as abstracts open sentences with them:
+# "Twenty-four subjects", "One hundred and seven patients".
+SPELLED = (rf"(?:(?:{_DIGIT_WORD})\s+hundred(?:(?:\s+and)?\s+{_UNDER_100}(?![\w-]))?|{_UNDER_100})"
+           rf"(?![\w-])")
+_COUNT_NUMBER = rf"(?P<num>{_NUMBER}|(?i:{SPELLED}))"
 # Words allowed between a count and its noun: "eight randomised controlled trials".
 _BETWEEN = (r"(?:(?!(?i:in|of|with|and|or|from|for|to|at|on|by|the|a|an|were|was|who|that|"
             r"patients|participants|subjects)\b)[A-Za-z-]+\s+)")
@@ -62,7 +70,7 @@ _STUDIES = re.compile(
     rf"{_COUNT_NUMBER}\s+{_BETWEEN}{{0,3}}?"
     r"(?i:trials|studies|RCTs|cohorts|articles|publications|reports)(?![\w])")
 _COUNT_START = re.compile(
-    rf"{_NOT_A_NAME}(?:(?=[−-]?[.·]?\d){_NUMBER}|(?i:{'|'.join(_WORD_NUMBERS)})(?![\w]))")
+    rf"{_NOT_A_NAME}(?:(?=[−-]?[.·]?\d){_NUMBER}|(?i:{SPELLED}))")
 _PERCENT = re.compile(rf"{_NOT_A_NAME}(?P<num>{_NUMBER})\s?(?:%|(?i:per ?cent))")
 _P_VALUE = re.compile(rf"(?<![\w])[pP]\s?(?P<cmp>[<>=≤≥]|&lt;|&gt;)\s?(?P<num>{_NUMBER})")
 # What a percentage is a percentage of, when the sentence says (conflicts need it).
@@ -109,7 +117,7 @@ def parse_number(text: str) -> tuple[float, int] | None:
     """The value and decimal places of a number as written, or None."""
     cleaned = (text.replace("−", "-").replace("·", ".").replace(",", "")
                .replace("\u2009", "").replace("\u202f", ""))
-    word = _WORD_NUMBERS.get(cleaned.lower())
+    word = spelled_value(cleaned)
     if word is not None:
         return float(word), 0
     try:
@@ -118,6 +126,24 @@ def parse_number(text: str) -> tuple[float, int] | None:
         return None
     decimals = len(cleaned.split(".", 1)[1]) if "." in cleaned else 0
     return value, decimals
+
+
+def spelled_value(text: str) -> int | None:
+    """The value of a spelled-out number ("twenty-four", "one hundred and seven"), else None."""
+    words = [w for w in re.split(r"[-\s]+", text.lower()) if w and w != "and"]
+    if not words:
+        return None
+    total = 0
+    if len(words) >= 2 and words[1] == "hundred" and words[0] in _WORD_NUMBERS:
+        total, words = 100 * _WORD_NUMBERS[words[0]], words[2:]
+    if not words:
+        return total or None
+    if words[0] in _TENS and len(words) <= 2:
+        unit = _WORD_NUMBERS.get(words[1], -1) if len(words) == 2 else 0
+        return total + _TENS[words[0]] + unit if 0 <= unit < 10 else None
+    if len(words) == 1 and words[0] in _WORD_NUMBERS:
+        return total + _WORD_NUMBERS[words[0]]
+    return None
 
 
 def extract(text: str) -> list[Quantity]:

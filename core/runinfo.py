@@ -1,0 +1,136 @@
+"""What every report says about its own run: citeaudit's version, the date, the registries.
+
+A report read a week later, or attached to a manuscript, must say when it
+was made and whether its registry checks rest on live answers, the cache
+or nothing at all: "no retraction found" means little from an offline
+run. Every reporter takes these facts from here, so all formats say the
+same thing in the same words.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from citeaudit import __version__
+from citeaudit.model import Missing, Record, Unavailable
+
+REGISTRY_NAMES = {"crossref": "Crossref", "pubmed": "PubMed"}
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryState:
+    """How one registry fared in a run."""
+
+    name: str
+    """Registry name as the cache stores it (crossref, pubmed)."""
+    answered: int
+    """Identifiers it gave a record or a definite "does not exist" for (live or cached)."""
+    unavailable: dict[str, int]
+    """Reason -> identifiers it could not give (offline, timeout, ...)."""
+
+    @property
+    def label(self) -> str:
+        return REGISTRY_NAMES.get(self.name, self.name)
+
+    def state(self) -> str:
+        """answered, partly answered, unavailable."""
+        if not self.unavailable:
+            return "answered"
+        return "partly answered" if self.answered else "unavailable"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"state": self.state(), "answered": self.answered, "unavailable": dict(self.unavailable)}
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """The facts a report states about its run."""
+
+    version: str
+    """citeaudit's version."""
+    date: str
+    """When the run started, ISO 8601 in UTC to the second."""
+    offline: bool
+    """--offline: registry data came from the cache only."""
+    consulted: bool
+    """Whether registry records were looked up at all (not with --select CA1, say)."""
+    registries: tuple[RegistryState, ...]
+    """Each registry asked, in name order."""
+    requests: int
+    """HTTP requests made to registries (0: everything came from the cache)."""
+
+    def registries_sentence(self) -> str:
+        """ "Crossref and PubMed answered (4 requests)", "offline: ...", "registries not consulted"."""
+        if not self.consulted:
+            return "registries not consulted"
+        if not self.registries:
+            return ("offline: no reference needed a registry" if self.offline
+                    else "no reference needed a registry")
+        if self.offline:
+            parts = []
+            for r in self.registries:
+                missing = sum(r.unavailable.values())
+                parts.append(f"{r.label} {r.answered} record{'s' if r.answered != 1 else ''}"
+                             + (f", {missing} not in the cache" if missing else ""))
+            return "offline: registry data from the cache only (" + "; ".join(parts) + ")"
+        answered = [r.label for r in self.registries if r.state() == "answered"]
+        parts = [" and ".join(answered) + " answered"] if answered else []
+        for r in self.registries:
+            if r.state() != "answered":
+                reasons = ", ".join(f"{why} ×{n}" if n > 1 else why for why, n in sorted(r.unavailable.items()))
+                parts.append(f"{r.label} {r.state()} ({reasons})")
+        how = f"{self.requests} request{'s' if self.requests != 1 else ''}" if self.requests else "all from the cache"
+        return "; ".join(parts) + f" ({how})"
+
+    def sentence(self) -> str:
+        """One line for people: version, date, registries."""
+        return f"citeaudit {self.version}, {self.date.replace('T', ' ').replace('Z', ' UTC')}; {self.registries_sentence()}"
+
+    def as_json(self) -> dict[str, Any]:
+        """The `run` object of the JSON report."""
+        return {
+            "date": self.date,
+            "offline": self.offline,
+            "registries": {r.name: r.as_json() for r in self.registries} if self.consulted else None,
+            "requests": self.requests,
+            "summary": self.sentence(),
+        }
+
+
+def timestamp(epoch: float | None = None) -> str:
+    """ISO 8601 UTC to the second; SOURCE_DATE_EPOCH, when set, fixes it for reproducible reports."""
+    fixed = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if fixed.isdigit():
+        epoch = float(fixed)
+    moment = datetime.fromtimestamp(time.time() if epoch is None else epoch, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run_info(run: Any) -> RunInfo:
+    """The facts of a `RunReport`."""
+    answered: Counter[str] = Counter()
+    unavailable: dict[str, Counter[str]] = {}
+    consulted = False
+    requests = 0
+    for report in run.documents:
+        records = report.records
+        if records is None:
+            continue
+        consulted = True
+        requests += records.requests
+        for (source, _identifier), outcome in records.outcomes.items():
+            if isinstance(outcome, (Record, Missing)):
+                answered[source] += 1
+            elif isinstance(outcome, Unavailable):
+                unavailable.setdefault(source, Counter())[outcome.reason] += 1
+    names = sorted(set(answered) | set(unavailable))
+    states = tuple(RegistryState(n, answered[n], dict(unavailable.get(n, {}))) for n in names)
+    options = run.options
+    return RunInfo(version=__version__, date=timestamp(getattr(run, "started", None)),
+                   offline=bool(getattr(options, "offline", False)), consulted=consulted,
+                   registries=states, requests=requests)
