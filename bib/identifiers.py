@@ -16,7 +16,10 @@ from urllib.parse import unquote
 
 # Crossref's own advice: "10." + a registrant code of 4-9 digits (with
 # optional ".sub" parts), "/", then any printable suffix.
-_DOI_VALID = re.compile(r"10\.\d{4,9}(?:\.\d+)*/\S+")
+_DOI_VALID = re.compile(r"10\.\d{4,9}(?:\.\d+)*/\S+|10/[a-z0-9]{2,12}")
+"""A DOI, or a shortDOI (`10/f6kft3`, the DOI Foundation's short form, which
+resolves through doi.org like any DOI but is unknown to Crossref's API)."""
+_SHORT_DOI = re.compile(r"10/[a-z0-9]{2,12}")
 _DOI_PREFIXES = re.compile(
     r"^(?:(?:https?://)?(?:(?:dx\.|www\.)?doi\.org|doi\.acm\.org|hdl\.handle\.net)/|"
     r"(?:doi|DOI)\s*[:=]?\s*|info:doi/|urn:doi:)+",
@@ -85,6 +88,11 @@ def normalize_doi(value: str) -> str | None:
     return text
 
 
+def is_short_doi(doi: str | None) -> bool:
+    """Whether a normalised DOI is a shortDOI (`10/f6kft3`): valid, but not a Crossref key."""
+    return bool(doi) and bool(_SHORT_DOI.fullmatch(doi))
+
+
 def normalize_pmid(value: object) -> str | None:
     """The PMID as digits, or None when `value` is not a valid PMID."""
     if isinstance(value, bool):
@@ -116,9 +124,9 @@ def normalize_pmcid(value: object) -> str | None:
 # an old Wiley SICI DOI (10.1002/(SICI)...3.0.CO;2-X).
 _FIND = re.compile(
     r"(?P<doi>(?:(?:https?://)?(?:dx\.|www\.)?doi\.org/)?10\.\d{4,9}(?:\.\d+)*(?:/|%2[fF])[^\s\"<>]+)"
-    r"|(?:(?:(?:https?://)?(?:dx\.|www\.)?doi\.org/|\bdoi\b(?:\s*[:=]\s*|\s+))(?P<baddoi>[^\s,;]+(?:;\d-[0-9a-z#])?))"
+    r"|(?:(?:(?:https?://)?(?:dx\.|www\.)?doi\.org/|\bdoi\b(?:\s*[:=]\s*|\s+(?=\d)))(?P<baddoi>[^\s,;]+(?:;\d-[0-9a-z#])?))"
     r"|(?:(?:https?://)?(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed)/(?P<pmidurl>\d+))"
-    r"|(?:\bPMID\b\s*[:=]?\s*(?P<pmid>[^\s,;.]+))"
+    r"|(?:\bPMID\b\s*[:=/]?\s*(?P<pmid>[^\s,;./]+))"
     r"|(?:\bPMCID\b\s*[:=]?\s*(?P<pmcidlabel>[^\s,;.]+))"
     r"|(?P<pmcid>\bPMC\d+\b)",
     re.IGNORECASE,

@@ -34,6 +34,7 @@ from citeaudit.bib.cache import (
 )
 from citeaudit.bib import breaker
 from citeaudit.bib.http import Budget, Client
+from citeaudit.bib.identifiers import is_short_doi
 from citeaudit.bib.registry import Answer, DoiSearch, Registry
 from citeaudit.progress import progress
 from citeaudit.errors import RegistryError
@@ -97,9 +98,11 @@ def make_client(options: Any, registries: Sequence[Any]) -> Client:
 def fetch_records(resolutions: Sequence[Resolution], *, options: Any, registries: Sequence[Any],
                   client: Client | None = None) -> RecordSet:
     """Registry outcomes for every DOI and PMID of `resolutions` (batched, cached)."""
-    dois = list(dict.fromkeys(r.doi.lower() for r in resolutions if r.doi))
+    # A shortDOI (10/f6kft3) is valid but no Crossref key: asking would report it missing.
+    dois = list(dict.fromkeys(r.doi.lower() for r in resolutions if r.doi and not is_short_doi(r.doi)))
     pmids = list(dict.fromkeys(r.pmid for r in resolutions if r.pmid))
-    doi_only = list(dict.fromkeys(r.doi.lower() for r in resolutions if r.doi and not r.pmid))
+    doi_only = [doi for doi in dict.fromkeys(r.doi.lower() for r in resolutions if r.doi and not r.pmid)
+                if doi in dois]
     by_kind: dict[str, list[str]] = {"doi": dois, "pmid": pmids}
     outcomes: dict[tuple[str, str], FetchOutcome] = {}
     links: dict[str, str] = {}

@@ -79,13 +79,14 @@ def alphabetical(entries: Sequence[str], *, share: float = 0.85) -> bool:
     """Whether reference entries are sorted by their first word (the first author's surname).
 
     At least `share` of adjacent pairs must be in order, and there must be
-    enough entries to tell (five); labels such as "12." or "[3]" are skipped.
+    enough entries to tell (five) with different first words; labels such as
+    "12." or "[3]" are skipped.
     """
     keys = [_sort_key(entry) for entry in entries]
     keys = [key for key in keys if key]
-    if len(keys) < 5:
-        return False
-    ordered = sum(1 for a, b in zip(keys, keys[1:]) if a <= b)
+    if len(keys) < 5 or len(set(keys)) < len(keys) / 2:
+        return False  # too few to tell, or entries that all start alike ("Entry", "Anonymous")
+    ordered = sum(1 for a, b in zip(keys, keys[1:], strict=False) if a <= b)
     return ordered >= share * (len(keys) - 1)
 
 

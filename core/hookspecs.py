@@ -43,8 +43,11 @@ def citeaudit_document_suffixes() -> list[str]:
 
 
 @hookspec(firstresult=True)
-def citeaudit_read_document(path: Path, options: Options) -> Document | None:
+def citeaudit_read_document(path: Path, options: Options) -> Document | tuple[Document, ...] | None:
     """Read `path` into a Document, or return None if it is not yours.
+
+    A file that holds several drafts (a JATS `<pmc-articleset>`) may give a
+    tuple of Documents, one per draft; each is checked and reported on its own.
 
     Called once per input file; the first non-None answer wins. Recognise the
     file by suffix and, where suffixes are ambiguous, by content. Raise

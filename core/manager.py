@@ -43,7 +43,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "json": "citeaudit.plugins.json_report",
     "ci": "citeaudit.plugins.ci_reports",
     "html": "citeaudit.plugins.html_report",
-    "docx_report": "citeaudit.plugins.docx_report",
+    "docx_report": "citeaudit.plugins.docx.report",
 }
 """Built-in plugin name -> module; the same as the entry points in pyproject.toml."""
 
@@ -120,25 +120,31 @@ class Host:
         return {s.lower() for answer in self.pm.hook.citeaudit_document_suffixes() for s in answer}
 
     def read_document(self, path: Path, options: Options) -> Document:
-        """Read one file through the first reader that takes it."""
+        """Read one file through the first reader that takes it (its first article, for a set)."""
+        return self.read_documents(path, options)[0]
+
+    def read_documents(self, path: Path, options: Options) -> tuple[Document, ...]:
+        """Every document of one file: one, or one per article of a JATS article set."""
         try:
-            document = self.pm.hook.citeaudit_read_document(path=path, options=options)
+            read = self.pm.hook.citeaudit_read_document(path=path, options=options)
         except (InputError, UsageError, PluginError):
             raise
         except Exception as exc:
             raise PluginError(self._reader_name(path), f"failed reading {path}: {type(exc).__name__}: {exc}") from exc
-        if document is None:
+        documents = tuple(read) if isinstance(read, (tuple, list)) else (read,) if read is not None else ()
+        if not documents:
             known = ", ".join(sorted(self.suffixes())) or "none"
             if path.suffix.lower() in (".bib", ".bibtex"):
                 raise UnrecognisedFile(path, "a BibTeX library, not a draft: give it with --bib "
                                              f"{path.name} to check drafts against it, or audit it on its "
                                              f"own with `citeaudit bib {path.name}`")
             raise UnrecognisedFile(path, f"no reader recognises this file (readers take: {known})")
-        if len(document.references) > MAX_REFERENCES:
-            # Checked here, once for every reader: several checks compare references pairwise.
-            raise LimitExceeded(path, f"the reference list has {len(document.references)} entries, "
-                                      f"over the limit of {MAX_REFERENCES}")
-        return document
+        for document in documents:
+            if len(document.references) > MAX_REFERENCES:
+                # Checked here, once for every reader: several checks compare references pairwise.
+                raise LimitExceeded(path, f"the reference list has {len(document.references)} entries, "
+                                          f"over the limit of {MAX_REFERENCES}")
+        return documents
 
     def _reader_name(self, path: Path) -> str:
         for impl in reversed(self.pm.hook.citeaudit_document_suffixes.get_hookimpls()):

@@ -179,6 +179,49 @@ class Reference:
 
 
 @dataclass(frozen=True, slots=True)
+class Fix:
+    """The corrected value a finding suggests: what to write instead, and who says so."""
+
+    field: str
+    """What to change: a BibTeX-style field name (`doi`, `pmid`, `year`, `volume`, `pages`,
+    `journal`, `note`...)."""
+    old: str | None
+    """The value as written; None when the field is missing."""
+    new: str | None
+    """The suggested value; None when the field should go."""
+    source: str
+    """Where the new value comes from: `crossref`, `pubmed`, `library`, `crossref-search`, `ecitmatch`."""
+
+    def value(self) -> str:
+        """The new value as a person would write it: `doi:10.1/x`, `PMID 123`, `2018`."""
+        if self.new is None:
+            return f"no {self.field}"
+        if self.field == "doi":
+            return f"doi:{self.new}"
+        if self.field == "pmid":
+            return f"PMID {self.new}"
+        return self.new
+
+    def suggestion(self) -> str:
+        """The change in a few words: `doi:10.1/x`, `year 2018`, `remove note`."""
+        if self.new is None:
+            return f"remove {self.field}"
+        if self.field in ("doi", "pmid", "pmcid"):
+            return self.value()
+        return f"{self.field.replace('_', ' ')} {self.new}"
+
+    def sentence(self) -> str:
+        """What the text report appends: "did you mean 2018?" or "suggested: doi:10.1/x"."""
+        if self.old is not None and self.new is not None:
+            return f"did you mean {self.value()}?"
+        return f"suggested: {self.suggestion()}"
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON report's `fix` object."""
+        return {"field": self.field, "old": self.old, "new": self.new, "source": self.source}
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem found; reporters render these."""
 
@@ -202,6 +245,8 @@ class Finding:
     """Small JSON-serialisable facts reporters may show."""
     path: str | None = None
     """File the span refers to when it is not the document (a .bib file)."""
+    fix: Fix | None = None
+    """The corrected value, when the check knows one (shown by every reporter)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,6 +469,6 @@ def _pickle_quickly(cls: type) -> type:
     return cls
 
 
-for _model in (Span, Person, Work, Marker, Claim, Reference, Finding, Unchecked, Document,
+for _model in (Span, Person, Work, Marker, Claim, Reference, Fix, Finding, Unchecked, Document,
                LibraryEntry, Resolution, Notice, Record, Unavailable, Missing, Library, RecordSet):
     _pickle_quickly(_model)

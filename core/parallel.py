@@ -38,12 +38,12 @@ def _start_worker(options: Options, optional: frozenset[Path], run: Any = None) 
                    checks=enabled_checks(host, options), optional=optional)
 
 
-def _check_one(path: Path) -> DocumentReport | None:
+def _check_one(path: Path) -> tuple[DocumentReport, ...]:
     from citeaudit.pipeline import check_document
 
-    report = check_document(path, _worker["options"], _worker["host"], _worker["library"],
-                            _worker["checks"], optional=path in _worker["optional"])
-    return None if report is None else _picklable(report)
+    reports = check_document(path, _worker["options"], _worker["host"], _worker["library"],
+                             _worker["checks"], optional=path in _worker["optional"])
+    return tuple(_picklable(report) for report in reports)
 
 
 def _picklable(report: DocumentReport) -> DocumentReport:
@@ -69,17 +69,16 @@ def _picklable(report: DocumentReport) -> DocumentReport:
 _DROPPED = "citeaudit.parallel.extras-dropped"
 
 
-def _restore_extras(reports: list[DocumentReport | None], options: Options,
-                    ) -> list[DocumentReport | None]:
+def _restore_extras(reports: list[DocumentReport], options: Options) -> list[DocumentReport]:
     """Read again, in this process, the documents whose extras a worker had to drop."""
-    if not any(r is not None and _DROPPED in r.document.extras for r in reports):
+    if not any(_DROPPED in r.document.extras for r in reports):
         return reports
     from citeaudit.manager import get_plugin_manager
 
     host = get_plugin_manager(disabled=options.disabled_plugins)
     restored = []
     for report in reports:
-        if report is not None and _DROPPED in report.document.extras:
+        if _DROPPED in report.document.extras:
             fresh = host.read_document(report.document.path, options)
             report = replace(report, document=replace(report.document, extras=fresh.extras))
         restored.append(report)
@@ -87,10 +86,10 @@ def _restore_extras(reports: list[DocumentReport | None], options: Options,
 
 
 def check_in_parallel(files: list[Path], options: Options, optional: frozenset[Path] = frozenset(),
-                      ) -> list[DocumentReport | None]:
-    """Check `files` in up to `options.jobs` processes; one report per file, in order.
+                      ) -> list[DocumentReport]:
+    """Check `files` in up to `options.jobs` processes; the reports of each file, in order.
 
-    Files in `optional` that no reader recognises give None (see `check_document`).
+    Files in `optional` that no reader recognises give none (see `check_document`).
 
     An error in any file (unreadable input, a failing plugin) is raised here
     as it would be when checking one by one; the other workers are stopped.
@@ -104,8 +103,8 @@ def check_in_parallel(files: list[Path], options: Options, optional: frozenset[P
     try:
         reports = []
         with progress(options, "checking drafts", len(files)) as advance:
-            for report in pool.map(_check_one, files, chunksize=chunksize):
-                reports.append(report)
+            for found in pool.map(_check_one, files, chunksize=chunksize):
+                reports.extend(found)
                 advance(1)
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -110,23 +110,24 @@ def _order(f: Finding) -> tuple:
 
 def check_document(path: Path, options: Options, host: Host, library: Library | None,
                    checks: Sequence[Check] | None = None, *, optional: bool = False,
-                   ) -> DocumentReport | None:
-    """Read one draft and run every enabled check on it.
+                   ) -> tuple[DocumentReport, ...]:
+    """Read one file and run every enabled check on each document in it (one, or one per
+    article of a JATS article set).
 
     `optional` files were found in a folder rather than named: one that no
-    reader recognises (a `pom.xml` beside the drafts) is passed over (None).
+    reader recognises (a `pom.xml` beside the drafts) is passed over (no report).
     """
     from citeaudit.bib.match import resolve
 
     checks = enabled_checks(host, options) if checks is None else checks
     try:
-        document = host.read_document(path, options)
+        documents = host.read_documents(path, options)
     except UnrecognisedFile:
         if optional:
-            return None
+            return ()
         raise
-    resolutions = resolve(document, library)
-    return _run(document, options, host, library, resolutions, checks)
+    return tuple(_run(document, options, host, library, resolve(document, library), checks)
+                 for document in documents)
 
 
 def _run(document: Document, options: Options, host: Host, library: Library | None,
@@ -169,9 +170,9 @@ def check_paths(paths: Sequence[Path], options: Options, host: Host) -> RunRepor
             found = []
             with progress(options, "checking drafts", len(files)) as advance:
                 for file in files:
-                    found.append(check_document(file, options, host, library, checks, optional=file in optional))
+                    found.extend(check_document(file, options, host, library, checks, optional=file in optional))
                     advance(1)
-    documents = [d for d in found if d is not None]
+    documents = list(found)
     if not documents:
         raise InputError(", ".join(map(str, paths)), "no drafts found (readers take: "
                          + ", ".join(sorted(host.suffixes())) + ")")

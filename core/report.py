@@ -89,7 +89,7 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     location = finding.span.location()
     if finding.path:
         location.setdefault("file", finding.path)
-    return {
+    found = {
         "rule": finding.rule,
         "name": RULES[finding.rule].name if finding.rule in RULES else finding.rule.lower(),
         "severity": finding.severity,
@@ -101,6 +101,9 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "location": location,
         "evidence": finding.evidence,
     }
+    if finding.fix is not None:
+        found["fix"] = finding.fix.as_json()
+    return found
 
 
 def document_json(report: DocumentReport) -> dict[str, Any]:

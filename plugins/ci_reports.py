@@ -135,7 +135,7 @@ def _sarif_result(report: DocumentReport, finding: Finding, index: dict[str, int
     ) if value is not None}
     if finding.evidence:
         properties["evidence"] = finding.evidence
-    return {
+    result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": index[finding.rule],
         "level": LEVELS[severity],
@@ -144,6 +144,57 @@ def _sarif_result(report: DocumentReport, finding: Finding, index: dict[str, int
         "partialFingerprints": {FINGERPRINT_NAME: fingerprint(report, finding)},
         "properties": properties,
     }
+    if finding.fix is not None:
+        properties["fix"] = finding.fix.as_json()
+        fix = sarif_fix(report, finding)
+        if fix is not None:
+            result["fixes"] = [fix]
+    return result
+
+
+def sarif_fix(report: DocumentReport, finding: Finding) -> dict[str, Any] | None:
+    """A SARIF `fix` replacing the old value where it is written, or adding the missing one.
+
+    SARIF needs the exact region to replace, so the old value is looked for
+    in the source text from the finding's line on (a BibTeX field sits a few
+    lines below its entry's `@`); when it cannot be found, the fix stays in
+    the result's properties only, never as a region that would damage the file.
+    """
+    fix, span = finding.fix, finding.span
+    path = Path(finding.path or report.document.path)
+    if fix is None or fix.new is None or span.line is None or path.suffix.lower() == ".docx":
+        return None
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    start = span.line - 1
+    if start >= len(lines):
+        return None
+    bibtex = path.suffix.lower() in (".bib", ".bibtex")
+    if fix.old is None:
+        text = lines[start]
+        if bibtex and "," in text:
+            column, inserted = text.index(",") + 2, f"\n  {fix.field} = {{{fix.new}}},"
+        else:
+            column, inserted = len(text) + 1, f" {fix.suggestion()}"
+        region = {"startLine": start + 1, "startColumn": column, "endLine": start + 1, "endColumn": column}
+    else:
+        for number in range(start, min(len(lines), start + 60)):
+            column = lines[number].find(fix.old)
+            if column >= 0:
+                break
+            if number > start and bibtex and lines[number].lstrip().startswith("@"):
+                return None
+        else:
+            return None
+        region = {"startLine": number + 1, "startColumn": column + 1, "endLine": number + 1,
+                  "endColumn": column + 1 + len(fix.old)}
+        inserted = fix.new
+    return {"description": {"text": f"{fix.sentence()[0].upper()}{fix.sentence()[1:]} (from {fix.source})"},
+            "artifactChanges": [{"artifactLocation": _artifact(path),
+                                 "replacements": [{"deletedRegion": region,
+                                                   "insertedContent": {"text": inserted}}]}]}
 
 
 def sarif(run: RunReport) -> dict[str, Any]:

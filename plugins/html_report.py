@@ -350,6 +350,12 @@ def _finding(index: int, finding: Finding, fj: Mapping[str, Any], dom_id: str) -
     if fj["evidence"]:
         rows = "".join(f"<dt>{escape(str(k))}</dt><dd>{escape(_plain(v))}</dd>" for k, v in fj["evidence"].items())
         evidence = f"<details><summary>evidence</summary><dl>{rows}</dl></details>"
+    if fj.get("fix"):
+        fix = fj["fix"]
+        evidence = (f"<div class=\"fix\">Suggested: <code>{escape(str(fix['field']))}</code> "
+                    f"{escape(str(fix['old'])) + ' &rarr; ' if fix['old'] is not None else ''}"
+                    f"<strong>{escape(str(fix['new']))}</strong> "
+                    f"<span class=\"meta\">({escape(str(fix['source']))})</span></div>") + evidence
     severity = escape(fj["severity"] or "info")
     return (f"<li class=\"finding sev-{severity}\" id=\"{dom_id}\" data-rule=\"{attr('rule')}\" "
             f"data-severity=\"{severity}\" data-claim=\"{attr('claim')}\" "

@@ -21,7 +21,7 @@ from citeaudit.bib.identifiers import normalize_doi, normalize_pmcid, normalize_
 from citeaudit.bib.journals import same_journal
 from citeaudit.bib.match import fold, reference_work
 from citeaudit.checks import Check, CheckContext
-from citeaudit.model import Finding, LibraryEntry, Reference, Resolution, Work
+from citeaudit.model import Finding, Fix, LibraryEntry, Reference, Resolution, Work
 
 _LABELS = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID"}
 _NORMALISE = {"doi": normalize_doi, "pmid": normalize_pmid, "pmcid": normalize_pmcid}
@@ -193,11 +193,23 @@ def _not_in_library(ref: Reference, resolution: Resolution) -> Finding:
                    span=ref.span, reference=ref.number, evidence={"ambiguous": False})
 
 
+def _library_fix(differences: dict[str, dict[str, str]]) -> Fix:
+    """The library's value of the first differing field; for author lists, the first name that differs."""
+    name, first = next(iter(differences.items()))
+    old, new = first["reference"], first["library"]
+    if name == "authors":
+        pairs = zip(old.split(", "), new.split(", "), strict=False)
+        old, new = next(((a, b) for a, b in pairs if a != b), (old, new))
+        name = "author"
+    return Fix(field=name.replace(" ", "_"), old=old, new=new, source="library")
+
+
 def _mismatch(ref: Reference, entry: LibraryEntry, differences: dict[str, dict[str, str]]) -> Finding:
     label = ref.number if ref.number is not None else ref.id
     detail = "; ".join(f"{name} {d['reference']!r} vs {d['library']!r}" for name, d in differences.items())
+    fix = _library_fix(differences)
     return Finding(rule="CA204", message=f"reference {label} and library entry {entry.key!r} disagree: {detail}",
-                   span=ref.span, reference=ref.number, key=entry.key,
+                   span=ref.span, reference=ref.number, key=entry.key, fix=fix,
                    evidence={"fields": differences, "entry_line": entry.span.line, "bib": entry.span.part})
 
 

@@ -24,6 +24,7 @@ from citeaudit.bib.pubmed import PubMed
 from citeaudit.checks import Check, CheckContext
 from citeaudit.model import (
     Finding,
+    Fix,
     Missing,
     Notice,
     Record,
@@ -87,10 +88,11 @@ def _label(ref: Reference) -> str:
     return f"reference {ref.number}" if ref.number is not None else f"entry {ref.id}"
 
 
-def _finding(rule: str, message: str, ref: Reference, resolution: Resolution, **evidence: Any) -> Finding:
+def _finding(rule: str, message: str, ref: Reference, resolution: Resolution, fix: Fix | None = None,
+             **evidence: Any) -> Finding:
     return Finding(rule=rule, message=message, span=ref.span, reference=ref.number,
                    key=resolution.entry.key if resolution.entry else (ref.key if ref.number is not None else ref.id),
-                   evidence=evidence)
+                   evidence=evidence, fix=fix)
 
 
 def _origin(ref: Reference, kind: str) -> str:
@@ -195,8 +197,24 @@ def check_conflict(context: CheckContext) -> Iterable[Finding]:
             continue
         message = (f"{_label(ref)}: DOI {resolution.doi} and PMID {resolution.pmid} name different works: "
                    f"\"{_short(crossref.work.title)}\" vs \"{_short(pubmed.work.title)}\"")
-        yield _finding("CA303", message, ref, resolution, doi=resolution.doi, pmid=resolution.pmid,
+        yield _finding("CA303", message, ref, resolution, conflict_fix(ref, resolution, crossref, pubmed),
+                       doi=resolution.doi, pmid=resolution.pmid,
                        doi_title=crossref.work.title, pmid_title=pubmed.work.title, **why)
+
+
+def conflict_fix(ref: Reference, resolution: Resolution, crossref: Record, pubmed: Record) -> Fix | None:
+    """Which identifier of a conflicting pair to change: the one whose record the reference's title fits less.
+
+    Only the DOI can be corrected from a record (PubMed gives the DOI of its
+    work; Crossref gives no PMID), so a fix is offered when the PMID's record
+    is the one that fits and carries a DOI.
+    """
+    cited = (resolution.entry.work.title if resolution.entry else None) or ref.work.title
+    fits_pubmed = title_similarity(cited, pubmed.work.title) or 0.0
+    fits_crossref = title_similarity(cited, crossref.work.title) or 0.0
+    if fits_pubmed >= TITLE_SAME and fits_pubmed > fits_crossref and pubmed.work.doi:
+        return Fix(field="doi", old=resolution.doi, new=pubmed.work.doi, source="pubmed")
+    return None
 
 
 def _short(text: str | None, size: int = 70) -> str:
@@ -371,7 +389,7 @@ def check_metadata(context: CheckContext) -> Iterable[Finding]:
             who = _label(ref) if origin == "reference" else f"library entry {resolution.entry.key}"  # type: ignore[union-attr]
             registries = "/".join(REGISTRY_NAMES.get(r.source, r.source) for r in records)
             yield Finding(
-                rule="CA304", severity="error" if unrelated else None,
+                rule="CA304", severity="error" if unrelated else None, fix=metadata_fix(diffs, records),
                 message=f"{who} disagrees with {registries}: {_describe(diffs)}",
                 span=span, reference=ref.number, path=path,
                 key=resolution.entry.key if resolution.entry else None,
@@ -379,6 +397,24 @@ def check_metadata(context: CheckContext) -> Iterable[Finding]:
                           "registries": [r.source for r in records],
                           "identifiers": {r.source: r.identifier for r in records}},
             )
+
+
+FIX_ORDER = ("year", "volume", "issue", "pages", "journal", "first_author", "authors", "title")
+"""Which differing field CA304 offers as its fix when several differ: the plainest first."""
+
+
+def metadata_fix(diffs: dict[str, dict[str, Any]], records: list[Record]) -> Fix | None:
+    """The record's value for the first differing field of FIX_ORDER."""
+    for name in FIX_ORDER:
+        if name in diffs:
+            diff = diffs[name]
+            if name == "authors":
+                # The misspelt name and the record's name nearest to it.
+                old = diff["not_in_record"][0]
+                best = max(diff["record"], key=lambda family: fuzz.ratio(_fold(old), _fold(family)))
+                return Fix(field="author", old=old, new=best, source=records[0].source)
+            return Fix(field=name, old=str(diff["cited"]), new=str(diff["record"]), source=records[0].source)
+    return None
 
 
 # -- CA305, CA306, CA307 ---------------------------------------------------------
@@ -398,13 +434,21 @@ def check_notices(context: CheckContext) -> Iterable[Finding]:
         if retractions:
             where = ", ".join(sorted({_where(n) for n in retractions}))
             yield _finding("CA305", f"{_label(ref)} has been {'withdrawn' if all(n.kind == 'withdrawal' for n in retractions) else 'retracted'} ({where})",
-                           ref, resolution, notices=[_notice(n) for n in retractions])
+                           ref, resolution, _notice_fix(retractions), notices=[_notice(n) for n in retractions])
         if others:
             kinds = sorted({n.kind.replace("-", " ") for n in others})
             where = ", ".join(sorted({_where(n) for n in others}))
             yield _finding("CA306", f"{_label(ref)} has a {' and an '.join(kinds)} notice ({where}); "
                                     "check that the claim still holds", ref, resolution,
-                           notices=[_notice(n) for n in others])
+                           _notice_fix(others), notices=[_notice(n) for n in others])
+
+
+def _notice_fix(notices: list[Notice]) -> Fix:
+    """A note naming the notice, so whoever reads the reference sees it too."""
+    first = notices[0]
+    kind = first.kind.replace("-", " ").capitalize()
+    where = f"doi:{first.doi}" if first.doi else f"PMID {first.pmid}" if first.pmid else first.source
+    return Fix(field="note", old=None, new=f"{kind}: {where}", source=(first.source.split() or ["registry"])[0])
 
 
 def _where(notice: Notice) -> str:
@@ -422,5 +466,8 @@ def check_preprints(context: CheckContext) -> Iterable[Finding]:
             if record.preprint_of:
                 yield _finding("CA307", f"{_label(ref)} cites a preprint that has been published "
                                         f"as DOI {record.preprint_of}; cite the version of record",
-                               ref, resolution, preprint=record.identifier, published=record.preprint_of)
+                               ref, resolution,
+                               Fix(field="doi", old=resolution.doi or record.identifier, new=record.preprint_of,
+                                   source=record.source),
+                               preprint=record.identifier, published=record.preprint_of)
                 break

@@ -6,10 +6,12 @@ for numeric drafts, because author-year styles have no citation order.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterator
 
 from citeaudit import hookimpl
+from citeaudit.authoryear import alphabetical
 from citeaudit.checks import Check, CheckContext
 from citeaudit.model import Claim, Document, Finding, Marker, Reference
 
@@ -70,31 +72,97 @@ def uncited_references(context: CheckContext) -> Iterator[Finding]:
 
 
 def citation_order(context: CheckContext) -> Iterator[Finding]:
-    """CA103: a number first cited while a lower listed number is still uncited.
+    """CA103: a number first cited out of the order of first citation.
 
     The numbers of one marker are first cited together, so `[3, 2]` after
-    `[1]` is in order; each out-of-order number is reported once, at its
-    first citation.
+    `[1]` is in order. The numbers in order are the longest increasing run
+    of first citations; each number outside it is reported once, at its
+    first citation, so one reference cited late is one finding, not one
+    for every number after it. Claims a reader marks as unordered (figure
+    and table captions, read where the float is first cited) may be numbered
+    there or not at all, as journals differ: a number is reported only when
+    it is out of order either way. A list sorted
+    alphabetically (a house style) gets one note instead.
     """
     document = context.document
     if document.style != "numeric":
         return
     listed = _listed(document)
-    cited = {n for _, m in _markers(document) for n in m.numbers if n in listed}
+    floating = set(document.extras.get("unordered_claims", ()))
+    everywhere = _first_citations(document, listed, set())
+    late = _late(everywhere)
+    if floating and late:
+        # Out of order only if so whether captions count where their float is first cited or not at all.
+        text_only = _first_citations(document, listed, floating)
+        late = [item for item in _late(text_only) if item[0] in {n for n, _, _ in late}]
+        everywhere = text_only
+    if not late:
+        return
+    if alphabetical([r.text for r in document.references if r.number is not None]):
+        numbers = [n for n, _, _ in late]
+        yield Finding(
+            rule="CA103", severity="info", span=document.references[0].span,
+            message=(f"the reference list is in alphabetical order (a house style), not in order "
+                     f"of first citation: {len(late)} references are first cited out of order"),
+            evidence={"house_style": "alphabetical", "out_of_order": _ranges(sorted(numbers))})
+        return
+    sequence = [n for n, _, _ in everywhere]
+    position = {n: index for index, n in enumerate(sequence)}
+    for number, claim, marker in late:
+        before = [n for n in sequence[:position[number]] if n > number]
+        after = [n for n in sequence[position[number] + 1:] if n < number]
+        if after:
+            message = f"reference {number} is first cited before reference {max(after)}"
+        else:
+            message = f"reference {number} is first cited after reference {min(before)}"
+        yield Finding(
+            rule="CA103", message=message + "; numbers should follow the order of first citation",
+            span=marker.span, claim=claim.id, citation=number, reference=number,
+            evidence={"marker": marker.text, "cited_before": sorted(after),
+                      "cited_after": sorted(before)})
+
+
+def _first_citations(document: Document, listed: set[int],
+                     skipped: set[int]) -> list[tuple[int, Claim, Marker]]:
+    """(number, claim, marker) of each listed number's first citation, outside `skipped` claims."""
+    first: list[tuple[int, Claim, Marker]] = []
     seen: set[int] = set()
     for claim, marker in _markers(document):
-        new = [n for n in dict.fromkeys(marker.numbers) if n in listed and n not in seen]
-        together = seen | set(marker.numbers)
-        for number in new:
-            waiting = sorted(n for n in cited - together if n < number)
-            if waiting:
-                yield Finding(
-                    rule="CA103",
-                    message=(f"reference {number} is first cited before reference {waiting[0]}; "
-                             "numbers should follow the order of first citation"),
-                    span=marker.span, claim=claim.id, citation=number, reference=number,
-                    evidence={"marker": marker.text, "cited_before": waiting})
-        seen = together
+        if claim.id in skipped:
+            continue
+        new = sorted(n for n in set(marker.numbers) if n in listed and n not in seen)
+        seen.update(new)
+        first.extend((n, claim, marker) for n in new)
+    return first
+
+
+def _late(first: list[tuple[int, Claim, Marker]]) -> list[tuple[int, Claim, Marker]]:
+    """The first citations outside the longest increasing run of numbers."""
+    keep = _longest_increasing([n for n, _, _ in first])
+    return [item for index, item in enumerate(first) if index not in keep]
+
+
+def _longest_increasing(sequence: list[int]) -> set[int]:
+    """Indices of one longest strictly increasing subsequence (patience sorting, n log n)."""
+    tails: list[int] = []
+    tail_index: list[int] = []
+    previous = [-1] * len(sequence)
+    for index, value in enumerate(sequence):
+        at = bisect.bisect_left(tails, value)
+        if at:
+            previous[index] = tail_index[at - 1]
+        if at == len(tails):
+            tails.append(value)
+            tail_index.append(index)
+        else:
+            tails[at] = value
+            tail_index[at] = index
+    kept: set[int] = set()
+    index = tail_index[-1] if tail_index else -1
+    while index >= 0:
+        kept.add(index)
+        index = previous[index]
+    return kept
 
 
 def malformed_markers(context: CheckContext) -> Iterator[Finding]:

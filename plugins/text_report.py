@@ -39,12 +39,15 @@ def clean(text: Any) -> str:
 
 
 def place(path: str, span: Span) -> str:
-    """`path:line:col` (text), `path:¶paragraph:offset` (docx), with the part when there is one."""
+    """`path:line:col` (text), `path:line:xpath` (XML), `path:¶paragraph:offset` (docx), with
+    the part when there is one."""
     where = path
     if span.part and not span.part.endswith((".bib", ".bibtex")):
         where += f"[{span.part}]"
     if span.line is not None:
         where += f":{span.line}" + (f":{span.column}" if span.column is not None else "")
+        if span.column is None and span.xpath:
+            where += f":{span.xpath}"  # XML: the line alone says little in a one-line file
     elif span.paragraph is not None:
         where += f":\u00b6{span.paragraph}" + (f":{span.offset}" if span.offset is not None else "")
     elif span.xpath:
@@ -129,6 +132,8 @@ def _line(finding: Finding, path: str) -> Any:
     line.append(f" {name} ")
     line.append(severity, style=STYLES.get(severity, ""))
     line.append(" " + clean(finding.message))
+    if finding.fix is not None:
+        line.append(f" ({clean(finding.fix.sentence())})", style="green")
     return line
 
 

@@ -21,7 +21,7 @@ from docx.oxml.ns import qn
 
 from citeaudit.errors import InputError, LimitExceeded
 from citeaudit.limits import MAX_DOCX_MEMBERS
-from citeaudit.plugins import docx as reader
+from citeaudit.plugins.docx import package as docx_package
 from citeaudit.plugins.docx import read_docx
 
 CORPUS = Path(__file__).parent / "data" / "docx"
@@ -635,7 +635,7 @@ def test_every_bad_input_is_one_line_and_exit_2_and_never_written(tmp_path):
 
 def test_limits_are_checked_from_the_central_directory(tmp_path, monkeypatch):
     good = _good(tmp_path)
-    monkeypatch.setattr(reader, "MAX_DOCX_UNPACKED_BYTES", 1000)
+    monkeypatch.setattr(docx_package, "MAX_DOCX_UNPACKED_BYTES", 1000)
     with pytest.raises(LimitExceeded, match="inflates to"):
         read_docx(good)
 

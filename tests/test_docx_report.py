@@ -18,7 +18,7 @@ from lxml import etree
 
 from citeaudit.errors import InputError, UsageError
 from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span
-from citeaudit.plugins import docx_report
+from citeaudit.plugins.docx import report as docx_report
 from citeaudit.report import DocumentReport, RunReport
 
 DATA = Path(__file__).parent / "data" / "reports"

@@ -449,3 +449,100 @@ def test_the_same_draft_as_markdown_and_as_jats_gives_the_same_citations() -> No
     assert [c["text"] for c in markdown["claims"]] == [c["text"] for c in xml["claims"]]
     assert [r["number"] for r in markdown["references"]] == [r["number"] for r in xml["references"]]
     assert [r["doi"] for r in xml["references"]][:2] == ["10.1056/nejmoa1314768", "10.1056/nejmoa1610020"]
+
+
+# -- publishers' conventions (issue 14) ----------------------------------------------------
+
+
+def test_brackets_set_in_sup_around_xrefs_leave_no_brackets_and_split_sentences(tmp_path: Path) -> None:
+    # Wiley: <sup>[</sup> <xref><sup>1</sup></xref> <sup>]</sup>, white space between
+    path = write(tmp_path, '<p>Immunotherapy changed oncology.<sup>[</sup>\n<xref rid="A" ref-type="bibr">\n'
+                           '<sup>1</sup>\n</xref>\n<sup>]</sup> Landmark inhibitors,<sup>[</sup>\n'
+                           '<xref rid="B" ref-type="bibr"><sup>2</sup></xref>\n<sup>]</sup> and vaccines work.</p>',
+                 refs("A", "B"))
+    claims = read(path).claims
+    assert [c.text for c in claims] == ["Immunotherapy changed oncology.", "Landmark inhibitors, and vaccines work."]
+    assert cited(read(path)) == [(1,), (2,)]
+
+
+@pytest.mark.parametrize("text", ["2-4", "2–4", "2, 3, 4", "[2-4]", "2&#x2013;4"])
+def test_one_xref_whose_text_is_a_range_cites_the_range(tmp_path: Path, text: str) -> None:
+    path = write(tmp_path, f'<p>First <xref ref-type="bibr" rid="A">1</xref>. Then <xref ref-type="bibr" '
+                           f'rid="B">{text}</xref>.</p>', refs("A", "B", "C", "D"))
+    assert cited(read(path)) == [(1,), (2, 3, 4)]
+
+
+@pytest.mark.parametrize("text", ["89 16", "3-4", "2-9"])
+def test_xref_text_that_does_not_read_cleanly_cites_its_rid_only(tmp_path: Path, text: str) -> None:
+    # "89 16": a publisher's lost dashes; "3-4" does not start at the rid's 2; 9 is not listed
+    path = write(tmp_path, f'<p>See <xref ref-type="bibr" rid="B">{text}</xref>.</p>', refs("A", "B", "C", "D"))
+    assert cited(read(path)) == [(2,)]
+
+
+def test_a_dash_written_as_an_xref_makes_a_range(tmp_path: Path) -> None:
+    # PMC: <xref>3</xref><xref rid="B4">-</xref><xref>6</xref>
+    path = write(tmp_path, '<p>Bezoars.<xref rid="A" ref-type="bibr">1</xref><xref rid="B" ref-type="bibr">-</xref>'
+                           '<xref rid="D" ref-type="bibr">4</xref> Next.<xref rid="E" ref-type="bibr">5</xref></p>',
+                 refs("A", "B", "C", "D", "E"))
+    document = read(path)
+    assert cited(document) == [(1, 2, 3, 4), (5,)]
+    assert [c.text for c in document.claims] == ["Bezoars.", "Next."]
+
+
+def test_floats_are_read_where_first_cited_and_left_out_of_citation_order(tmp_path: Path) -> None:
+    # MDPI: figures in <floats-group> after <back>; the caption cites 3 and 4, the text 1, 2, 3, 4
+    cite = '<xref ref-type="bibr" rid="{0}">{1}</xref>'
+    path = tmp_path / "floats.xml"
+    path.write_text(
+        '<?xml version="1.0"?>\n<article><body>'
+        f'<p>Intro {cite.format("A", 1)}.</p>'
+        f'<p>See <xref ref-type="fig" rid="f1">Figure 1</xref> and {cite.format("B", 2)}.</p>'
+        f'<p>Later {cite.format("C", 3)} and {cite.format("D", 4)}.</p>'
+        f'</body><back><ref-list>{refs("A", "B", "C", "D")}</ref-list></back>'
+        f'<floats-group><fig id="f1"><caption><p>Adapted from {cite.format("D", 4)}.</p></caption></fig>'
+        f'<table-wrap id="t1"><table><tr><td>Uncited table {cite.format("C", 3)}</td></tr></table></table-wrap>'
+        '</floats-group></article>\n', encoding="utf-8")
+    document = read(path)
+    assert [c.text for c in document.claims] == ["Intro.", "See Figure 1 and.", "Adapted from.",
+                                                  "Later and.", "Uncited table"]
+    assert document.extras["unordered_claims"] == (3, 5)
+    findings = _json(str(path))["findings"]
+    assert [f["rule"] for f in findings if f["rule"].startswith("CA1")] == []
+
+
+def test_every_article_of_an_article_set_is_a_document(tmp_path: Path) -> None:
+    article = ('<article><body><p>Case {0} <xref ref-type="bibr" rid="A">1</xref>.</p></body>'
+               '<back><ref-list>' + refs("A") + '</ref-list></back></article>')
+    path = tmp_path / "set.xml"
+    path.write_text("<articles>" + article.format(1) + article.format(2) + "</articles>", encoding="utf-8")
+    documents = jats.citeaudit_read_document(path=path, options=None)
+    assert [d.claims[0].text for d in documents] == ["Case 1.", "Case 2."]
+    assert [d.extras["article"] for d in documents] == ["/articles/article[1]", "/articles/article[2]"]
+    assert documents[1].claims[0].markers[0].span.xpath == "/articles/article[2]/body/p/xref"
+    code, out, _ = run_cli("check", str(path), "--offline", "--format", "json")
+    assert code == 0 and [len(d["claims"]) for d in json.loads(out)["documents"]] == [1, 1]
+
+
+def test_an_author_named_doi_is_not_a_doi_and_markup_faults_defer_to_pub_ids(tmp_path: Path) -> None:
+    path = write(tmp_path, '<p>See <xref ref-type="bibr" rid="A">1</xref> <xref ref-type="bibr" rid="B">2</xref>.</p>',
+                 '<ref id="A"><label>1</label><element-citation publication-type="journal"><person-group>'
+                 '<name><surname>Doi</surname><given-names>T.</given-names></name></person-group>'
+                 '<article-title>NC-6004 phase I</article-title><source>Cancer Chemother Pharmacol</source>'
+                 '<year>2017</year><pub-id pub-id-type="pmid">28224231</pub-id></element-citation></ref>'
+                 '<ref id="B"><label>2</label><mixed-citation publication-type="journal"><source>Nat Commun</source>. '
+                 '<year>2022</year>;<volume>13. doi:</volume> <elocation-id>6857</elocation-id>. '
+                 '<pub-id pub-id-type="doi">10.1038/s41467-022-34722-7</pub-id></mixed-citation></ref>')
+    first, second = read(path).references
+    assert first.raw_identifiers == (("pmid", "28224231"),) and first.doi is None
+    assert second.raw_identifiers == (("doi", "10.1038/s41467-022-34722-7"),)
+    assert [f["rule"] for f in _json(str(path))["findings"] if f["rule"] == "CA206"] == []
+
+
+def test_single_line_xml_places_carry_an_xpath(tmp_path: Path) -> None:
+    path = write(tmp_path, '<sec><p>One <xref ref-type="bibr" rid="A">1</xref>.</p><p>Two '
+                           '<xref ref-type="bibr" rid="C">3</xref>.</p><p>Three <xref ref-type="bibr" '
+                           'rid="B">2</xref>.</p></sec>', refs("A", "B", "C", "D"))
+    path.write_text(path.read_text(encoding="utf-8").replace("\n", " "), encoding="utf-8")
+    findings = _json(str(path))["findings"]
+    assert {f["rule"]: f["location"]["xpath"] for f in findings if f["rule"].startswith("CA10")} == {
+        "CA102": "/article/back/ref-list/ref[4]", "CA103": "/article/body/sec/p[2]/xref"}

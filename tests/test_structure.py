@@ -120,6 +120,45 @@ def test_numbers_of_one_marker_are_cited_together() -> None:
     assert findings(doc) == []
 
 
+def test_one_late_reference_is_one_finding_not_a_cascade() -> None:
+    order = (1, 2, 3, *range(5, 31), 4)
+    doc = doc_of(*(marker(f"[{n}]", (n,), i) for i, n in enumerate(order, start=1)), numbers=tuple(range(1, 31)))
+    (finding,) = [f for f in findings(doc) if f.rule == "CA103"]
+    assert finding.citation == 4
+    assert finding.message.startswith("reference 4 is first cited after reference 5")
+
+
+def test_one_early_reference_is_one_finding() -> None:
+    order = (1, 20, *range(2, 20), *range(21, 31))
+    doc = doc_of(*(marker(f"[{n}]", (n,), i) for i, n in enumerate(order, start=1)), numbers=tuple(range(1, 31)))
+    (finding,) = [f for f in findings(doc) if f.rule == "CA103"]
+    assert finding.citation == 20
+    assert finding.evidence["cited_before"] == list(range(2, 20))
+
+
+def test_floating_claims_count_only_when_out_of_order_either_way() -> None:
+    # claim 2 is a caption read where its figure is first cited; it cites 5 early (numbered
+    # where the text cites it) and 9 early (out of order however captions are counted)
+    markers = [marker("[1]", (1,), 1), marker("[5, 9]", (5, 9), 2), *(marker(f"[{n}]", (n,), n) for n in (2, 3, 4, 5, 6, 7, 8, 9))]
+    doc = doc_of(*markers, numbers=tuple(range(1, 10)))
+    assert [f.citation for f in findings(doc)] == [5, 9]
+    floating = replace(doc, extras={"unordered_claims": (2,)})
+    assert findings(floating) == []
+    early = [marker("[1]", (1,), 1), marker("[9]", (9,), 2), *(marker(f"[{n}]", (n,), n) for n in (2, 9, 3, 4, 5, 6, 7, 8))]
+    doc = replace(doc_of(*early, numbers=tuple(range(1, 10))), extras={"unordered_claims": (2,)})
+    assert [f.citation for f in findings(doc)] == [9]
+
+
+def test_alphabetical_list_is_one_note() -> None:
+    names = ["Adams", "Baker", "Cole", "Diaz", "Evans", "Ford", "Gray", "Hall"]
+    refs = tuple(Reference(n, str(n), f"{name} A. Study {n}. J Test. 2020;{n}:1-2.", Span(line=20 + n))
+                 for n, name in enumerate(names, start=1))
+    order = (5, 1, 8, 2, 7, 3, 6, 4)
+    claims = tuple(Claim(i, "c", (marker(f"[{n}]", (n,), i),), Span(line=i)) for i, n in enumerate(order, start=1))
+    (note,) = findings(Document(Path("d.xml"), "jats", claims, refs))
+    assert (note.rule, note.severity, note.evidence["house_style"]) == ("CA103", "info", "alphabetical")
+
+
 def test_reader_diagnostics_are_not_repeated() -> None:
     bad = marker("[3-1]", (), 1, problem="descending range 3-1")
     reported = Finding("CA104", "reader said so", span=bad.span)

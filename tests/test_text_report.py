@@ -70,7 +70,7 @@ def test_input_text_cannot_reach_the_terminal() -> None:
     (Span(line=4, column=2), "d.md:4:2"),
     (Span(paragraph=12, offset=5), "d.md:\u00b612:5"),
     (Span(paragraph=0, offset=3, part="footnote:2"), "d.md[footnote:2]:\u00b60:3"),
-    (Span(xpath="/article/body/p[3]", line=40), "d.md:40"),
+    (Span(xpath="/article/body/p[3]", line=40), "d.md:40:/article/body/p[3]"),
     (Span(xpath="/article/body/p[3]"), "d.md:/article/body/p[3]"),
 ])
 def test_place(span: Span, expected: str) -> None:

@@ -7,10 +7,10 @@ comments part added or extended, and its content type and relationship
 declared; every other part is copied unchanged. The original file is only
 ever read.
 
-Where a comment goes (the docx-location contract: `Span.paragraph` is the
-index of the `w:p` among `body.iter(w:p)` of the part, `Span.offset` the
-character offset in that paragraph's visible text, with `w:del` ignored,
-`w:ins` kept, `w:tab` one "\\t" and `w:br` one "\\n"):
+The package is the reader's (`citeaudit.plugins.docx.package`, with its
+checks against damaged and hostile zips), and so is the rule for a
+paragraph's visible text (`citeaudit.plugins.docx.text`), so a location the
+reader reports is the place the comment covers. Where a comment goes:
 
 - a finding on a marker (its span is the marker's, or it names a claim)
   goes on that marker; one comment per marker lists all its findings;
@@ -25,9 +25,7 @@ and LibreOffice both show body comments reliably, notes' comments less so.
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
@@ -36,17 +34,16 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from citeaudit import hookimpl
-from citeaudit.errors import InputError, LimitExceeded, UsageError
-from citeaudit.limits import MAX_DOCX_UNPACKED_BYTES, MAX_XML_BYTES
+from citeaudit.errors import InputError, UsageError
 from citeaudit.model import Document, Finding, Marker, Span
+from citeaudit.plugins.docx.package import CT_NS as CT
+from citeaudit.plugins.docx.package import PKG_REL_NS as PKG_REL
+from citeaudit.plugins.docx.package import R_NS as R
+from citeaudit.plugins.docx.package import W_NS as W
+from citeaudit.plugins.docx.package import Package, w
+from citeaudit.plugins.docx.text import visible
 from citeaudit.report import DocumentReport, Reporter, RunReport
-from citeaudit.safexml import parse as parse_xml
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT = "http://schemas.openxmlformats.org/package/2006/content-types"
-OFFICE_DOCUMENT = R + "/officeDocument"
 COMMENTS_REL = R + "/comments"
 COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
 AUTHOR = "citeaudit"
@@ -54,17 +51,6 @@ INITIALS = "CA"
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _TRACKED = frozenset({f"{{{W}}}ins", f"{{{W}}}moveTo"})
-MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-_HIDDEN = frozenset({f"{{{W}}}{name}" for name in ("p", "del", "moveFrom", "instrText", "delText")}
-                    | {f"{{{MC}}}Fallback"})
-"""Elements whose text is not the paragraph's visible text: a nested paragraph
-(a text box) counts on its own, deletions are gone, and mc:Fallback repeats
-its mc:Choice; the same set the docx reader skips."""
-
-
-def w(tag: str) -> str:
-    """Clark name of a WordprocessingML element or attribute."""
-    return f"{{{W}}}{tag}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,135 +145,75 @@ def comment_lines(anchor: Anchor) -> list[str]:
     for f in anchor.findings:
         where = f" ({f.path}:{f.span.line})" if f.path and f.span.line else ""
         lines.append(f"{f.rule} ({f.severity or 'info'}): {f.message}{where}")
+        if f.fix is not None:
+            lines.append(f"Suggested: {f.fix.suggestion()}")
     return lines
 
 
-# -- the package --------------------------------------------------------------
+# -- the commented copy ---------------------------------------------------------
 
 
 def annotate(source: Path, wanted: list[Anchor]) -> bytes:
     """The bytes of a copy of `source` with one comment per anchor."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(source.read_bytes()))
-    except OSError as exc:
-        raise InputError(source, f"cannot read the Word draft: {exc.strerror or exc}") from exc
-    except zipfile.BadZipFile as exc:
-        raise InputError(source, f"not a Word (.docx) package: {exc}") from exc
-    with archive:
-        if sum(i.file_size for i in archive.infolist()) > MAX_DOCX_UNPACKED_BYTES:
-            raise LimitExceeded(source, f"the package unpacks to more than "
-                                        f"{MAX_DOCX_UNPACKED_BYTES // 2**20} MiB")
-        package = _Package(archive, source)
-        main = package.main_part()
-        document = package.xml(main)
-        comments_part, comments = package.comments(main)
-        next_id = max((int(c.get(w("id"))) for c in comments.iter(w("comment"))
-                       if (c.get(w("id")) or "").lstrip("-").isdigit()), default=-1) + 1
-        body = document.find(w("body"))
-        if body is None:
-            raise InputError(source, f"{main} has no w:body")
-        paragraphs = list(body.iter(w("p")))
-        notes = _NoteRefs(body)
-        for anchor in wanted:
-            if not place_comment(anchor, next_id, paragraphs, notes):
-                continue
-            comments.append(comment_element(next_id, comment_lines(anchor)))
-            next_id += 1
-        package.replace(main, document)
-        package.replace(comments_part, comments)
-        package.declare_comments(main, comments_part)
-        return package.write()
+    package = Package.open(source)
+    main = package.main_part()
+    document = package.xml(main)
+    comments_part, comments = _comments(package, main)
+    next_id = max((int(c.get(w("id"))) for c in comments.iter(w("comment"))
+                   if (c.get(w("id")) or "").lstrip("-").isdigit()), default=-1) + 1
+    body = document.find(w("body"))
+    if body is None:
+        raise InputError(source, f"{main} has no w:body")
+    paragraphs = list(body.iter(w("p")))
+    notes = _NoteRefs(body)
+    for anchor in wanted:
+        if not place_comment(anchor, next_id, paragraphs, notes):
+            continue
+        comments.append(comment_element(next_id, comment_lines(anchor)))
+        next_id += 1
+    package.replace(main, document)
+    package.replace(comments_part, comments)
+    _declare_comments(package, main, comments_part)
+    return package.write()
 
 
-class _Package:
-    """The draft's zip parts, read lazily, with the ones to write replaced."""
-
-    def __init__(self, archive: zipfile.ZipFile, source: Path) -> None:
-        self.archive = archive
-        self.source = source
-        self.names = set(archive.namelist())
-        self.changed: dict[str, bytes] = {}
-
-    def xml(self, name: str) -> etree._Element:
-        if name not in self.names:
-            raise InputError(self.source, f"the package has no part {name}")
-        info = self.archive.getinfo(name)
-        if info.file_size > MAX_XML_BYTES:
-            raise LimitExceeded(self.source, f"{name} unpacks to more than {MAX_XML_BYTES // 2**20} MiB")
-        return parse_xml(self.archive.read(name), f"{self.source}!{name}", what=name)
-
-    def main_part(self) -> str:
-        rels = self.xml("_rels/.rels")
-        for rel in rels.iter(f"{{{PKG_REL}}}Relationship"):
-            if rel.get("Type") == OFFICE_DOCUMENT:
-                return rel.get("Target", "").lstrip("/")
-        return "word/document.xml"
-
-    def rels_name(self, part: str) -> str:
-        path = PurePosixPath(part)
-        return str(path.parent / "_rels" / (path.name + ".rels"))
-
-    def comments(self, main: str) -> tuple[str, etree._Element]:
-        """The comments part (name, root): the draft's own if it has one, else a new one."""
-        rels_name = self.rels_name(main)
-        if rels_name in self.names:
-            for rel in self.xml(rels_name).iter(f"{{{PKG_REL}}}Relationship"):
-                if rel.get("Type") == COMMENTS_REL and rel.get("TargetMode") != "External":
-                    target = rel.get("Target", "")
-                    name = target.lstrip("/") if target.startswith("/") else _join(main, target)
-                    if name in self.names:
-                        return name, self.xml(name)
-        return _join(main, "comments.xml"), etree.Element(w("comments"), nsmap={"w": W})
-
-    def declare_comments(self, main: str, comments: str) -> None:
-        """Add the comments part's relationship and content type unless already there."""
-        rels_name = self.rels_name(main)
-        rels = (self.xml(rels_name) if rels_name in self.names
-                else etree.Element(f"{{{PKG_REL}}}Relationships", nsmap={None: PKG_REL}))
-        found = [r for r in rels.iter(f"{{{PKG_REL}}}Relationship") if r.get("Type") == COMMENTS_REL]
-        if not found:
-            used = {r.get("Id") for r in rels.iter(f"{{{PKG_REL}}}Relationship")}
-            number = 1
-            while f"rIdCiteaudit{number}" in used:
-                number += 1
-            etree.SubElement(rels, f"{{{PKG_REL}}}Relationship", Id=f"rIdCiteaudit{number}",
-                             Type=COMMENTS_REL, Target=_relative(main, comments))
-            self.replace(rels_name, rels)
-        types = self.xml("[Content_Types].xml")
-        part_name = "/" + comments
-        if not any(o.get("PartName", "").lower() == part_name.lower()
-                   for o in types.iter(f"{{{CT}}}Override")):
-            etree.SubElement(types, f"{{{CT}}}Override", PartName=part_name, ContentType=COMMENTS_TYPE)
-            self.replace("[Content_Types].xml", types)
-
-    def replace(self, name: str, root: etree._Element) -> None:
-        self.changed[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-    def write(self) -> bytes:
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-            # [Content_Types].xml first, as Office writes it; some readers expect it.
-            infos = sorted(self.archive.infolist(), key=lambda i: i.filename != "[Content_Types].xml")
-            for info in infos:
-                data = self.changed.pop(info.filename, None)
-                copy = zipfile.ZipInfo(info.filename, info.date_time)
-                copy.external_attr = info.external_attr
-                target.writestr(copy, data if data is not None else self.archive.read(info),
-                                compress_type=zipfile.ZIP_DEFLATED)
-            for name, data in self.changed.items():
-                target.writestr(name, data)
-        return out.getvalue()
+def _comments(package: Package, main: str) -> tuple[str, etree._Element]:
+    """The comments part (name, root): the draft's own if it has one, else a new one."""
+    for rel_type, target, external in package.relationships(main).values():
+        if rel_type == "comments" and not external and package.has(target):
+            return target, package.xml(target)
+    folder = str(PurePosixPath(main).parent)
+    name = "comments.xml" if folder in ("", ".") else f"{folder}/comments.xml"
+    return name, etree.Element(w("comments"), nsmap={"w": W})
 
 
-def _join(part: str, target: str) -> str:
-    parts: list[str] = list(PurePosixPath(part).parent.parts)
-    for piece in target.split("/"):
-        if piece == "..":
-            if parts:
-                parts.pop()
-        elif piece not in ("", "."):
-            parts.append(piece)
-    return "/".join(parts)
+def _declare_comments(package: Package, main: str, comments: str) -> None:
+    """Add the comments part's relationship and content type unless already there."""
+    rels_name = _rels_name(main)
+    rels = (package.xml(rels_name) if package.has(rels_name)
+            else etree.Element(f"{{{PKG_REL}}}Relationships", nsmap={None: PKG_REL}))
+    found = [r for r in rels.iter(f"{{{PKG_REL}}}Relationship") if r.get("Type") == COMMENTS_REL]
+    if not found:
+        used = {r.get("Id") for r in rels.iter(f"{{{PKG_REL}}}Relationship")}
+        number = 1
+        while f"rIdCiteaudit{number}" in used:
+            number += 1
+        etree.SubElement(rels, f"{{{PKG_REL}}}Relationship", Id=f"rIdCiteaudit{number}",
+                         Type=COMMENTS_REL, Target=_relative(main, comments))
+        package.replace(rels_name, rels)
+    if not package.has("[Content_Types].xml"):
+        raise InputError(package.path, "the package has no part [Content_Types].xml")
+    types = package.xml("[Content_Types].xml")
+    part_name = "/" + comments
+    if not any(o.get("PartName", "").lower() == part_name.lower()
+               for o in types.iter(f"{{{CT}}}Override")):
+        etree.SubElement(types, f"{{{CT}}}Override", PartName=part_name, ContentType=COMMENTS_TYPE)
+        package.replace("[Content_Types].xml", types)
+
+
+def _rels_name(part: str) -> str:
+    path = PurePosixPath(part)
+    return str(path.parent / "_rels" / (path.name + ".rels"))
 
 
 def _relative(main: str, target: str) -> str:
@@ -296,40 +222,6 @@ def _relative(main: str, target: str) -> str:
 
 
 # -- visible text and runs -----------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Char:
-    """One visible character of a paragraph: the run and element it is in."""
-
-    run: etree._Element
-    element: etree._Element
-    index: int
-    char: str
-
-
-def visible(paragraph: etree._Element) -> list[_Char]:
-    """The paragraph's visible characters per the docx-location contract."""
-    chars: list[_Char] = []
-
-    def walk(element: etree._Element, run: etree._Element | None) -> None:
-        for child in element:
-            tag = child.tag
-            if tag in _HIDDEN:
-                continue
-            if tag == w("r"):
-                walk(child, child)
-            elif run is not None and tag == w("t"):
-                chars.extend(_Char(run, child, i, c) for i, c in enumerate(child.text or ""))
-            elif run is not None and tag == w("tab"):
-                chars.append(_Char(run, child, 0, "\t"))
-            elif run is not None and tag == w("br"):
-                chars.append(_Char(run, child, 0, "\n"))
-            else:
-                walk(child, run)
-
-    walk(paragraph, None)
-    return chars
 
 
 def split_before(paragraph: etree._Element, offset: int) -> None:

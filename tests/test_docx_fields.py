@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 from citeaudit.model import Person
-from citeaudit.plugins.wordfields import classify, read_field
+from citeaudit.plugins.docx.fields import classify, read_field
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -199,7 +199,7 @@ def test_hyperlink_field_gives_its_target():
 
 
 def test_mendeley_cite_content_control_tag_carries_base64_json():
-    from citeaudit.plugins.wordfields import read_content_control
+    from citeaudit.plugins.docx.fields import read_content_control
 
     citation = {"citationID": "MENDELEY_CITATION_1", "citationItems": [{"id": "5f2c9c1e-uuid", "itemData": {
         "type": "article-journal", "id": "5f2c9c1e-uuid", "title": "Isotretinoin and acne",

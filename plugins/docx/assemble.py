@@ -1,0 +1,360 @@
+"""From the read parts to a Document: the reference list, field items numbered, markers, claims.
+
+The reference list is a bibliography field's result or the paragraphs after
+a References heading; field items are merged into it by number, or by DOI,
+title or author and year for author-year styles. Markers come from
+reference-manager citation fields (their result is the marker, their
+instruction the cited items), superscript runs and numbers typed in the text
+(`citeaudit.plugins.docx.markers`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from citeaudit.bib.identifiers import find_identifiers, normalize_doi
+from citeaudit.bib.refparse import parse_reference
+from citeaudit.claims import Block, build_claims
+from citeaudit.model import Document, Marker, Reference, Span, Work
+from citeaudit.plugins.docx.fields import FieldItem
+from citeaudit.plugins.docx.markers import rendered_numbers, superscript_markers, typed_markers
+from citeaudit.plugins.docx.styles import Numbering, Styles
+from citeaudit.plugins.docx.walk import FieldRange, Paragraph, Part
+
+REFERENCE_HEADINGS = frozenset({
+    "references", "reference", "reference list", "bibliography", "literature cited", "cited literature",
+    "works cited", "literature", "sources", "references cited", "notes and references",
+})
+"""Headings (lower case, no trailing colon) that open the reference list."""
+BACK_MATTER = frozenset({
+    "tables", "table", "figures", "figure legends", "figure captions", "legends", "appendix",
+    "appendices", "supplementary material", "supporting information", "acknowledgements",
+    "acknowledgments", "funding", "author contributions", "conflicts of interest",
+})
+"""Headings that end a reference list that is not in a field."""
+
+_LABEL = re.compile(r"^\s*(?:\[(?P<bracket>\d{1,4})\]|\((?P<paren>\d{1,4})\)|(?P<dot>\d{1,4})[.)](?=\s|$)"
+                    r"|(?P<tab>\d{1,4})(?=\t))\s*")
+_SPACES = re.compile(r"\s+")
+
+
+# -- from paragraphs to a Document ----------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    """One reference-list paragraph."""
+
+    paragraph: Paragraph
+    text: str
+    number: int | None
+    work: Work
+    raw: tuple[tuple[str, str], ...]
+
+
+@dataclass
+class _Cite:
+    """One citation field in reading order, with its marker place."""
+
+    part: Part
+    range: FieldRange
+    numbers: tuple[int, ...]
+    problem: str | None
+
+
+class Assembler:
+    """Turns the read parts into markers, references and claims."""
+
+    def __init__(self, path: Path, parts: list[Part], styles: Styles, numbering: Numbering) -> None:
+        self.path = path
+        self.parts = parts
+        self.body = parts[0]
+        self.styles = styles
+        self.numbering = numbering
+
+    def document(self) -> Document:
+        headings = self._headings()
+        bibliography, source = self._bibliography(headings)
+        entries = self._entries(bibliography)
+        cites = [c for part in self.parts for c in self._cites(part)]
+        numbered = any(c.numbers for c in cites) or not cites
+        item_numbers = self._number_items(cites)
+        references = self._references(entries, cites, item_numbers, numbered)
+        skip = set(bibliography) | set(headings)
+        blocks = [block for part in self.parts
+                  for block in self._blocks(part, skip if part is self.body else set(), headings,
+                                            cites, item_numbers)]
+        managers = sorted({c.range.field.manager for c in cites if c.range.field.manager})
+        return Document(
+            path=self.path, format="docx", claims=build_claims(blocks), references=tuple(references),
+            style="numeric" if numbered else "author-year",
+            extras={"docx": {"path": str(self.path), "reference_managers": managers,
+                             "bibliography": source}},
+        )
+
+    # -- structure
+
+    def _headings(self) -> dict[int, str]:
+        """Body paragraph index -> heading text."""
+        found = {}
+        for index, paragraph in self.body.paragraphs.items():
+            text = _fold(paragraph.text)
+            if text and (paragraph.style in self.styles.heading or _is_reference_heading(text)):
+                found[index] = text
+        return found
+
+    def _bibliography(self, headings: dict[int, str]) -> tuple[list[int], str | None]:
+        """Body paragraph indexes of the reference list, and where it was found."""
+        for rng in self.body.fields:
+            if rng.field.kind == "bibliography":
+                first, last = rng.start[0], rng.end[0]
+                return [i for i in sorted(self.body.paragraphs) if first <= i <= last], "field"
+        opening = [i for i, text in headings.items() if _is_reference_heading(text)]
+        if not opening:
+            return [], None
+        start = max(opening)
+        styled = self.body.paragraphs[start].style in self.styles.heading
+        level = self.styles.heading.get(self.body.paragraphs[start].style or "", 9)
+        listed: list[int] = []
+        for index in sorted(self.body.paragraphs):
+            if index <= start:
+                continue
+            paragraph = self.body.paragraphs[index]
+            text = _fold(paragraph.text).rstrip(":").lower()
+            heading_level = self.styles.heading.get(paragraph.style or "")
+            if (heading_level is not None and (not styled or heading_level <= level)) or text in BACK_MATTER:
+                break
+            listed.append(index)
+        return listed, "heading"
+
+    def _entries(self, indexes: list[int]) -> list[_Entry]:
+        entries: list[_Entry] = []
+        counters: dict[tuple[str, str], int] = {}
+        for index in indexes:
+            paragraph = self.body.paragraphs[index]
+            text = paragraph.text.replace("\u00a0", " ")
+            if not _fold(text) or _is_reference_heading(text):
+                continue
+            number = None
+            label = _LABEL.match(text)  # before folding: "1<tab>" is a label, "1 " is not
+            if label:
+                number = int(next(v for v in label.groupdict().values() if v))
+                text = text[label.end():]
+            text = _fold(text)
+            auto = paragraph.numbering
+            if auto and auto in self.numbering.start:
+                counters[auto] = counters.get(auto, self.numbering.start[auto] - 1) + 1
+                number = number if number is not None else counters[auto]
+            work = parse_reference(text)
+            found = find_identifiers(text)
+            raw = list(found.raw)
+            for _start, _end, target in paragraph.links:
+                raw.extend(find_identifiers(target).raw)
+                link_doi = normalize_doi(target) if "doi.org/" in target.lower() else None
+                if link_doi and not work.doi:
+                    work = replace(work, doi=link_doi)
+            entries.append(_Entry(paragraph=paragraph, text=text, number=number, work=work,
+                                  raw=tuple(dict.fromkeys(raw))))
+        return entries
+
+    # -- citation fields
+
+    def _cites(self, part: Part) -> Iterator[_Cite]:
+        """Citation fields of a part in reading order (fields are recorded as they end)."""
+        for rng in sorted(part.fields, key=lambda r: r.start):
+            if rng.field.kind != "citation":
+                continue
+            start, end = self._marker_range(part, rng)
+            text = part.paragraphs[start[0]].text[start[1]:end]
+            numbers, problem = rendered_numbers(text)
+            yield _Cite(part=part, range=rng, numbers=numbers, problem=problem)
+
+    @staticmethod
+    def _marker_range(part: Part, rng: FieldRange) -> tuple[tuple[int, int], int]:
+        """The field result inside its first paragraph, white space trimmed: ((para, start), end)."""
+        para, offset = rng.start
+        text = part.paragraphs[para].text
+        end = rng.end[1] if rng.end[0] == para else len(text)
+        while offset < end and text[offset].isspace():
+            offset += 1
+        while end > offset and text[end - 1].isspace():
+            end -= 1
+        return (para, offset), end
+
+    @staticmethod
+    def _number_items(cites: list[_Cite]) -> dict[str, int]:
+        """Item id -> reference number: from numeric markers, else in order of first citation."""
+        numbers: dict[str, int] = {}
+        for cite in cites:
+            items = _unique_items(cite.range.field.items)
+            distinct = tuple(dict.fromkeys(cite.numbers))
+            if distinct and len(distinct) == len(items):
+                for item, number in zip(items, distinct, strict=True):
+                    numbers.setdefault(item.id, number)
+        following = max(numbers.values(), default=0)
+        for cite in cites:
+            for item in cite.range.field.items:
+                if item.id not in numbers:
+                    following += 1
+                    numbers[item.id] = following
+        return numbers
+
+    # -- references
+
+    def _references(self, entries: list[_Entry], cites: list[_Cite], item_numbers: dict[str, int],
+                    numbered: bool) -> list[Reference]:
+        items: dict[str, FieldItem] = {}
+        first_span: dict[str, Span] = {}
+        for cite in cites:
+            (para, offset), _end = self._marker_range(cite.part, cite.range)
+            for item in cite.range.field.items:
+                items.setdefault(item.id, item)
+                first_span.setdefault(item.id, cite.part.paragraphs[para].span(offset))
+        if numbered and not any(e.number for e in entries):
+            # An unlabelled list in a numeric draft is numbered by position.
+            for position, entry in enumerate(entries, 1):
+                entry.number = position
+        matched = _match_items(entries, items, item_numbers, numbered)
+        references: list[Reference] = []
+        used: set[str] = set()
+        following = max([*item_numbers.values(), *(e.number or 0 for e in entries)], default=0)
+        for position, entry in enumerate(entries, 1):
+            item = matched.get(id(entry))
+            span = entry.paragraph.span(0)
+            if item is not None:
+                used.add(item.id)
+                references.append(Reference(
+                    number=item_numbers[item.id], id=item.id, text=entry.text, span=span,
+                    work=_merge(item.work, entry.work), key=item.key,
+                    raw_identifiers=tuple(dict.fromkeys([*item.raw_identifiers, *entry.raw]))))
+                continue
+            number = entry.number
+            if number is None:
+                following += 1
+                number = following
+            references.append(Reference(number=number, id=str(entry.number) if entry.number else f"entry-{position}",
+                                        text=entry.text, span=span, work=entry.work, raw_identifiers=entry.raw))
+        for item_id in sorted(set(items) - used, key=lambda i: item_numbers[i]):
+            item = items[item_id]
+            references.append(Reference(
+                number=item_numbers[item_id], id=item_id, text=_describe(item.work) or item_id,
+                span=first_span[item_id], work=item.work, key=item.key, raw_identifiers=item.raw_identifiers))
+        if not numbered:
+            # Author-year numbers are citeaudit's own (order of first citation); listing
+            # them in the bibliography's alphabetical order would read as a numbering fault.
+            references.sort(key=lambda r: r.number or 0)
+        return references
+
+    # -- blocks
+
+    def _blocks(self, part: Part, skip: set[int], headings: dict[int, str], cites: list[_Cite],
+                item_numbers: dict[str, int]) -> Iterator[Block]:
+        by_paragraph: dict[int, list[tuple[int, int, Marker]]] = {}
+        claimed: dict[int, list[tuple[int, int]]] = {}
+        for cite in cites:
+            if cite.part is not part:
+                continue
+            (para, start), end = self._marker_range(part, cite.range)
+            field_ = cite.range.field
+            result_end = cite.range.end[1] if cite.range.end[0] == para else part.paragraphs[para].length
+            claimed.setdefault(para, []).append((cite.range.start[1], max(result_end, end)))
+            paragraph = part.paragraphs[para]
+            numbers = cite.numbers or tuple(item_numbers[i.id] for i in _unique_items(field_.items))
+            problem = cite.problem
+            if not numbers and problem is None:
+                problem = field_.problem or "citation field names no cited item"
+            if start == end and problem is None:
+                problem = "citation field shows no text (update the field)"
+            by_paragraph.setdefault(para, []).append((start, end, Marker(
+                text=paragraph.text[start:end], numbers=numbers, span=paragraph.span(start),
+                style="field", keys=tuple(dict.fromkeys(i.id for i in field_.items)), problem=problem)))
+        section = None
+        for index in sorted(part.paragraphs):
+            paragraph = part.paragraphs[index]
+            if part is self.body and index in headings:
+                section = headings[index]
+            if index in skip:
+                continue
+            markers = by_paragraph.get(index, [])
+            markers += superscript_markers(paragraph, claimed.get(index, []))
+            markers += typed_markers(paragraph, [(s, e) for s, e, _ in markers])
+            if markers:
+                yield Block(text=paragraph.text, markers=sorted(markers, key=lambda m: m[0]),
+                            span_at=paragraph.span, section=section if part is self.body else None)
+
+
+# -- references helpers ------------------------------------------------------------------
+
+
+def _match_items(entries: list[_Entry], items: dict[str, FieldItem], item_numbers: dict[str, int],
+                 numbered: bool) -> dict[int, FieldItem]:
+    """id(entry) -> the field item it renders: by number, else DOI, title, first author and year."""
+    matched: dict[int, FieldItem] = {}
+    free = dict(items)
+    if numbered:
+        by_number = {item_numbers[i]: item for i, item in items.items()}
+        for entry in entries:
+            item = by_number.get(entry.number) if entry.number is not None else None
+            if item is not None and item.id in free:
+                matched[id(entry)] = free.pop(item.id)
+    for test in (_same_doi, _same_title, _same_author_year):
+        for entry in entries:
+            if id(entry) in matched:
+                continue
+            for item_id, item in list(free.items()):
+                if test(entry, item):
+                    matched[id(entry)] = free.pop(item_id)
+                    break
+    return matched
+
+
+def _same_doi(entry: _Entry, item: FieldItem) -> bool:
+    return bool(item.work.doi and entry.work.doi == item.work.doi)
+
+
+def _same_title(entry: _Entry, item: FieldItem) -> bool:
+    title = _letters(item.work.title or "")
+    return len(title) >= 12 and title in _letters(entry.text)
+
+
+def _same_author_year(entry: _Entry, item: FieldItem) -> bool:
+    first = item.work.first_author
+    if first is None or item.work.year is None:
+        return False
+    return first.family.lower() in entry.text.lower() and str(item.work.year) in entry.text
+
+
+def _merge(primary: Work, secondary: Work) -> Work:
+    """The field item's fields, gaps filled from the rendered entry."""
+    changes = {name: getattr(secondary, name) for name in (f.name for f in fields(Work))
+               if getattr(primary, name) in (None, ()) and getattr(secondary, name) not in (None, ())}
+    return replace(primary, **changes) if changes else primary
+
+
+def _describe(work: Work) -> str:
+    authors = ", ".join(str(p) for p in work.authors[:3]) + (" et al." if len(work.authors) > 3 else "")
+    pieces = [authors, work.title or "", work.journal or "", str(work.year) if work.year else "",
+              f"doi:{work.doi}" if work.doi else ""]
+    return ". ".join(p for p in pieces if p)
+
+
+def _unique_items(items: tuple[FieldItem, ...]) -> tuple[FieldItem, ...]:
+    return tuple({item.id: item for item in items}.values())
+
+
+def _fold(text: str) -> str:
+    return _SPACES.sub(" ", text.replace("\u00a0", " ")).strip()
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def _is_reference_heading(text: str) -> bool:
+    """A short paragraph that names the reference list ("References", "5. Bibliography:")."""
+    words = re.sub(r"^\s*(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s*", "", _fold(text)).rstrip(":").strip().lower()
+    return words in REFERENCE_HEADINGS
+
