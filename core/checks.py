@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from citeaudit.model import Document, Finding, Library, Record, RecordSet, Resolution, Unchecked
+from citeaudit.rules import Rule
 
 NEEDS = frozenset({"library", "records", "library-records"})
 """`library`: the BibTeX library is loaded (when `--bib` is given).
@@ -42,8 +43,11 @@ class Check:
 
     name: str
     """Unique name, kebab-case (`marker-structure`)."""
-    rules: tuple[str, ...]
-    """Rule codes it may emit; the pipeline skips the check when all are deselected."""
+    rules: tuple[Rule | str, ...]
+    """The rules it may emit: each declared here (`Rule(code, name, severity, summary,
+    help)`), or named by code when another check declares it. The pipeline skips the
+    check when all are deselected; a finding with a code no check declares is an error
+    naming this check's plugin."""
     run: Callable[[CheckContext], Iterable[Finding]]
     """The check itself: pure, no I/O."""
     needs: frozenset[str] = frozenset()
@@ -58,6 +62,18 @@ class Check:
         unknown = self.needs - NEEDS
         if unknown:
             raise ValueError(f"check {self.name!r} needs unknown inputs {sorted(unknown)}")
+        if not all(isinstance(rule, (Rule, str)) for rule in self.rules):
+            raise ValueError(f"check {self.name!r}: rules must be Rule objects or codes")
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The codes of its rules."""
+        return tuple(rule.code if isinstance(rule, Rule) else rule for rule in self.rules)
+
+    @property
+    def declared(self) -> tuple[Rule, ...]:
+        """The rules it declares itself (not those it names by code)."""
+        return tuple(rule for rule in self.rules if isinstance(rule, Rule))
 
 
 def records_of(context: CheckContext, key: int | str) -> list[Record]:

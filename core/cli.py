@@ -25,77 +25,56 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130
 
 
-def _report_options(func: Any) -> Any:
-    """Options shared by `check` and `bib`."""
-    options = [
-        click.option("--bib", "bib", multiple=True, type=click.Path(path_type=Path),
-                     help="BibTeX library (repeatable)."),
-        click.option("--format", "format", default=None, metavar="NAME",
-                     help="text (default), json, sarif, junit, github, html, docx."),
-        click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None,
-                     help="Write the report there (atomically) instead of stdout."),
-        click.option("--offline", is_flag=True, default=None,
-                     help="No network: registry data only from the cache (missing: CA308)."),
-        click.option("--refresh", is_flag=True, default=None,
-                     help="Fetch registry data again even when cached."),
-        click.option("--fail-on", "fail_on", default=None,
-                     type=click.Choice(["error", "warning", "info", "never"], case_sensitive=False),
-                     help="Lowest severity that makes the exit code 1 (default: error)."),
-        click.option("--select", default=None, help="Comma-separated codes or prefixes to report."),
-        click.option("--ignore", default=None, help="Comma-separated codes or prefixes to ignore."),
-        click.option("--config", "config_path", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-                     default=None, help="Configuration file (default: citeaudit.toml or "
-                                        "[tool.citeaudit] in pyproject.toml, searched upward)."),
-        click.option("--baseline", type=click.Path(path_type=Path), default=None,
-                     help="Report only findings not in this baseline."),
-        click.option("--write-baseline", "write_baseline", type=click.Path(path_type=Path), default=None,
-                     help="Write this run's findings as a baseline."),
-        click.option("--jobs", "-j", type=int, default=None, help="Documents checked in parallel."),
-        click.option("--cache-dir", "cache_dir", type=click.Path(path_type=Path), default=None,
-                     help="Registry cache folder (default: the user cache dir)."),
-        click.option("--mailto", default=None, help="Contact address for the registries' polite pools."),
-        click.option("--timeout", type=float, default=None,
-                     help="Overall time budget for registry requests, in seconds (default 60)."),
-        click.option("--quiet", "-q", is_flag=True, default=None,
-                     help="Only the findings and the summary line; no progress bar."),
-        click.option("--statistics", is_flag=True, default=None,
-                     help="After the report, the number of findings per rule (code, name, count)."),
-        click.option("--color/--no-color", "color", default=None, help="Colour in text output."),
-        click.option("--plugin-option", "plugin_option", multiple=True, metavar="NAME=VALUE",
-                     help="Set an option a plugin declared (repeatable)."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+def _click_option(option: Any) -> Any:
+    """The click option of one entry of `citeaudit.options.OPTIONS`.
+
+    Click only collects the text; the option's own type checks it, so a value
+    is judged the same way on the command line, in the environment and in
+    the configuration file.
+    """
+    from citeaudit.options import Flag
+
+    flags = option.flags or (f"--{option.name}",)
+    help = option.help + (f" [env: {option.env}]" if option.env else "")
+    if isinstance(option.kind, Flag):
+        if "/" in flags[0]:
+            return click.option(*flags, option.field, default=None, help=help)
+        return click.option(*flags, option.field, is_flag=True, default=None, help=help)
+    return click.option(*flags, option.field, default=None, multiple=option.multiple,
+                        metavar=option.metavar or option.kind.metavar, help=help)
+
+
+def _options_of(command: str) -> Any:
+    """Decorate a command with the table's options that it takes."""
+    from citeaudit.options import OPTIONS
+
+    def decorate(func: Any) -> Any:
+        for option in reversed([o for o in OPTIONS if o.flags is not None and command in o.commands]):
+            func = _click_option(option)(func)
+        return func
+
+    return decorate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="citeaudit")
-@click.option("--disable-plugin", "disable_plugin", multiple=True, metavar="NAME",
-              help="Do not load this plugin (repeatable).")
+@_options_of("group")
 @click.option("--traceback", "show_traceback", is_flag=True, help="Show tracebacks of errors.")
 @click.pass_context
-def cli(ctx: click.Context, disable_plugin: tuple[str, ...], show_traceback: bool) -> None:
+def cli(ctx: click.Context, show_traceback: bool, **group: Any) -> None:
     """Check the numbered claims of a review draft against its sources."""
-    ctx.obj = {"disable_plugin": disable_plugin, "traceback": show_traceback}
+    ctx.obj = {"group": group, "traceback": show_traceback}
 
 
-def _host(ctx: click.Context) -> Any:
-    from citeaudit.manager import get_plugin_manager
+def _context(ctx: click.Context, params: dict[str, Any]) -> Any:
+    """The run context (options, then plugins) of this invocation."""
+    from citeaudit.run import RunContext
 
-    return get_plugin_manager(disabled=ctx.obj["disable_plugin"])
-
-
-def _options(ctx: click.Context, host: Any, params: dict[str, Any]) -> Any:
-    from citeaudit.config import build_options
-
-    values = dict(params)
-    values["disable_plugin"] = ctx.obj["disable_plugin"]
-    values["bib"] = tuple(values.get("bib") or ())
-    return build_options(values, plugin_options=host.option_group().declared)
+    return RunContext.build({**ctx.obj["group"], **params})
 
 
 def _emit(run: Any, options: Any, host: Any) -> int:
+    """Render the run with the chosen reporter; the exit code it deserves."""
     from citeaudit.errors import UsageError
     from citeaudit.output import refuse_run_inputs, write_atomic
     from citeaudit.pipeline import exit_code, run_sources
@@ -131,28 +110,25 @@ def statistics(run: Any) -> list[str]:
     """`--statistics`: one line per rule reported, most frequent first (code, name, count)."""
     from collections import Counter
 
-    from citeaudit.rules import RULES
-
     counts = Counter(f.rule for _, f in run.findings())
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    width = max((len(RULES[code].name) for code in counts if code in RULES), default=0)
-    return [f"{code}  {RULES[code].name if code in RULES else '':<{width}}  {count:>5}"
-            for code, count in ordered]
+    width = max((len(run.rule_name(code)) for code in counts), default=0)
+    return [f"{code}  {run.rule_name(code):<{width}}  {count:>5}" for code, count in ordered]
 
 
 def _report(ctx: click.Context, paths: tuple[Path, ...], params: dict[str, Any], run: Any) -> None:
-    """Set up plugins and options, run `check_paths` or `audit_library`, render, exit."""
-    host = _host(ctx)
-    options = _options(ctx, host, params)
+    """Set up options and plugins, run `check_paths` or `audit_library`, render, exit."""
     from citeaudit.output import refuse_run_inputs
 
+    context = _context(ctx, params)
+    options, host = context.options, context.host
     refuse_run_inputs(options, [p for p in paths if not p.is_dir()])  # before any work; again after
     ctx.exit(_emit(run(list(paths), options, host), options, host))
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@_report_options
+@_options_of("check")
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], **params: Any) -> None:
     """Check drafts (a folder: every draft in it)."""
@@ -163,7 +139,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], **params: Any) -> None:
 
 @cli.command()
 @click.argument("libraries", nargs=-1, required=True, type=click.Path(path_type=Path))
-@_report_options
+@_options_of("bib")
 @click.pass_context
 def bib(ctx: click.Context, libraries: tuple[Path, ...], **params: Any) -> None:
     """Audit a BibTeX bibliography on its own."""
@@ -173,24 +149,22 @@ def bib(ctx: click.Context, libraries: tuple[Path, ...], **params: Any) -> None:
 
 
 @cli.command()
-@click.option("--format", "format", type=click.Choice(["text", "json"]), default="text")
-def rules(format: str) -> None:
-    """List rule codes, names and default severities."""
-    from citeaudit.rules import FAMILIES, RULES
+@click.option("--format", "format", type=click.Choice(["text", "json", "markdown"]), default="text")
+@click.pass_context
+def rules(ctx: click.Context, format: str) -> None:
+    """List rule codes, names and default severities (of the loaded plugins' checks)."""
+    from citeaudit.rules import render_rules
 
-    if format == "json":
-        import json
+    click.echo(render_rules(_host(ctx).rules(), format), nl=False)
 
-        click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity,
-                                "summary": r.summary} for r in RULES.values()], indent=2))
-        return
-    family = None
-    for rule in RULES.values():
-        if rule.family != family:
-            family = rule.family
-            click.echo(f"\n{family}xx: {FAMILIES[family]}" if rule.code != "CA101" else
-                       f"{family}xx: {FAMILIES[family]}")
-        click.echo(f"  {rule.code}  {rule.name:<28} {rule.severity:<8} {rule.summary}")
+
+def _host(ctx: click.Context) -> Any:
+    """The plugin host for commands that take no report options (`rules`, `plugins`)."""
+    from citeaudit.config import disabled_plugins, load_config
+    from citeaudit.manager import get_plugin_manager
+
+    group = ctx.obj["group"]
+    return get_plugin_manager(disabled=disabled_plugins(group, load_config(None)))
 
 
 @cli.command()
@@ -202,6 +176,10 @@ def plugins(ctx: click.Context) -> None:
     for kind in ("check", "reporter", "registry"):
         for comp in host.components(kind):
             provided.setdefault(comp.plugin, []).append(f"{kind} {comp.name}")
+    group = host.option_group()
+    for name, option in group.declared.items():
+        provided.setdefault(group.owners[name], []).append(f"option {name} ({option.kind.described}, "
+                                                           f"default {option.default})")
     for impl in host.pm.hook.citeaudit_document_suffixes.get_hookimpls():
         name = host.pm.get_name(impl.plugin)
         provided.setdefault(name, []).insert(0, "reader " + " ".join(impl.function()))
@@ -218,40 +196,40 @@ def cache() -> None:
     """Inspect, clear or fill the registry cache."""
 
 
-def _cache(cache_dir: Path | None) -> Any:
+def _cache(ctx: click.Context, params: dict[str, Any]) -> Any:
+    """The registry cache the configuration (or --cache-dir) names, as `check` would use it."""
     from citeaudit.bib.cache import open_cache
 
-    return open_cache(cache_dir)
-
-
-_cache_dir_option = click.option("--cache-dir", "cache_dir", type=click.Path(path_type=Path), default=None,
-                                 envvar="CITEAUDIT_CACHE_DIR", help="Registry cache folder.")
+    return open_cache(_context(ctx, params).options.cache_dir)
 
 
 @cache.command("stats")
-@_cache_dir_option
-def cache_stats(cache_dir: Path | None) -> None:
+@_options_of("cache")
+@click.pass_context
+def cache_stats(ctx: click.Context, **params: Any) -> None:
     """Rows per registry, size and age."""
-    for line in _cache(cache_dir).stats_lines():
+    for line in _cache(ctx, params).stats_lines():
         click.echo(line)
 
 
 @cache.command("clear")
-@_cache_dir_option
-def cache_clear(cache_dir: Path | None) -> None:
+@_options_of("cache")
+@click.pass_context
+def cache_clear(ctx: click.Context, **params: Any) -> None:
     """Remove every cached response."""
-    removed = _cache(cache_dir).clear()
+    removed = _cache(ctx, params).clear()
     click.echo(f"removed {removed} cached responses")
 
 
 @cache.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@_cache_dir_option
-def cache_import(files: tuple[Path, ...], cache_dir: Path | None) -> None:
+@_options_of("cache")
+@click.pass_context
+def cache_import(ctx: click.Context, files: tuple[Path, ...], **params: Any) -> None:
     """Import PubMed XML (.xml, .xml.gz) and Crossref JSON / JSON-lines snapshots."""
     from citeaudit.bib.snapshot import import_files
 
-    counts = import_files(_cache(cache_dir), list(files))
+    counts = import_files(_cache(ctx, params), list(files))
     for source, count in sorted(counts.items()):
         click.echo(f"imported {count} {source} records")
 

@@ -1,96 +1,53 @@
-"""Run options: command line over configuration file over defaults.
+"""Run options: command line over environment over configuration file over defaults.
 
 Configuration lives in `[tool.citeaudit]` of a pyproject.toml or at the top
 level of a citeaudit.toml, found by searching upward from the working
-directory (or given with `--config`). Keys are the long option names
-(`fail-on`, `select`, `bib`, ...) plus `severity`, a table of per-rule
-severity overrides, and any option a plugin declared.
+directory (or given with `--config`). Its keys are the options of
+`citeaudit.options.OPTIONS` that a file may set, `severity` (a table of
+per-rule severity overrides) and the options plugins declared; any other
+key is an error naming the key and the file. Every value is checked by its
+option's type, wherever it comes from.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
-from dataclasses import dataclass, field, replace
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from citeaudit.errors import UsageError
-from citeaudit.model import SEVERITIES
-from citeaudit.rules import RULES
+from citeaudit.options import BY_NAME, FAIL_ON, OPTIONS, Option, OptionGroup, Options
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-FAIL_ON = ("error", "warning", "info", "never")
+__all__ = ["FAIL_ON", "ConfigFile", "OptionGroup", "Options", "build_options", "find_config",
+           "load_config", "read_config"]
+
+_CODE = re.compile(r"^[A-Z]+[0-9]*$")
 
 
 @dataclass(frozen=True)
-class Options:
-    """Everything that steers one run; frozen, derive with `dataclasses.replace`."""
+class ConfigFile:
+    """The citeaudit table of one configuration file, keys in kebab-case."""
 
-    bib: tuple[Path, ...] = ()
-    """BibTeX library files."""
-    format: str = "text"
-    """Reporter name."""
-    output: Path | None = None
-    """Report file; None for stdout."""
-    offline: bool = False
-    """Registry data from the cache only."""
-    refresh: bool = False
-    """Ignore cached registry data and fetch again."""
-    fail_on: str = "error"
-    """Lowest severity that makes the exit code 1, or `never`."""
-    select: tuple[str, ...] = ()
-    """Codes or prefixes to report; empty means all."""
-    ignore: tuple[str, ...] = ()
-    """Codes or prefixes never to report."""
-    severity: dict[str, str] = field(default_factory=dict)
-    """Per-rule severity overrides, code -> error|warning|info."""
-    baseline: Path | None = None
-    """Report only findings not in this baseline."""
-    write_baseline: Path | None = None
-    """Write the findings of this run as a baseline."""
-    jobs: int = 1
-    """Documents checked in parallel."""
-    cache_dir: Path | None = None
-    """Registry cache folder; None for the user cache dir."""
-    mailto: str | None = None
-    """Contact address for Crossref's polite pool and NCBI's `email`."""
-    quiet: bool = False
-    """No progress output."""
-    color: bool | None = None
-    """Colour in text output; None decides by whether stdout is a terminal."""
-    disabled_plugins: tuple[str, ...] = ()
-    """Plugin names not to load."""
-    plugin_options: dict[str, Any] = field(default_factory=dict)
-    """Values of options plugins declared with `citeaudit_add_options`."""
-    config_path: Path | None = None
-    """The configuration file that was read, if any."""
-    timeout: float = 60.0
-    """Overall time budget for registry requests, seconds."""
-    statistics: bool = False
-    """Print the number of findings per rule after the report."""
+    path: Path | None = None
+    values: dict[str, Any] = field(default_factory=dict)
 
-    def severity_of(self, code: str) -> str:
-        """The severity findings of `code` are reported with."""
-        return self.severity.get(code) or RULES[code].severity
+    @property
+    def where(self) -> str:
+        return str(self.path) if self.path else "options"
 
-
-@dataclass
-class OptionGroup:
-    """Where plugins declare their options (see `citeaudit_add_options`)."""
-
-    declared: dict[str, tuple[Any, str]] = field(default_factory=dict)
-    """name -> (default, help)."""
-
-    def add(self, name: str, default: Any = None, help: str = "") -> None:
-        """Declare option `name`; a second declaration of one name is a UsageError."""
-        if name in self.declared:
-            raise UsageError(f"plugin option {name!r} is declared twice")
-        self.declared[name] = (default, help)
+    @property
+    def base(self) -> Path:
+        """What relative paths in the file are relative to."""
+        return self.path.parent if self.path else Path.cwd()
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -101,9 +58,10 @@ def find_config(start: Path | None = None) -> Path | None:
         if candidate.is_file():
             return candidate
         candidate = folder / "pyproject.toml"
-        if candidate.is_file() and "tool" in _load_toml(candidate) and \
-                "citeaudit" in _load_toml(candidate)["tool"]:
-            return candidate
+        if candidate.is_file():
+            tool = _load_toml(candidate).get("tool")
+            if isinstance(tool, dict) and "citeaudit" in tool:
+                return candidate
     return None
 
 
@@ -112,128 +70,89 @@ def _load_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read configuration: {exc.strerror}") from exc
+        raise UsageError(f"{path}: cannot read configuration: {exc.strerror or exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise UsageError(f"{path}: invalid TOML: nested too deeply") from exc
+    except (ValueError, UnicodeDecodeError) as exc:  # an integer of thousands of digits
+        raise UsageError(f"{path}: invalid TOML: {' '.join(str(exc).split())[:120]}") from exc
 
 
 def read_config(path: Path) -> dict[str, Any]:
-    """The citeaudit table of a configuration file, keys normalised to snake_case."""
+    """The citeaudit table of a configuration file, keys normalised to kebab-case."""
     data = _load_toml(path)
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("citeaudit", {})
-    return {key.replace("-", "_"): value for key, value in data.items()}
+        if not isinstance(data, dict):
+            raise UsageError(f"{path}: [tool.citeaudit] must be a table")
+    return {str(key).replace("_", "-"): value for key, value in data.items()}
 
 
-_KEY_TYPES: dict[str, tuple[type, ...]] = {
-    "bib": (str, list), "format": (str,), "offline": (bool,), "refresh": (bool,), "fail_on": (str,),
-    "select": (str, list), "ignore": (str, list), "severity": (dict,), "baseline": (str,),
-    "jobs": (int,), "cache_dir": (str,), "mailto": (str,), "quiet": (bool,), "color": (bool,),
-    "disable_plugins": (list,), "timeout": (int, float), "statistics": (bool,),
-}
-"""What each configuration key may hold; a list holds strings."""
+def load_config(path: Path | None) -> ConfigFile:
+    """The given configuration file, else the one found upward, else none."""
+    path = Path(path) if path is not None else find_config()
+    return ConfigFile(path, read_config(path)) if path is not None else ConfigFile()
 
 
-def _check_types(config: dict[str, Any], where: str) -> None:
-    """A UsageError naming the key for a value of the wrong type, not a TypeError later."""
-    for key, kinds in _KEY_TYPES.items():
-        if key not in config:
-            continue
-        value = config[key]
-        wrong = not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds) or \
-            (isinstance(value, list) and not all(isinstance(item, str) for item in value))
-        if wrong:
-            expected = " or ".join("a list of strings" if k is list else k.__name__ for k in kinds)
-            raise UsageError(f"{where}: {key.replace('_', '-')} must be {expected}, not {value!r}")
+def _value(option: Option, cli: Mapping[str, Any], config: ConfigFile) -> Any:
+    """The option's value: command line, then environment, then file, then default.
+
+    Every value given is checked, also one that a higher source overrides.
+    """
+    value = option.default
+    if option.config and option.name in config.values:
+        value = option.kind.parse(config.values[option.name], config.where, option.name)
+        if option.relative and value is not None:
+            value = tuple(config.base / p for p in value) if isinstance(value, tuple) else config.base / value
+    if option.env and os.environ.get(option.env):
+        value = option.kind.parse(os.environ[option.env], option.env, option.name)
+    given = cli.get(option.field, cli.get(option.name.replace("-", "_")))
+    if given is not None and given != ():
+        value = option.kind.parse(given, f"--{option.name}", option.name)
+    return value
 
 
-def _codes(value: Any, where: str) -> tuple[str, ...]:
-    items = value.split(",") if isinstance(value, str) else list(value)
-    codes = tuple(str(item).strip().upper() for item in items if str(item).strip())
-    for code in codes:
-        if not code.startswith("CA") or not any(r.startswith(code) for r in RULES):
-            raise UsageError(f"{where}: {code!r} is not a rule code or prefix (see `citeaudit rules`)")
-    return codes
+def disabled_plugins(cli: Mapping[str, Any], config: ConfigFile) -> tuple[str, ...]:
+    """The plugins not to load: needed before the plugins (and their options) are known."""
+    return _value(BY_NAME["disable-plugins"], cli, config)
 
 
-def build_options(cli: dict[str, Any], *, plugin_options: dict[str, tuple[Any, str]] | None = None,
-                  ) -> Options:
-    """Merge command-line values (None = not given) over the configuration file."""
-    config_path = cli.get("config_path")
-    if config_path is None:
-        config_path = find_config()
-    config = read_config(Path(config_path)) if config_path else {}
-    _check_types(config, str(config_path))
-    base = Path(config_path).parent if config_path else Path.cwd()
-    where = str(config_path) if config_path else "options"
+def build_options(cli: Mapping[str, Any], *, plugin_options: Mapping[str, Option] | None = None,
+                  rules: Collection[str] | None = None, config: ConfigFile | None = None) -> Options:
+    """Merge command-line values (None = not given) over the environment and the configuration.
 
-    def pick(name: str, default: Any) -> Any:
-        value = cli.get(name)
-        if value is None or value == ():
-            value = config.get(name, default)
-        return value
+    `plugin_options` are the options loaded plugins declared; `rules` the
+    codes their checks declared, which `select`, `ignore` and `severity`
+    must name (when None, codes are only checked for their form).
+    """
+    config = config if config is not None else load_config(cli.get("config_path"))
+    declared = dict(plugin_options or {})
+    unknown = [key for key in config.values
+               if key not in declared and not (key in BY_NAME and BY_NAME[key].config)]
+    if unknown:
+        key = unknown[0]
+        hint = ("; citeaudit.toml takes the keys at its top level, without [tool.citeaudit]"
+                if key == "tool" and config.path and config.path.name == "citeaudit.toml" else
+                " (it can be given on the command line only)" if key in BY_NAME else
+                " (see docs/options.md, and `citeaudit plugins` for plugin options)")
+        raise UsageError(f"{config.where}: unknown key {key!r}{hint}")
 
-    severity = {k.upper(): str(v).lower() for k, v in dict(config.get("severity", {})).items()}
-    for code, level in severity.items():
-        if code not in RULES:
-            raise UsageError(f"{where}: severity override for unknown rule {code!r}")
-        if level not in SEVERITIES:
-            raise UsageError(f"{where}: severity of {code} must be error, warning or info, not {level!r}")
-
-    fail_on = str(pick("fail_on", "error")).lower()
-    if fail_on not in FAIL_ON:
-        raise UsageError(f"{where}: fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
-
-    bib = cli.get("bib") or tuple(
-        (base / p) for p in ([config["bib"]] if isinstance(config.get("bib"), str) else config.get("bib", ()))
-    )
-    declared = plugin_options or {}
-    plugin_values = {name: default for name, (default, _help) in declared.items()}
-    for name in declared:
-        if name.replace("-", "_") in config:
-            plugin_values[name] = config[name.replace("-", "_")]
-    for item in cli.get("plugin_option") or ():
-        name, sep, value = item.partition("=")
-        if not sep or name not in declared:
-            raise UsageError(f"--plugin-option {item!r}: unknown option (declared: {', '.join(sorted(declared)) or 'none'})")
-        plugin_values[name] = value
-
-    cache_dir = cli.get("cache_dir") or os.environ.get("CITEAUDIT_CACHE_DIR") or config.get("cache_dir")
-    jobs = int(pick("jobs", 1))
-    if jobs < 1:
-        raise UsageError(f"{where}: jobs must be at least 1")
-    return Options(
-        bib=tuple(Path(p) for p in bib),
-        format=str(pick("format", "text")),
-        output=Path(cli["output"]) if cli.get("output") else None,
-        offline=bool(pick("offline", False)),
-        refresh=bool(pick("refresh", False)),
-        fail_on=fail_on,
-        select=_codes(pick("select", ()), where),
-        ignore=_codes(pick("ignore", ()), where),
-        severity=severity,
-        # Like `bib`, a baseline named in the configuration is relative to that file.
-        baseline=Path(cli["baseline"]) if cli.get("baseline") else
-        (base / config["baseline"] if config.get("baseline") else None),
-        write_baseline=Path(cli["write_baseline"]) if cli.get("write_baseline") else None,
-        jobs=jobs,
-        cache_dir=Path(cache_dir) if cache_dir else None,
-        mailto=cli.get("mailto") or os.environ.get("CITEAUDIT_MAILTO") or config.get("mailto"),
-        quiet=bool(pick("quiet", False)),
-        color=color_choice(pick("color", None)),
-        disabled_plugins=tuple(pick("disable_plugin", ()) or config.get("disable_plugins", ())),
-        plugin_options=plugin_values,
-        config_path=Path(config_path) if config_path else None,
-        timeout=float(pick("timeout", 60.0)),
-        statistics=bool(pick("statistics", False)),
-    )
+    values = {option.field: _value(option, cli, config) for option in OPTIONS if option.name != "plugin-option"}
+    for name in ("select", "ignore"):
+        _check_codes(values[name], rules, f"--{name}" if cli.get(name) else config.where)
+    for code in values["severity"]:
+        if (rules is not None and code not in rules) or not _CODE.match(code):
+            raise UsageError(f"{config.where}: severity override for unknown rule {code!r}")
+    values["color"] = color_choice(values["color"])
+    return Options(**values, plugin_options=_plugin_values(cli, config, declared))
 
 
 def color_choice(chosen: bool | None) -> bool | None:
     """`--color/--no-color` (or `color` in the configuration), else NO_COLOR, else FORCE_COLOR.
 
-    None leaves it to the reporter: colour only on a terminal. See no-color.org
-    and force-color.org: a set, non-empty variable counts.
+    None leaves it to the reporter: colour only on a terminal. As no-color.org
+    and force-color.org say, a variable counts when it is set and not empty.
     """
     if chosen is not None:
         return bool(chosen)
@@ -244,6 +163,22 @@ def color_choice(chosen: bool | None) -> bool | None:
     return None
 
 
-def with_overrides(options: Options, **changes: Any) -> Options:
-    """A copy of `options` with some fields changed."""
-    return replace(options, **changes)
+def _check_codes(codes: tuple[str, ...], rules: Collection[str] | None, where: str) -> None:
+    for code in codes:
+        if not _CODE.match(code) or (rules is not None and not any(r.startswith(code) for r in rules)):
+            raise UsageError(f"{where}: {code!r} is not a rule code or prefix (see `citeaudit rules`)")
+
+
+def _plugin_values(cli: Mapping[str, Any], config: ConfigFile, declared: Mapping[str, Option]) -> dict[str, Any]:
+    values = {name: option.default for name, option in declared.items()}
+    for name, option in declared.items():
+        if name in config.values:
+            values[name] = option.kind.parse(config.values[name], config.where, name)
+    assignments = BY_NAME["plugin-option"].kind.parse(cli.get("plugin_option") or (), "--plugin-option",
+                                                     "plugin-option")
+    for name, text in assignments:
+        if name not in declared:
+            raise UsageError(f"--plugin-option {name}={text}: unknown option "
+                             f"(declared: {', '.join(sorted(declared)) or 'none'})")
+        values[name] = declared[name].kind.parse(text, "--plugin-option", name)
+    return values

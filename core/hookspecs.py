@@ -21,8 +21,8 @@ import pluggy
 
 if TYPE_CHECKING:
     from citeaudit.checks import Check
-    from citeaudit.config import OptionGroup, Options
     from citeaudit.model import Document
+    from citeaudit.options import OptionGroup, Options
     from citeaudit.report import Reporter
 
 PROJECT = "citeaudit"
@@ -93,9 +93,14 @@ def citeaudit_register_registries(register: Callable[[Any], None]) -> None:
 
 @hookspec
 def citeaudit_add_options(group: OptionGroup) -> None:
-    """Declare plugin options with `group.add(name, default=..., help=...)`.
+    """Declare plugin options with `group.add(name, default=..., help=..., type=...)`.
 
-    Called once at set-up. Each option can be given on the command line as
-    `--plugin-option NAME=VALUE` and in configuration under `[tool.citeaudit]`;
-    the value arrives in `Options.plugin_options[name]`.
+    Called once at set-up. `type` is a value type of `citeaudit.options`
+    (`Integer(0, 10)`, `Number(0, 600, above=True)`, `Flag()`, `Text()`,
+    `Names()`, `Choice(("a", "b"))`); without one, the default's type is
+    used. Each option can be given on the command line as `--plugin-option
+    NAME=VALUE` and in the configuration file as a key of its own; the value
+    is checked by its type wherever it comes from and arrives in
+    `Options.plugin_options[name]`. A name citeaudit or another plugin
+    already uses is an error.
     """

@@ -23,11 +23,12 @@ import pluggy
 
 from citeaudit import hookspecs
 from citeaudit.checks import Check
-from citeaudit.config import OptionGroup, Options
 from citeaudit.errors import InputError, LimitExceeded, PluginError, UnrecognisedFile, UsageError
 from citeaudit.limits import MAX_REFERENCES
 from citeaudit.model import Document
+from citeaudit.options import Option, OptionGroup, Options
 from citeaudit.report import Reporter
+from citeaudit.rules import Rule, catalogue
 
 ENTRY_POINT_GROUP = "citeaudit"
 
@@ -65,7 +66,14 @@ class Host:
     pm: pluggy.PluginManager
     origins: dict[str, str] = field(default_factory=dict)
     """plugin name -> where it came from (`built-in`, `entry point of <dist>`, `registered`)."""
+    extra: tuple[Any, ...] = ()
+    """Plugin objects registered directly (not by entry point), as given."""
+    disabled: tuple[str, ...] = ()
+    """Plugin names not loaded."""
+    entry_points: bool = True
+    """Whether plugins declared by entry point were loaded."""
     _components: dict[str, dict[str, Component]] | None = None
+    _rules: dict[str, Rule] | None = None
 
     # -- components --------------------------------------------------------
 
@@ -115,6 +123,10 @@ class Host:
 
     # -- documents and options ----------------------------------------------
 
+    def recipe(self) -> dict[str, Any]:
+        """What `get_plugin_manager` needs to build this same plugin set again (in a worker)."""
+        return {"disabled": self.disabled, "extra": self.extra, "entry_points": self.entry_points}
+
     def suffixes(self) -> set[str]:
         """Every suffix some reader reads."""
         return {s.lower() for answer in self.pm.hook.citeaudit_document_suffixes() for s in answer}
@@ -130,7 +142,7 @@ class Host:
         except (InputError, UsageError, PluginError):
             raise
         except Exception as exc:
-            raise PluginError(self._reader_name(path), f"failed reading {path}: {type(exc).__name__}: {exc}") from exc
+            raise PluginError(self.reader_of(path), f"failed reading {path}: {type(exc).__name__}: {exc}") from exc
         documents = tuple(read) if isinstance(read, (tuple, list)) else (read,) if read is not None else ()
         if not documents:
             known = ", ".join(sorted(self.suffixes())) or "none"
@@ -146,16 +158,61 @@ class Host:
                                           f"over the limit of {MAX_REFERENCES}")
         return documents
 
-    def _reader_name(self, path: Path) -> str:
+    def reader_of(self, path: Path) -> str:
+        """The name of the plugin that reads `path` (for error messages)."""
         for impl in reversed(self.pm.hook.citeaudit_document_suffixes.get_hookimpls()):
             if path.suffix.lower() in (impl.function() or ()):
                 return self.pm.get_name(impl.plugin) or "reader"
         return "reader"
 
     def option_group(self) -> OptionGroup:
+        """The options plugins declared, each typed, with the plugin that declared it."""
         group = OptionGroup()
-        self.pm.hook.citeaudit_add_options(group=group)
+        for impl in self.pm.hook.citeaudit_add_options.get_hookimpls():
+            group.plugin = self.pm.get_name(impl.plugin) or repr(impl.plugin)
+            try:
+                impl.function(group=group) if "group" in impl.argnames else impl.function()
+            except UsageError as exc:
+                raise PluginError(group.plugin, str(exc)) from exc
+            except Exception as exc:
+                raise PluginError(group.plugin, f"failed while declaring options: {exc}") from exc
         return group
+
+    def plugin_options(self) -> dict[str, Option]:
+        return self.option_group().declared
+
+    # -- rules ----------------------------------------------------------------
+
+    def rules(self) -> dict[str, Rule]:
+        """Every rule the registered checks declare, by code, in code order.
+
+        One code declared differently by two checks, or named by a check and
+        declared by none, is a PluginError naming the plugin.
+        """
+        if self._rules is not None:
+            return self._rules
+        found: dict[str, tuple[Rule, str]] = {}
+        for component in self.components("check"):
+            for rule in component.value.declared:
+                if rule.code in found and found[rule.code][0] != rule:
+                    raise PluginError(component.plugin, f"rule {rule.code} is already declared "
+                                                        f"differently by {found[rule.code][1]!r}")
+                found.setdefault(rule.code, (rule, component.plugin))
+        for component in self.components("check"):
+            for code in component.value.codes:
+                if code not in found:
+                    raise PluginError(component.plugin, f"check {component.name!r} names rule {code!r}, "
+                                                        "which no check declares")
+        self._rules = catalogue(rule for rule, _plugin in found.values())
+        return self._rules
+
+    def rule_owners(self) -> dict[str, str]:
+        """Rule code -> the plugin whose check declared it."""
+        owners: dict[str, str] = {}
+        for component in self.components("check"):
+            for rule in component.value.declared:
+                owners.setdefault(rule.code, component.plugin)
+        return owners
 
 
 def _load_module(name: str, module: str) -> Any:
@@ -173,6 +230,7 @@ def get_plugin_manager(*, disabled: Iterable[str] = (), extra: Iterable[Any] = (
     plugin has is a UsageError so a typo does not silently run everything.
     """
     disabled = set(disabled)
+    extra = tuple(extra)
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     origins: dict[str, str] = {}
@@ -205,7 +263,8 @@ def get_plugin_manager(*, disabled: Iterable[str] = (), extra: Iterable[Any] = (
     if os.environ.get("CITEAUDIT_TRACE_HOOKS"):
         pm.trace.root.setwriter(sys.stderr.write)
         pm.enable_tracing()
-    return Host(pm=pm, origins=origins)
+    return Host(pm=pm, origins=origins, extra=extra, disabled=tuple(sorted(disabled)),
+                entry_points=entry_points)
 
 
 def _load_entry_point(ep: metadata.EntryPoint) -> Any:

@@ -9,7 +9,7 @@ exit code. Nothing here knows a file format, a rule or an output format.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,19 +20,17 @@ from citeaudit.manager import Host
 from citeaudit.model import SEVERITIES, Document, Finding, Library, RecordSet, Resolution
 from citeaudit.progress import progress
 from citeaudit.report import DocumentReport, RunReport
-from citeaudit.rules import RULES, matches
+from citeaudit.rules import Rule, selected, severity_of
 
 
 def enabled_checks(host: Host, options: Options) -> list[Check]:
     """Checks with at least one rule left after --select and --ignore."""
-    return [check for check in host.checks() if any(rule_enabled(code, options) for code in check.rules)]
+    return [check for check in host.checks() if any(rule_enabled(code, options) for code in check.codes)]
 
 
 def rule_enabled(code: str, options: Options) -> bool:
-    """Whether findings of `code` are reported."""
-    if options.select and not matches(code, options.select):
-        return False
-    return not matches(code, options.ignore)
+    """Whether findings of `code` are reported (the more specific of --select/--ignore wins)."""
+    return selected(code, options.select, options.ignore)
 
 
 def discover(paths: Iterable[Path], suffixes: set[str]) -> list[Path]:
@@ -74,27 +72,38 @@ def run_checks(checks: Sequence[Check], context: CheckContext, host: Host) -> li
     """Every enabled check over one context; a check that raises is named in the error."""
     findings: list[Finding] = []
     owners = {c.name: c.plugin for c in host.components("check")}
+    rules = host.rules()
     for check in checks:
         try:
-            findings.extend(check.run(context))
+            found = list(check.run(context))
         except Exception as exc:
             raise PluginError(owners.get(check.name, check.name),
                               f"check {check.name!r} failed on {context.document.path}: "
                               f"{type(exc).__name__}: {exc}") from exc
+        _known_codes(found, rules, owners.get(check.name, check.name), f"check {check.name!r}")
+        findings.extend(found)
     return findings
 
 
-def finalise(findings: Iterable[Finding], options: Options) -> tuple[Finding, ...]:
+def _known_codes(findings: Iterable[Finding], rules: Mapping[str, Rule], plugin: str, who: str) -> None:
+    """A finding whose code no check declares is the emitting plugin's error."""
+    for finding in findings:
+        if finding.rule not in rules:
+            raise PluginError(plugin, f"{who} reported rule {finding.rule!r}, which no check declares "
+                                      "(declare it with Check(rules=(Rule(...),)))")
+
+
+def finalise(findings: Iterable[Finding], options: Options,
+             rules: Mapping[str, Rule] | None = None) -> tuple[Finding, ...]:
     """Drop deselected rules and repeats, set severities, sort in document order."""
     kept: dict[tuple, Finding] = {}
     for finding in findings:
-        if finding.rule not in RULES:
-            raise PluginError("unknown", f"finding with unknown rule code {finding.rule!r}")
         if not rule_enabled(finding.rule, options):
             continue
         # A check may raise a finding above its rule's default (CA304 when the
         # title does not match at all); a user's per-rule override always wins.
-        severity = options.severity.get(finding.rule) or finding.severity or options.severity_of(finding.rule)
+        severity = options.severity.get(finding.rule) or finding.severity or \
+            severity_of(finding.rule, rules or {}, options.severity)
         finding = replace(finding, severity=severity)
         identity = (finding.rule, finding.span, finding.claim, finding.citation, finding.reference,
                     finding.key, finding.path, finding.message)
@@ -142,7 +151,8 @@ def _run(document: Document, options: Options, host: Host, library: Library | No
         records = fetch_records(resolutions.values(), options, host, extra)
     context = CheckContext(document=document, options=options, library=library,
                            resolutions=resolutions, records=records)
-    findings = finalise([*document.diagnostics, *run_checks(checks, context, host)], options)
+    _known_codes(document.diagnostics, host.rules(), host.reader_of(document.path), "its reader")
+    findings = finalise([*document.diagnostics, *run_checks(checks, context, host)], options, host.rules())
     unchecked = {(u.claim, u.citation, u.reason): u for check in checks if check.unchecked
                  for u in check.unchecked(context)}
     return DocumentReport(document=document, findings=findings, resolutions=resolutions,
@@ -176,7 +186,7 @@ def check_paths(paths: Sequence[Path], options: Options, host: Host) -> RunRepor
     if not documents:
         raise InputError(", ".join(map(str, paths)), "no drafts found (readers take: "
                          + ", ".join(sorted(host.suffixes())) + ")")
-    return apply_baseline(with_outages(documents, options), options)
+    return apply_baseline(with_outages(documents, options, host), options)
 
 
 def audit_library(paths: Sequence[Path], options: Options, host: Host) -> RunReport:
@@ -192,10 +202,10 @@ def audit_library(paths: Sequence[Path], options: Options, host: Host) -> RunRep
 
     with registry_run(options.timeout):
         report = _run(document, options, host, library, resolutions, checks)
-    return apply_baseline(with_outages([report], options), options)
+    return apply_baseline(with_outages([report], options, host), options)
 
 
-def with_outages(documents: Sequence[DocumentReport], options: Options) -> RunReport:
+def with_outages(documents: Sequence[DocumentReport], options: Options, host: Host) -> RunReport:
     """The run's report, with one CA309 per registry that left references unverified."""
     from citeaudit.bib.outage import find_outages, outage_finding
 
@@ -204,8 +214,8 @@ def with_outages(documents: Sequence[DocumentReport], options: Options) -> RunRe
     for outage in outages:
         first = reports[outage.first]
         reports[outage.first] = replace(first, findings=finalise([*first.findings, outage_finding(outage)],
-                                                                 options))
-    return RunReport(documents=tuple(reports), options=options, outages=tuple(outages))
+                                                                 options, host.rules()))
+    return RunReport(documents=tuple(reports), options=options, rules=host.rules(), outages=tuple(outages))
 
 
 def apply_baseline(run: RunReport, options: Options) -> RunReport:

@@ -15,7 +15,7 @@ from typing import Any
 
 from citeaudit import __version__
 from citeaudit.model import Document, Finding, Library, RecordSet, Resolution, Unchecked
-from citeaudit.rules import RULES
+from citeaudit.rules import Rule
 
 SCHEMA = "citeaudit-report/1"
 
@@ -48,10 +48,17 @@ class RunReport:
     """One entry per document, in the order given."""
     options: Any = None
     """The run's `citeaudit.config.Options`."""
+    rules: Mapping[str, Rule] = field(default_factory=dict)
+    """The run's rule catalogue (`Host.rules()`): names, default severities, help."""
     outages: tuple[Any, ...] = ()
     """`citeaudit.bib.outage.Outage`s: registries that left references unverified."""
     started: float = field(default_factory=time.time)
     """Unix time the run began; reports give it as their date (citeaudit.runinfo)."""
+
+    def rule_name(self, code: str) -> str:
+        """The rule's name, or the code in lower case when the catalogue lacks it."""
+        rule = self.rules.get(code)
+        return rule.name if rule else code.lower()
 
     def findings(self) -> list[tuple[DocumentReport, Finding]]:
         """Every finding with its document, in order."""
@@ -84,14 +91,14 @@ class Reporter:
     """True when `render` returns bytes; such a format needs `--output`."""
 
 
-def finding_json(finding: Finding) -> dict[str, Any]:
+def finding_json(finding: Finding, rules: Mapping[str, Rule] | None = None) -> dict[str, Any]:
     """One finding as the JSON report writes it."""
     location = finding.span.location()
     if finding.path:
         location.setdefault("file", finding.path)
     found = {
         "rule": finding.rule,
-        "name": RULES[finding.rule].name if finding.rule in RULES else finding.rule.lower(),
+        "name": rules[finding.rule].name if rules and finding.rule in rules else finding.rule.lower(),
         "severity": finding.severity,
         "message": finding.message,
         "claim": finding.claim,
@@ -106,7 +113,7 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     return found
 
 
-def document_json(report: DocumentReport) -> dict[str, Any]:
+def document_json(report: DocumentReport, rules: Mapping[str, Rule] | None = None) -> dict[str, Any]:
     """One document of the JSON report."""
     doc = report.document
     references = []
@@ -132,7 +139,7 @@ def document_json(report: DocumentReport) -> dict[str, Any]:
             for c in doc.claims
         ],
         "references": references,
-        "findings": [finding_json(f) for f in report.findings],
+        "findings": [finding_json(f, rules) for f in report.findings],
         "unchecked": [{"claim": u.claim, "citation": u.citation, "reason": u.reason}
                       for u in report.unchecked],
     }
@@ -146,6 +153,6 @@ def to_json(run: RunReport) -> dict[str, Any]:
         "schema": SCHEMA,
         "tool": {"name": "citeaudit", "version": __version__},
         "run": run_info(run).as_json(),
-        "documents": [document_json(d) for d in run.documents],
+        "documents": [document_json(d, run.rules) for d in run.documents],
         "summary": run.summary(),
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,7 +19,7 @@ from citeaudit import __version__, hookimpl
 from citeaudit.baseline import fingerprint
 from citeaudit.model import Claim, Finding, Reference, Span
 from citeaudit.report import DocumentReport, Reporter, RunReport
-from citeaudit.rules import RULES
+from citeaudit.rules import Rule
 from citeaudit.runinfo import RunInfo, run_info
 
 INFORMATION_URI = "https://pypi.org/project/citeaudit/"
@@ -29,37 +29,6 @@ SRCROOT = "%SRCROOT%"
 
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
-
-HELP = {
-    "CA101": "Add the missing entry to the reference list, or correct the number in the marker.",
-    "CA102": "Cite the reference where it supports a claim, or remove it from the list.",
-    "CA103": "Renumber the references in order of first citation (Vancouver/AMA), or move the citation.",
-    "CA104": "Rewrite the marker unambiguously: ascending ranges (3-5), no empty items, one bracket style.",
-    "CA105": "Keep one of the two entries and point every citation of the other at it.",
-    "CA106": "Number the reference list 1, 2, 3... without gaps or repeats.",
-    "CA201": "Fix the BibTeX syntax at the line given; the entries after it may not have loaded.",
-    "CA202": "Merge the duplicate library entries so that one key stands for one work.",
-    "CA203": "Add the work to the BibTeX library, or check that the reference names the intended work.",
-    "CA204": "Correct the reference or the library entry so that both describe the same publication.",
-    "CA205": "Add the DOI or PMID so the reference can be verified against the registries.",
-    "CA206": "Correct the identifier: a DOI starts with 10., a PMID is digits, a PMCID is PMC and digits.",
-    "CA301": "Check the DOI against the publisher's page; it is probably mistyped.",
-    "CA302": "Check the PMID on PubMed; it is probably mistyped.",
-    "CA303": "Find which of the DOI and the PMID is wrong; they name different works.",
-    "CA304": "Copy title, authors, year, journal, volume, issue and pages from the registry record.",
-    "CA305": "Remove the citation or replace it with sound evidence; say so if the retraction is the point.",
-    "CA306": "Read the correction or expression of concern and check that the claim still holds.",
-    "CA307": "Cite the published version of record instead of the preprint.",
-    "CA308": "Run again online (or import a metadata snapshot) so the reference can be verified.",
-    "CA309": "Run again when the registry answers, or pass --offline to accept unverified references.",
-    "CA310": "Check that the work exists: search for its title; replace or remove the reference if it does not.",
-    "CA401": "Check that the cited work is about the drug, target or disease the claim names.",
-    "CA402": "Check the quantity against the cited work's abstract and full text.",
-    "CA403": "Describe the study as the design its publication type gives.",
-    "CA404": "Correct the drug's target or class; the bundled lexicon gives the accepted one.",
-    "CA405": "Check the numbering of the citations around this claim: they look shifted by a constant.",
-    "CA406": "Check that the cited work supports the claim; the evidence lists better candidates, if any.",
-}
 
 def portable_path(path: str | Path) -> str:
     """`path` relative to the working folder when it is below it, with forward slashes."""
@@ -73,19 +42,20 @@ def portable_path(path: str | Path) -> str:
 # -- SARIF -------------------------------------------------------------------
 
 
-def _sarif_rules() -> list[dict[str, Any]]:
+def _sarif_rules(catalogue: Mapping[str, Rule]) -> list[dict[str, Any]]:
+    """The run's rules, with the help their checks declare."""
     return [
         {
             "id": rule.code,
             "name": rule.name,
             "shortDescription": {"text": f"{rule.code} {rule.name}"},
             "fullDescription": {"text": rule.summary[0].upper() + rule.summary[1:] + "."},
-            "help": {"text": HELP[rule.code],
-                     "markdown": f"**{rule.code} {rule.name}**: {rule.summary}.\n\n{HELP[rule.code]}"},
+            "help": {"text": rule.help or rule.summary,
+                     "markdown": f"**{rule.code} {rule.name}**: {rule.summary}.\n\n{rule.help}".rstrip()},
             "defaultConfiguration": {"level": LEVELS[rule.severity]},
             "properties": {"tags": [rule.family]},
         }
-        for rule in RULES.values()
+        for rule in catalogue.values()
     ]
 
 
@@ -128,7 +98,7 @@ def _logical_location(span: Span) -> dict[str, Any] | None:
 
 
 def _sarif_result(report: DocumentReport, finding: Finding, index: dict[str, int]) -> dict[str, Any]:
-    severity = finding.severity or RULES[finding.rule].severity
+    severity = finding.severity or "warning"
     properties = {name: value for name, value in (
         ("severity", severity), ("claim", finding.claim), ("citation", finding.citation),
         ("reference", finding.reference), ("key", finding.key),
@@ -137,7 +107,7 @@ def _sarif_result(report: DocumentReport, finding: Finding, index: dict[str, int
         properties["evidence"] = finding.evidence
     result: dict[str, Any] = {
         "ruleId": finding.rule,
-        "ruleIndex": index[finding.rule],
+        **({"ruleIndex": index[finding.rule]} if finding.rule in index else {}),
         "level": LEVELS[severity],
         "message": {"text": finding.message},
         "locations": [_sarif_location(report, finding)],
@@ -199,7 +169,7 @@ def sarif_fix(report: DocumentReport, finding: Finding) -> dict[str, Any] | None
 
 def sarif(run: RunReport) -> dict[str, Any]:
     """The run as a SARIF 2.1.0 log with one run."""
-    rules = _sarif_rules()
+    rules = _sarif_rules(run.rules)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     results = [_sarif_result(report, finding, index) for report, finding in run.findings()]
     info = run_info(run)
@@ -249,9 +219,15 @@ def _where(finding: Finding) -> str:
     return ", ".join(parts)
 
 
-def _finding_line(finding: Finding) -> str:
+def _title(finding: Finding, rules: Mapping[str, Rule]) -> str:
+    """`CA304 metadata-mismatch`: the code and, when the catalogue has it, the rule's name."""
+    rule = rules.get(finding.rule)
+    return f"{finding.rule} {rule.name}" if rule else finding.rule
+
+
+def _finding_line(finding: Finding, rules: Mapping[str, Rule]) -> str:
     where = _where(finding)
-    return (f"{finding.rule} {RULES[finding.rule].name} ({finding.severity})"
+    return (f"{_title(finding, rules)} ({finding.severity})"
             + (f" at {where}" if where else "") + f": {finding.message}")
 
 
@@ -265,7 +241,8 @@ def _reference_name(ref: Reference) -> str:
     return f"reference {ref.number}" if ref.number is not None else f"reference {ref.id}"
 
 
-def junit_cases(report: DocumentReport) -> list[tuple[str, list[Finding]]]:
+def junit_cases(report: DocumentReport, rules: Mapping[str, Rule] | None = None,
+                ) -> list[tuple[str, list[Finding]]]:
     """(test case name, its findings) for one document: references, claims, then the rest.
 
     A finding goes to its claim when it names one, else to its reference
@@ -290,16 +267,17 @@ def junit_cases(report: DocumentReport) -> list[tuple[str, list[Finding]]]:
             target = by_id.get(finding.key)
         if target is None:
             where = _where(finding)
-            name = f"{finding.rule} {RULES[finding.rule].name}" + (f" at {where}" if where else "")
+            name = _title(finding, rules or {}) + (f" at {where}" if where else "")
             target = (name, [])
             loose.append(target)
         target[1].append(finding)
     return [*refs, *claims.values(), *loose]
 
 
-def _testsuite(report: DocumentReport, parent: ET.Element, info: RunInfo) -> tuple[int, int]:
+def _testsuite(report: DocumentReport, parent: ET.Element, info: RunInfo,
+               rules: Mapping[str, Rule]) -> tuple[int, int]:
     path = portable_path(report.document.path)
-    cases = junit_cases(report)
+    cases = junit_cases(report, rules)
     failed = sum(1 for _, findings in cases if findings)
     suite = ET.SubElement(parent, "testsuite", name=_xml_text(path), tests=str(len(cases)),
                           failures=str(failed), errors="0", skipped="0", time="0",
@@ -319,7 +297,7 @@ def _testsuite(report: DocumentReport, parent: ET.Element, info: RunInfo) -> tup
             worst = min(findings, key=lambda f: ("error", "warning", "info").index(f.severity or "info"))
             message = worst.message if len(findings) == 1 else f"{len(findings)} findings; worst: {worst.message}"
             failure = ET.SubElement(case, "failure", type=worst.rule, message=_xml_text(message))
-            failure.text = _xml_text("\n".join(_finding_line(f) for f in findings))
+            failure.text = _xml_text("\n".join(_finding_line(f, rules) for f in findings))
     return len(cases), failed
 
 
@@ -328,7 +306,7 @@ def render_junit(run: RunReport) -> str:
     tests = failures = 0
     info = run_info(run)
     for report in run.documents:
-        t, f = _testsuite(report, root, info)
+        t, f = _testsuite(report, root, info, run.rules)
         tests, failures = tests + t, failures + f
     root.set("tests", str(tests))
     root.set("failures", str(failures))
@@ -350,16 +328,16 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github_command(report: DocumentReport, finding: Finding) -> str:
+def github_command(report: DocumentReport, finding: Finding, rules: Mapping[str, Rule] | None = None) -> str:
     """One `::error file=...,line=...::message` line."""
-    severity = finding.severity or RULES[finding.rule].severity
+    severity = finding.severity or "warning"
     span = finding.span
     props = [("file", portable_path(finding.path or report.document.path))]
     if span.line is not None:
         props.append(("line", str(span.line)))
         if span.column is not None:
             props.append(("col", str(span.column)))
-    props.append(("title", f"{finding.rule} {RULES[finding.rule].name}"))
+    props.append(("title", _title(finding, rules or {})))
     message = finding.message
     if span.line is None and (where := _where(finding)):
         message = f"{message} ({where})"
@@ -368,7 +346,7 @@ def github_command(report: DocumentReport, finding: Finding) -> str:
 
 
 def render_github(run: RunReport) -> str:
-    lines = [github_command(report, finding) for report, finding in run.findings()]
+    lines = [github_command(report, finding, run.rules) for report, finding in run.findings()]
     summary = run.summary()
     suppressed = sum(d.suppressed for d in run.documents)
     lines.append(f"citeaudit: {summary['documents']} document(s), {summary['errors']} error(s), "

@@ -39,7 +39,7 @@ from citeaudit.model import (
     Work,
 )
 from citeaudit.report import DocumentReport, Reporter, RunReport, to_json
-from citeaudit.rules import FAMILIES, RULES
+from citeaudit.rules import FAMILIES, family_title
 
 CLEAN = "clean"
 
@@ -220,13 +220,13 @@ def _summary(run: RunReport, summary: Mapping[str, int]) -> str:
     by_family: dict[str, Counter[str]] = {family: Counter() for family in FAMILIES}
     by_rule: dict[str, Counter[str]] = {family: Counter() for family in FAMILIES}
     for _doc, finding in run.findings():
-        family = finding.rule[:3]
+        family = finding.rule[:-2]
         by_family.setdefault(family, Counter())[finding.severity or "info"] += 1
         by_rule.setdefault(family, Counter())[finding.rule] += 1
     rows = []
     for family, counts in by_family.items():
         rules = ", ".join(f"{escape(code)} ×{n}" for code, n in sorted(by_rule[family].items()))
-        label = escape(FAMILIES.get(family, "other rules"))
+        label = escape(family_title(family))
         rows.append(
             f"<tr data-family=\"{escape(family)}\"><th scope=\"row\">{escape(family)}xx "
             f"<span class=\"meta\">{label}</span></th>"
@@ -313,9 +313,10 @@ def _cite_button(index: int, claim: int, number: int, report: DocumentReport,
 
 def _findings(index: int, report: DocumentReport, findings_json: list[Mapping[str, Any]],
               finding_ids: Mapping[int, str]) -> str:
-    rules = sorted({f["rule"] for f in findings_json})
+    names = {f["rule"]: f["name"] for f in findings_json}
+    rules = sorted(names)
     options = "".join(f"<option value=\"{escape(r)}\">{escape(r)} "
-                      f"{escape(RULES[r].name if r in RULES else '')}</option>" for r in rules)
+                      f"{escape(names[r])}</option>" for r in rules)
     boxes = "".join(f"<label><input type=\"checkbox\" name=\"severity\" value=\"{s}\" checked> {s}</label>"
                     for s in SEVERITIES)
     items = [_finding(index, f, fj, finding_ids[id(f)]) for f, fj in zip(report.findings, findings_json, strict=True)]

@@ -22,6 +22,7 @@ from citeaudit.bib.journals import same_journal
 from citeaudit.bib.match import fold, reference_work
 from citeaudit.checks import Check, CheckContext
 from citeaudit.model import Finding, Fix, LibraryEntry, Reference, Resolution, Work
+from citeaudit.rules import Rule
 
 _LABELS = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID"}
 _NORMALISE = {"doi": normalize_doi, "pmid": normalize_pmid, "pmcid": normalize_pmcid}
@@ -213,16 +214,49 @@ def _mismatch(ref: Reference, entry: LibraryEntry, differences: dict[str, dict[s
                    evidence={"fields": differences, "entry_line": entry.span.line, "bib": entry.span.part})
 
 
+# -- the rules these checks emit ----------------------------------------
+
+CA201 = Rule(
+    "CA201", "bib-syntax", "error",
+    "the .bib file does not parse; the finding gives file and line",
+    help="Fix the BibTeX syntax at the line given; the entries after it may not have loaded.")
+
+CA202 = Rule(
+    "CA202", "bib-duplicate", "warning",
+    "two library entries share a key, a DOI or a PMID",
+    help="Merge the duplicate library entries so that one key stands for one work.")
+
+CA203 = Rule(
+    "CA203", "reference-not-in-library", "warning",
+    "a reference-list entry matches no library entry",
+    help="Add the work to the BibTeX library, or check that the reference names the intended work.")
+
+CA204 = Rule(
+    "CA204", "reference-library-mismatch", "warning",
+    "matched, but year, volume, issue, pages, first author or journal disagree",
+    help="Correct the reference or the library entry so that both describe the same publication.")
+
+CA205 = Rule(
+    "CA205", "missing-identifier", "info",
+    "neither the reference nor its library entry carries a DOI or PMID",
+    help="Add the DOI or PMID so the reference can be verified against the registries.")
+
+CA206 = Rule(
+    "CA206", "invalid-identifier", "error",
+    "a DOI, PMID or PMCID is syntactically invalid (the finding shows the value)",
+    help="Correct the identifier: a DOI starts with 10., a PMID is digits, a PMCID is PMC and digits.")
+
+
 @hookimpl(trylast=True)
 def citeaudit_register_checks(register) -> None:
-    register(Check(name="library-lint", rules=("CA201", "CA202", "CA206"), run=lint_library,
+    register(Check(name="library-lint", rules=(CA201, CA202, CA206), run=lint_library,
                    needs=frozenset({"library"}),
                    description="problems in the BibTeX library: syntax, duplicates, invalid identifiers"))
-    register(Check(name="library-match", rules=("CA203", "CA204"), run=match_library,
+    register(Check(name="library-match", rules=(CA203, CA204), run=match_library,
                    needs=frozenset({"library"}),
                    description="each reference has one library entry, and their fields agree"))
     # `library` here only lets `citeaudit bib` pick the check; it runs, on the
     # reference list alone, when no library is given.
-    register(Check(name="identifiers", rules=("CA205", "CA206"), run=check_identifiers,
+    register(Check(name="identifiers", rules=(CA205, CA206), run=check_identifiers,
                    needs=frozenset({"library"}),
                    description="each reference has a valid DOI or PMID"))

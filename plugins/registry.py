@@ -33,6 +33,8 @@ from citeaudit.model import (
     Unavailable,
     Work,
 )
+from citeaudit.options import Integer, Number
+from citeaudit.rules import Rule
 
 TITLE_SAME = 90.0
 """token-set similarity (0-100) at or above which two titles are the same title."""
@@ -49,28 +51,83 @@ def citeaudit_register_registries(register: Any) -> None:
 
 @hookimpl(trylast=True)
 def citeaudit_add_options(group: Any) -> None:
-    group.add("request-timeout", default=20.0, help="seconds one registry request may take")
-    group.add("answer-timeout", default=8.0,
+    group.add("request-timeout", default=20.0, type=Number(0.0, 600.0, above=True),
+              help="seconds one registry request may take")
+    group.add("answer-timeout", default=8.0, type=Number(0.0, 600.0, above=True),
               help="seconds to wait for a registry to start answering (two silent waits trip the breaker)")
-    group.add("registry-retries", default=3, help="retries of a failed registry request")
-    group.add("registry-backoff", default=0.5, help="first retry delay in seconds (doubles each retry)")
+    group.add("registry-retries", default=3, type=Integer(0, 10), help="retries of a failed registry request")
+    group.add("registry-backoff", default=0.5, type=Number(0.0, 60.0),
+              help="first retry delay in seconds (doubles each retry)")
+
+
+# -- the rules these checks emit ----------------------------------------
+
+CA301 = Rule(
+    "CA301", "doi-not-found", "error",
+    "the registry answers that the DOI does not exist",
+    help="Check the DOI against the publisher's page; it is probably mistyped.")
+
+CA302 = Rule(
+    "CA302", "pmid-not-found", "error",
+    "PubMed answers that the PMID does not exist",
+    help="Check the PMID on PubMed; it is probably mistyped.")
+
+CA303 = Rule(
+    "CA303", "identifier-conflict", "error",
+    "the DOI and the PMID of one reference name different works",
+    help="Find which of the DOI and the PMID is wrong; they name different works.")
+
+CA304 = Rule(
+    "CA304", "metadata-mismatch", "warning",
+    "title, authors, year, journal, volume, issue or pages disagree with the registry record (error when the title does not match at all)",
+    help="Copy title, authors, year, journal, volume, issue and pages from the registry record.")
+
+CA305 = Rule(
+    "CA305", "retracted", "error",
+    "the cited work has been retracted",
+    help="Remove the citation or replace it with sound evidence; say so if the retraction is the point.")
+
+CA306 = Rule(
+    "CA306", "correction-notice", "warning",
+    "the cited work has an erratum, correction or expression of concern",
+    help="Read the correction or expression of concern and check that the claim still holds.")
+
+CA307 = Rule(
+    "CA307", "preprint-published", "info",
+    "a cited preprint has since been published; cite the version of record",
+    help="Cite the published version of record instead of the preprint.")
+
+CA308 = Rule(
+    "CA308", "metadata-unavailable", "info",
+    "the record could not be fetched (offline, timeout, rate limit): the reference was not verified (at most once per reference)",
+    help="Run again online (or import a metadata snapshot) so the reference can be verified.")
+
+CA309 = Rule(
+    "CA309", "registry-unavailable", "error",
+    "a registry could not be reached or kept failing during an online run: one finding per registry, with the number of references left unverified (`--offline` accepts them instead)",
+    help="Run again when the registry answers, or pass --offline to accept unverified references.")
+
+CA310 = Rule(
+    "CA310", "unresolvable-reference", "warning",
+    "a journal article or preprint without DOI/PMID that no registry search finds (title, first author and year agree with no candidate): possibly fabricated",
+    help="Check that the work exists: search for its title; replace or remove the reference if it does not.")
 
 
 @hookimpl(trylast=True)
 def citeaudit_register_checks(register: Any) -> None:
     needs = frozenset({"records"})
-    register(Check("identifier-existence", ("CA301", "CA302"), check_existence, needs,
+    register(Check("identifier-existence", (CA301, CA302, CA310), check_existence, needs,
                    "DOIs and PMIDs the registries say do not exist"))
-    register(Check("identifier-conflict", ("CA303",), check_conflict, needs,
+    register(Check("identifier-conflict", (CA303,), check_conflict, needs,
                    "a DOI and a PMID naming different works"))
-    register(Check("metadata-mismatch", ("CA304",), check_metadata, needs,
+    register(Check("metadata-mismatch", (CA304,), check_metadata, needs,
                    "title, authors, year, journal, volume, issue, pages against the registry"))
-    register(Check("update-notices", ("CA305", "CA306"), check_notices, needs,
+    register(Check("update-notices", (CA305, CA306), check_notices, needs,
                    "retractions, corrections, expressions of concern"))
-    register(Check("preprint-published", ("CA307",), check_preprints, needs,
+    register(Check("preprint-published", (CA307,), check_preprints, needs,
                    "cited preprints that have a published version"))
     # CA309 is the run's (citeaudit.bib.outage), made from the records this check has fetched.
-    register(Check("metadata-unavailable", ("CA308", "CA309"), check_unavailable, needs,
+    register(Check("metadata-unavailable", (CA308, CA309), check_unavailable, needs,
                    "references that could not be verified, registries that could not be reached"))
 
 

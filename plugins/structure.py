@@ -14,6 +14,7 @@ from citeaudit import hookimpl
 from citeaudit.authoryear import alphabetical
 from citeaudit.checks import Check, CheckContext
 from citeaudit.model import Claim, Document, Finding, Marker, Reference
+from citeaudit.rules import Rule
 
 NEAR_IDENTICAL = 95.0
 """rapidfuzz ratio (0-100) of two normalised entries above which they are one work
@@ -289,18 +290,51 @@ def _ranges(numbers: list[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in parts)
 
 
+# -- the rules these checks emit ----------------------------------------
+
+CA101 = Rule(
+    "CA101", "undefined-citation", "error",
+    "a marker cites a number that has no entry in the reference list",
+    help="Add the missing entry to the reference list, or correct the number in the marker.")
+
+CA102 = Rule(
+    "CA102", "uncited-reference", "warning",
+    "a reference-list entry is never cited in the text",
+    help="Cite the reference where it supports a claim, or remove it from the list.")
+
+CA103 = Rule(
+    "CA103", "citation-order", "warning",
+    "numbers are not assigned in order of first citation (Vancouver/AMA)",
+    help="Renumber the references in order of first citation (Vancouver/AMA), or move the citation.")
+
+CA104 = Rule(
+    "CA104", "malformed-marker", "error",
+    "a marker cannot be read unambiguously: descending range (5-3), empty item (1,,2), range of one, mixed bracket styles, a superscript that may be an exponent or footnote",
+    help="Rewrite the marker unambiguously: ascending ranges (3-5), no empty items, one bracket style.")
+
+CA105 = Rule(
+    "CA105", "duplicate-reference", "warning",
+    "two reference-list entries are the same work (same DOI/PMID, or near-identical text)",
+    help="Keep one of the two entries and point every citation of the other at it.")
+
+CA106 = Rule(
+    "CA106", "reference-numbering", "error",
+    "the reference list's own numbering has a gap, a repeat, or is out of sequence",
+    help="Number the reference list 1, 2, 3... without gaps or repeats.")
+
+
 CHECKS = (
-    Check("undefined-citation", ("CA101",), undefined_citations,
+    Check("undefined-citation", (CA101,), undefined_citations,
           description="markers citing numbers the reference list lacks"),
-    Check("uncited-reference", ("CA102",), uncited_references,
+    Check("uncited-reference", (CA102,), uncited_references,
           description="reference-list entries no marker cites"),
-    Check("citation-order", ("CA103",), citation_order,
+    Check("citation-order", (CA103,), citation_order,
           description="numbers assigned out of order of first citation (numeric style)"),
-    Check("malformed-marker", ("CA104",), malformed_markers,
+    Check("malformed-marker", (CA104,), malformed_markers,
           description="markers that cannot be read unambiguously"),
-    Check("duplicate-reference", ("CA105",), duplicate_references,
+    Check("duplicate-reference", (CA105,), duplicate_references,
           description="the same work listed twice"),
-    Check("reference-numbering", ("CA106",), reference_numbering,
+    Check("reference-numbering", (CA106,), reference_numbering,
           description="gaps, repeats and disorder in the list's own numbering"),
 )
 

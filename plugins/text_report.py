@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from citeaudit import hookimpl
 from citeaudit.model import Finding, Span
 from citeaudit.report import DocumentReport, Reporter, RunReport
-from citeaudit.rules import RULES
+from citeaudit.rules import Rule
 from citeaudit.runinfo import run_info
 
 _ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
@@ -76,12 +76,12 @@ def render(run: RunReport) -> str:
     if not getattr(run.options, "quiet", False):  # -q: the findings and the summary line only
         console.print(Text(clean(run_info(run).sentence()), style="dim"))
     for report in run.documents:
-        _document(console, report, run.options)
+        _document(console, report, run.rules, run.options)
     _summary(console, run)
     return buffer.getvalue()
 
 
-def _document(console: Any, report: DocumentReport, options: Any = None) -> None:
+def _document(console: Any, report: DocumentReport, rules: Mapping[str, Rule], options: Any = None) -> None:
     from rich.text import Text
 
     doc = report.document
@@ -114,15 +114,16 @@ def _document(console: Any, report: DocumentReport, options: Any = None) -> None
         elif claim_id is None and len(by_claim) > 1:
             console.print(Text("  references and document", style="bold"))
         for item in fold(findings) if claim_id is None else findings:
-            console.print(_folded(item, path) if isinstance(item, list) else _line(item, item.path or path))
+            console.print(_folded(item, path, rules) if isinstance(item, list)
+                          else _line(item, item.path or path, rules))
     if report.suppressed and not quiet:
         console.print(Text(f"  ({report.suppressed} findings hidden by the baseline)", style="dim"))
 
 
-def _line(finding: Finding, path: str) -> Any:
+def _line(finding: Finding, path: str, rules: Mapping[str, Rule]) -> Any:
     from rich.text import Text
 
-    rule = RULES.get(finding.rule)
+    rule = rules.get(finding.rule)
     severity = finding.severity or (rule.severity if rule else "info")
     name = rule.name if rule else ""
     line = Text("    ")
@@ -186,12 +187,12 @@ def numbers(values: list[int], limit: int | None = None) -> str:
     return ", ".join(text for text, _ in shown) + (f" and {more} more" if more else "")
 
 
-def _folded(group: list[Finding], path: str) -> Any:
+def _folded(group: list[Finding], path: str, rules: Mapping[str, Rule]) -> Any:
     """One line for repeats of one info rule: what, how many, and which references."""
     from rich.text import Text
 
     first = group[0]
-    rule = RULES.get(first.rule)
+    rule = rules.get(first.rule)
     numbered = [f.reference for f in group if f.reference is not None]
     keys = list(dict.fromkeys(f.key for f in group if f.reference is None and f.key))
     where = []

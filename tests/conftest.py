@@ -59,3 +59,10 @@ def run_cli(*args: str) -> tuple[int, str, str]:
 
 
 os.environ.setdefault("COLUMNS", "120")
+
+
+def builtin_rules() -> dict:
+    """The rule catalogue of the built-in plugins' checks, as `citeaudit rules` lists it."""
+    from citeaudit.manager import get_plugin_manager
+
+    return get_plugin_manager(entry_points=False).rules()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import run_cli
+from conftest import builtin_rules, run_cli
 
-from citeaudit.rules import RULES
+RULES = builtin_rules()
 
 
 def test_rules_lists_every_code_in_text_and_json():

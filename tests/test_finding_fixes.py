@@ -11,7 +11,7 @@ from test_sarif import _validate
 
 from citeaudit.model import Document, Finding, Fix, Reference, Span
 from citeaudit.plugins.ci_reports import render_sarif
-from citeaudit.plugins.docx_report import Anchor, comment_lines
+from citeaudit.plugins.docx.report import Anchor, comment_lines
 from citeaudit.report import DocumentReport, RunReport
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

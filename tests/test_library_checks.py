@@ -67,9 +67,9 @@ def library(tmp_path: Path) -> Library:
 
 def test_checks_are_registered() -> None:
     names = {c.name: c for c in get_plugin_manager().checks()}
-    assert names["library-lint"].rules == ("CA201", "CA202", "CA206")
-    assert names["library-match"].rules == ("CA203", "CA204")
-    assert names["identifiers"].rules == ("CA205", "CA206")
+    assert names["library-lint"].codes == ("CA201", "CA202", "CA206")
+    assert names["library-match"].codes == ("CA203", "CA204")
+    assert names["identifiers"].codes == ("CA205", "CA206")
 
 
 def test_clean_match_gives_nothing(library: Library) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import builtin_rules
 
 from citeaudit import hookimpl
 from citeaudit.checks import Check
@@ -14,6 +15,9 @@ from citeaudit.manager import get_plugin_manager
 from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span
 from citeaudit.pipeline import _run, discover, enabled_checks, exit_code, finalise, rule_enabled
 from citeaudit.report import DocumentReport, RunReport
+from citeaudit.rules import Rule
+
+RULES = builtin_rules()
 
 
 def _finding(rule: str, line: int, **kw) -> Finding:
@@ -23,19 +27,32 @@ def _finding(rule: str, line: int, **kw) -> Finding:
 def test_finalise_filters_sets_severity_dedupes_and_sorts():
     options = Options(ignore=("CA102",), severity={"CA103": "info"})
     found = finalise([_finding("CA103", 9), _finding("CA101", 3), _finding("CA102", 1),
-                      _finding("CA101", 3)], options)
+                      _finding("CA101", 3)], options, RULES)
     assert [(f.rule, f.span.line, f.severity) for f in found] == [("CA101", 3, "error"), ("CA103", 9, "info")]
 
 
 def test_a_severity_raised_by_a_check_is_kept_unless_the_user_overrode_it():
     raised = Finding("CA304", "title differs", severity="error")
-    assert finalise([raised], Options())[0].severity == "error"
-    assert finalise([raised], Options(severity={"CA304": "info"}))[0].severity == "info"
+    assert finalise([raised], Options(), RULES)[0].severity == "error"
+    assert finalise([raised], Options(severity={"CA304": "info"}), RULES)[0].severity == "info"
 
 
-def test_unknown_rule_codes_are_refused():
-    with pytest.raises(PluginError, match="CA999"):
-        finalise([Finding("CA999", "x")], Options())
+class _Stray:
+    __name__ = "stray"
+
+    @hookimpl
+    def citeaudit_register_checks(self, register):
+        register(Check("stray-check", (Rule("XY101", "declared", "warning", "a rule"),),
+                       lambda ctx: [Finding("XY999", "undeclared")]))
+
+
+def test_an_unknown_rule_code_is_blamed_on_the_plugin_that_emitted_it():
+    """Defect 9: it was blamed on a plugin named 'unknown'."""
+    host = get_plugin_manager(extra=[_Stray()], entry_points=False)
+    doc = Document(Path("d.md"), "markdown", (), ())
+    with pytest.raises(PluginError, match="plugin 'stray'.*stray-check.*'XY999'") as info:
+        _run(doc, Options(), host, None, {}, enabled_checks(host, Options()))
+    assert "unknown" not in str(info.value).split(":")[0]
 
 
 @pytest.mark.parametrize("select, ignore, code, expected", [
@@ -44,6 +61,12 @@ def test_unknown_rule_codes_are_refused():
     (("CA1",), (), "CA304", False),
     (("CA3",), ("CA304",), "CA304", False),
     ((), ("CA30",), "CA301", False),
+    # Defect 8: the more specific code wins, whichever list it is in (flake8's decision engine).
+    (("CA305",), ("CA3",), "CA305", True),
+    (("CA305",), ("CA3",), "CA304", False),
+    (("CA3",), ("CA305",), "CA305", False),
+    (("CA3", "CA101"), ("CA1",), "CA101", True),
+    (("CA3",), ("CA3",), "CA301", False),
 ])
 def test_rule_selection_by_code_and_prefix(select, ignore, code, expected):
     assert rule_enabled(code, Options(select=select, ignore=ignore)) is expected
@@ -71,8 +94,8 @@ class _Plugin:
 
     @hookimpl
     def citeaudit_register_checks(self, register):
-        register(Check("always", ("CA406",), lambda ctx: [Finding("CA406", "weak", claim=1)]))
-        register(Check("explodes", ("CA405",), self._explode))
+        register(Check("always", (RULES["CA406"],), lambda ctx: [Finding("CA406", "weak", claim=1)]))
+        register(Check("explodes", (RULES["CA405"],), self._explode))
 
     @staticmethod
     def _explode(ctx):

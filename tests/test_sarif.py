@@ -7,11 +7,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import builtin_rules
 
 from citeaudit.model import Claim, Document, Finding, Marker, Reference, Resolution, Span, Work
 from citeaudit.plugins.ci_reports import render_sarif
 from citeaudit.report import DocumentReport, RunReport
-from citeaudit.rules import RULES
+
+RULES = builtin_rules()
 
 SCHEMA = Path(__file__).parent / "data" / "ci" / "sarif-schema-2.1.0.json"
 
@@ -55,7 +57,7 @@ def sample_run(folder: Path) -> RunReport:
         DocumentReport(md_doc, md_findings, {1: Resolution(1, None, doi="10.1056/nejmoa1610020")}),
         DocumentReport(docx_doc, docx_findings),
         DocumentReport(jats_doc, jats_findings),
-    ))
+    ), rules=RULES)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import builtin_rules, run_cli
 
 from citeaudit.config import Options
 from citeaudit.model import Claim, Document, Finding, Marker, Span
@@ -27,7 +27,7 @@ def run_of(findings: tuple[Finding, ...], claim_text: str = "Dupilumab works.", 
            ) -> RunReport:
     marker = Marker("[9]", (9,), Span(line=3, column=17), "bracket")
     doc = Document(Path("draft.md"), "markdown", (Claim(1, claim_text, (marker,), Span(line=3, column=1)),), ())
-    return RunReport((DocumentReport(doc, findings),), Options(color=color))
+    return RunReport((DocumentReport(doc, findings),), Options(color=color), builtin_rules())
 
 
 def test_lines_are_grouped_by_claim_with_path_line_col() -> None:

@@ -18,18 +18,51 @@ from citeaudit import hookimpl
 from citeaudit.checks import Check
 from citeaudit.plugins.support.checks import check_pharmacology, check_support, check_weak_support
 from citeaudit.plugins.support.sources import unchecked_claims
+from citeaudit.rules import Rule
+
+# -- the rules these checks emit ----------------------------------------
+
+CA401 = Rule(
+    "CA401", "claim-entity-mismatch", "warning",
+    "a drug, target or disease named in the claim appears nowhere in the cited work's title, abstract, keywords or MeSH terms",
+    help="Check that the cited work is about the drug, target or disease the claim names.")
+
+CA402 = Rule(
+    "CA402", "claim-number-mismatch", "warning",
+    "a quantity in the claim (effect size, confidence interval, sample size, count, percentage) is not found in the cited work's abstract",
+    help="Check the quantity against the cited work's abstract and full text.")
+
+CA403 = Rule(
+    "CA403", "study-design-mismatch", "warning",
+    "the claim describes the cited work as a design (meta-analysis, randomised controlled trial, cohort, case report) that its publication type contradicts",
+    help="Describe the study as the design its publication type gives.")
+
+CA404 = Rule(
+    "CA404", "pharmacology-contradiction", "error",
+    'the claim gives a drug a target or class that contradicts the bundled dermatology lexicon (e.g. "dupilumab, a JAK inhibitor")',
+    help="Correct the drug's target or class; the bundled lexicon gives the accepted one.")
+
+CA405 = Rule(
+    "CA405", "citation-shift", "warning",
+    "several consecutive claims match reference n+k far better than reference n: the numbering has probably shifted",
+    help="Check the numbering of the citations around this claim: they look shifted by a constant.")
+
+CA406 = Rule(
+    "CA406", "weak-support", "info",
+    "the cited work shares little with the claim; the finding names library entries that support it better, if any",
+    help="Check that the cited work supports the claim; the evidence lists better candidates, if any.")
 
 
 @hookimpl(trylast=True)
 def citeaudit_register_checks(register: Callable[[Check], None]) -> None:
     register(Check(
-        name="claim-support", rules=("CA401", "CA402", "CA403", "CA405"), run=check_support,
+        name="claim-support", rules=(CA401, CA402, CA403, CA405), run=check_support,
         needs=frozenset({"records"}), unchecked=unchecked_claims,
         description="claims against the abstracts, MeSH terms and publication types they cite"))
     register(Check(
-        name="pharmacology", rules=("CA404",), run=check_pharmacology,
+        name="pharmacology", rules=(CA404,), run=check_pharmacology,
         description="drugs given a target or class the bundled dermatology lexicon contradicts"))
     register(Check(
-        name="weak-support", rules=("CA406",), run=check_weak_support,
+        name="weak-support", rules=(CA406,), run=check_weak_support,
         needs=frozenset({"records", "library-records"}),
         description="claims that share little with their cited work, and library entries that fit better"))

@@ -1,0 +1,40 @@
+"""One run, built in order: options -> plugin host -> library -> checks.
+
+The configuration file is read first (it may disable plugins), then the
+plugins are loaded, then the options are finished and checked against what
+the plugins declared (their options, their rules). `check`, `bib` and
+`cache` all start from `RunContext.build`; `--jobs` workers are handed the
+context's recipe so they load the very same plugin set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from citeaudit.config import build_options, disabled_plugins, load_config
+from citeaudit.manager import Host, get_plugin_manager
+from citeaudit.options import Options
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """The options and the plugin host of one invocation."""
+
+    options: Options
+    host: Host
+
+    @classmethod
+    def build(cls, cli: Mapping[str, Any], *, extra: Iterable[Any] = (),
+              entry_points: bool = True) -> RunContext:
+        """Read the configuration, load the plugins it leaves enabled, finish the options.
+
+        `cli` maps `Options` field names to command-line values (None: not given).
+        """
+        config = load_config(cli.get("config_path"))
+        host = get_plugin_manager(disabled=disabled_plugins(cli, config), extra=extra,
+                                  entry_points=entry_points)
+        options = build_options(cli, plugin_options=host.plugin_options(), rules=host.rules(),
+                                config=config)
+        return cls(options=options, host=host)
