@@ -398,7 +398,7 @@ class Result:
     notes: dict[str, Any] = field(default_factory=dict)
 
     def values(self) -> list[float]:
-        if self.metric == "seconds":
+        if self.metric in ("seconds", "ratio"):
             return [r.seconds for r in self.runs]
         if self.metric == "MB":
             return [r.peak_rss_mb or 0.0 for r in self.runs]
@@ -542,9 +542,11 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
 
 def line(result: Result) -> str:
     values = result.values()
-    unit = {"seconds": "s", "MB": "MB", "requests": "req", "articles/s": "art/s"}[result.metric]
-    shown = f"{result.value:.3f} {unit}" if result.metric == "seconds" else f"{result.value:.1f} {unit}"
-    spread = f"[{min(values):.3f}..{max(values):.3f}]" if result.metric == "seconds" else \
+    unit = {"seconds": "s", "MB": "MB", "requests": "req", "articles/s": "art/s",
+            "ratio": "x"}[result.metric]
+    fine = result.metric in ("seconds", "ratio")
+    shown = f"{result.value:.3f} {unit}" if fine else f"{result.value:.1f} {unit}"
+    spread = f"[{min(values):.3f}..{max(values):.3f}]" if fine else \
              f"[{min(values):.1f}..{max(values):.1f}]"
     reqs = {r.requests for r in result.runs if r.requests is not None}
     rss = max((r.peak_rss_mb or 0) for r in result.runs)
@@ -597,6 +599,8 @@ def review_scenarios(bench: Bench, sources: Sequence[Source], fmt: str, targets:
             raise SystemExit(f"{label}: the warm run made {run.requests} registry requests")
     warm.notes.update(summary(report))
     bench.add(warm)
+    if fmt == "markdown":
+        warm_versus_import(bench, warm, targets)
 
     memory = Result(f"{label}: peak memory", "MB", target=150 if targets else None)
     memory.runs = cold.runs + warm.runs
@@ -683,6 +687,60 @@ def bib_scenario(bench: Bench, sources: Sequence[Source], warm_cache: Path | Non
     bench.add(result)
 
 
+STACK = "import lxml.etree, pybtex.database, requests, markdown_it, rapidfuzz, click, pluggy"
+"""The third-party stack a check imports: the floor a warm check is measured against."""
+
+
+def warm_versus_import(bench: Bench, warm: Result, targets: bool) -> None:
+    """The warm 200-reference check as a multiple of importing its own stack, in this run."""
+    stack = Result("import of the stack alone (python -c ...)", "seconds")
+    for _ in range(max(bench.runs, 5)):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", STACK], check=True, env=bench.env)
+        stack.runs.append(Run(time.perf_counter() - start))
+    bench.add(stack)
+    ratio = Result("warm check / stack import", "ratio", target=2.0 if targets else None,
+                   notes={"warm_seconds": warm.value, "import_seconds": stack.value})
+    ratio.runs.append(Run(warm.value / stack.value))
+    bench.add(ratio)
+
+
+def streaming_scenario(bench: Bench, counts: Sequence[int], targets: bool) -> None:
+    """Peak memory of the parent for `check FOLDER --jobs 2 --format jsonl` as the folder grows.
+
+    The parent holds one document at a time plus counts, so its peak must not
+    grow with the number of articles (workers are separate processes, not
+    counted: VmHWM is the parent's own).
+    """
+    results: list[Result] = []
+    for count in counts:
+        folder = bench.work / f"stream-{count}"
+        jats_articles(bench.corpus, folder, count)
+        cache = bench.work / "caches" / "stream"
+        out = bench.work / "stream.jsonl"
+        result = Result(f"{count} JATS, --jobs 2 --format jsonl: parent peak", "MB",
+                        target=200 if targets else None, notes={"count": count})
+        for _ in range(max(1, bench.runs // 3)):
+            out.unlink(missing_ok=True)
+            run, code, stderr = run_cli(["check", str(folder), "--jobs", "2", "--format", "jsonl",
+                                         "--output", str(out), "--offline", "--fail-on", "never",
+                                         "--quiet", "--cache-dir", str(cache)], bench.env, bench.work)
+            if code != 0:
+                raise SystemExit(f"streaming run failed with exit code {code}:\n{stderr}")
+            lines = out.read_text(encoding="utf-8").splitlines()
+            if len(lines) != count:
+                raise SystemExit(f"streaming run wrote {len(lines)} documents, not {count}")
+            run.peak_rss_mb = run.peak_rss_mb or 0.0
+            result.runs.append(Run(run.peak_rss_mb, peak_rss_mb=run.peak_rss_mb))
+            result.notes["seconds"] = round(run.seconds, 2)
+        results.append(bench.add(result))
+    if len(results) >= 2:
+        growth = Result(f"parent peak, {counts[-1]} vs {counts[0]} articles", "ratio",
+                        target=1.2 if targets else None)
+        growth.runs.append(Run(results[-1].value / results[0].value))
+        bench.add(growth)
+
+
 # -- the machine, the run --------------------------------------------------------
 
 
@@ -720,14 +778,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="folder for results.json")
     parser.add_argument("--workdir", type=Path, default=None,
                         help="keep the generated inputs here (default: a temporary folder)")
-    parser.add_argument("--only", choices=["review", "formats", "scaling", "jats", "bib"], action="append",
+    parser.add_argument("--only", choices=["review", "formats", "scaling", "jats", "bib", "scale"],
+                        action="append",
                         help="run only these groups of scenarios (repeatable)")
     args = parser.parse_args(argv)
     quick = args.quick
     runs = args.runs or (1 if quick else 5)
-    only = set(args.only or ["review", "formats", "scaling", "jats", "bib"])
+    only = set(args.only or ["review", "formats", "scaling", "jats", "bib", "scale"])
     review_size, scaling = (10, ()) if quick else (200, (10, 50, 1000))
     jats_count, bib_count = (4, 50) if quick else (1000, 5000)
+    stream_counts = (4, 8) if quick else (200, 2000)
     targets = not quick
 
     started = time.perf_counter()
@@ -753,6 +813,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 jats_folder_scenario(bench, jats_count, targets)
             if "bib" in only:
                 bib_scenario(bench, sources[:bib_count], warm, targets)
+            if "scale" in only:
+                streaming_scenario(bench, stream_counts, targets)
         finally:
             bench.close()
     failed = [r for r in bench.results if r.passed is False]

@@ -77,7 +77,8 @@ def _emit(run: Any, options: Any, host: Any) -> int:
     """Render the run with the chosen reporter; the exit code it deserves."""
     from citeaudit.errors import UsageError
     from citeaudit.output import refuse_run_inputs, write_atomic
-    from citeaudit.pipeline import exit_code, run_sources
+    from citeaudit.pipeline import exit_code_of, run_sources
+    from citeaudit.report import stream_chunks
 
     reporters = host.reporters()
     reporter = reporters.get(options.format)
@@ -85,35 +86,52 @@ def _emit(run: Any, options: Any, host: Any) -> int:
         raise UsageError(f"--format {options.format!r}: unknown format (available: {', '.join(sorted(reporters))})")
     if reporter.binary and options.output is None:
         raise UsageError(f"--format {options.format} writes a binary file: give --output FILE")
-    rendered = reporter.render(run)
     if options.output is not None:
         refuse_run_inputs(options, run_sources(run))
-        write_atomic(options.output, rendered)
+    if reporter.stream is not None:
+        totals = run.empty_totals()
+        pieces = stream_chunks(reporter.stream(options), run.documents, totals)
+        if options.output is not None:
+            write_atomic(options.output, pieces)
+        else:
+            for piece in pieces:
+                if piece:
+                    click.echo(piece, nl=False, color=options.color)
+                    sys.stdout.flush()
     else:
-        text = rendered.decode("utf-8") if isinstance(rendered, bytes) else rendered
-        click.echo(text, nl=not text.endswith("\n"), color=options.color)
+        rendered = reporter.render(run)
+        if options.output is not None:
+            write_atomic(options.output, rendered)
+        else:
+            text = rendered.decode("utf-8") if isinstance(rendered, bytes) else rendered
+            click.echo(text, nl=not text.endswith("\n"), color=options.color)
+        totals = run.totals()
+    _after_report(run, totals, options)
+    return exit_code_of(totals, options)
+
+
+def _after_report(run: Any, totals: Any, options: Any) -> None:
+    """What follows the report: --statistics, the baseline written, registry outages (stderr)."""
     if options.statistics:
         # After a text report, or one written to a file; beside JSON on stdout, on stderr.
         to_stderr = options.output is None and options.format != "text"
-        for line in statistics(run):
+        for line in statistics(totals):
             click.echo(line, err=to_stderr)
     if options.write_baseline:
-        count = len(run.findings())
+        count = sum(totals.by_rule.values())
         click.echo(f"citeaudit: wrote {count} finding{'s' if count != 1 else ''} to the baseline "
                    f"{options.write_baseline}", err=True)
-    for outage in run.outages:  # loud even when the report goes to a file
+    for outage in getattr(run, "outages", ()):  # loud even when the report goes to a file
         click.echo(f"citeaudit: {outage.message()}", err=True)
-    return exit_code(run, options)
 
 
-def statistics(run: Any) -> list[str]:
+def statistics(totals: Any) -> list[str]:
     """`--statistics`: one line per rule reported, most frequent first (code, name, count)."""
-    from collections import Counter
-
-    counts = Counter(f.rule for _, f in run.findings())
+    counts = totals.by_rule
+    names = {code: totals.rules[code].name if code in totals.rules else code.lower() for code in counts}
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    width = max((len(run.rule_name(code)) for code in counts), default=0)
-    return [f"{code}  {run.rule_name(code):<{width}}  {count:>5}" for code, count in ordered]
+    width = max((len(name) for name in names.values()), default=0)
+    return [f"{code}  {names[code]:<{width}}  {count:>5}" for code, count in ordered]
 
 
 def _report(ctx: click.Context, paths: tuple[Path, ...], params: dict[str, Any], run: Any) -> None:

@@ -231,10 +231,19 @@ def _html_sup(text: str) -> list[Found]:
     return out
 
 
+PERSISTENT_KEYS = ("doi:", "pmid:", "pubmed:", "pmcid:", "arxiv:", "url:", "https:", "http:",
+                   "isbn:", "biorxiv:", "medrxiv:", "clinicaltrials:", "wikidata:", "tag:", "raw:")
+"""manubot citation-key prefixes: the key is the identifier, so no library entry is needed
+(`tag:` and `raw:` are manubot's own aliases)."""
+CROSS_REFERENCES = ("fig:", "tbl:", "eq:", "sec:", "lst:")
+"""pandoc-crossref prefixes: `@fig:1` points at a figure, not at a work."""
+
+
 def _pandoc_keys(text: str) -> list[Found]:
     out = []
     for m in _PANDOC_KEY_BRACKET.finditer(text):
-        keys = tuple(k.group(1) for k in _KEY_IN_BRACKET.finditer(m[1]))
+        keys = tuple(k.group(1) for k in _KEY_IN_BRACKET.finditer(m[1])
+                     if not k.group(1).startswith(CROSS_REFERENCES))
         if keys:
             out.append(Found(m.start(), m.end(), m[0], (), "pandoc-key", None, keys))
     return out
@@ -242,7 +251,7 @@ def _pandoc_keys(text: str) -> list[Found]:
 
 def _bare_keys(text: str) -> list[Found]:
     return [Found(m.start(), m.end(), m[0], (), "pandoc-key", None, (m[1],))
-            for m in _BARE_KEY.finditer(text)]
+            for m in _BARE_KEY.finditer(text) if not m[1].startswith(CROSS_REFERENCES)]
 
 
 def _brackets(text: str, reference_count: int | None = None) -> list[Found]:

@@ -97,14 +97,15 @@ def _identity(path: Path) -> tuple[Path, tuple[int, int] | None]:
     return resolved, (info.st_dev, info.st_ino)
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
+def write_atomic(path: Path, data: str | bytes | Iterable[str | bytes]) -> None:
     """Write `data` to `path`: atomically for a regular file, through a symlink, directly to a device.
 
-    Raises UsageError for a folder or a missing folder; OSError (disk full,
-    permissions) leaves the old file whole and no temporary file behind.
+    `data` may be an iterable of pieces (a streamed report), written as they
+    come. Raises UsageError for a folder or a missing folder; OSError (disk
+    full, permissions) leaves the old file whole and no temporary file behind.
     """
     path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    payload = data
     try:
         info = os.stat(path)  # what the path finally names, through symlinks and /dev/stdout
     except FileNotFoundError:
@@ -123,7 +124,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     _replace(target, payload, mode)
 
 
-def _write_special(target: Path, payload: bytes) -> None:
+def _write_special(target: Path, payload: Payload) -> None:
     """A device, FIFO or terminal: open it and write, no temporary file, no rename."""
     fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
     try:
@@ -132,13 +133,27 @@ def _write_special(target: Path, payload: bytes) -> None:
         os.close(fd)
 
 
-def _write_all(fd: int, payload: bytes) -> None:
-    view = memoryview(payload)
-    while view:
-        view = view[os.write(fd, view):]
+Payload = str | bytes | Iterable[str | bytes]
+"""What `write_atomic` takes: the whole text, or its pieces in order."""
 
 
-def _replace(target: Path, payload: bytes, mode: int, *, anonymous: bool = True) -> None:
+def _write_all(fd: int, payload: Payload) -> None:
+    pieces = (payload,) if isinstance(payload, (str, bytes)) else payload
+    for piece in pieces:
+        view = memoryview(piece.encode("utf-8") if isinstance(piece, str) else piece)
+        while view:
+            view = view[os.write(fd, view):]
+
+
+def _read_back(fd: int) -> Iterable[bytes]:
+    """What has been written to `fd`, from its start, a block at a time."""
+    offset = 0
+    while block := os.pread(fd, 1 << 20, offset):
+        offset += len(block)
+        yield block
+
+
+def _replace(target: Path, payload: Payload, mode: int, *, anonymous: bool = True) -> None:
     fd, tmp = _temporary(target, anonymous)
     try:
         os.fchmod(fd, mode)
@@ -149,7 +164,7 @@ def _replace(target: Path, payload: bytes, mode: int, *, anonymous: bool = True)
             try:
                 _name_anonymous(fd, name)
             except OSError:  # /proc not usable for linkat here: write a named temporary file
-                _replace(target, payload, mode, anonymous=False)
+                _replace(target, _read_back(fd), mode, anonymous=False)
                 return
             tmp = name
         os.replace(tmp, target)

@@ -19,7 +19,7 @@ from citeaudit.errors import InputError, PluginError, UnrecognisedFile
 from citeaudit.manager import Host
 from citeaudit.model import SEVERITIES, Document, Finding, Library, RecordSet, Resolution
 from citeaudit.progress import progress
-from citeaudit.report import DocumentReport, RunReport
+from citeaudit.report import DocumentReport, RunReport, Totals
 from citeaudit.rules import Rule, selected, severity_of
 
 
@@ -135,8 +135,21 @@ def check_document(path: Path, options: Options, host: Host, library: Library | 
         if optional:
             return ()
         raise
-    return tuple(_run(document, options, host, library, resolve(document, library), checks)
-                 for document in documents)
+    reports = []
+    for document in documents:
+        own = library if library is not None else _front_matter_library(document)
+        reports.append(_run(document, options, host, own, resolve(document, own), checks))
+    return tuple(reports)
+
+
+def _front_matter_library(document: Document) -> Library | None:
+    """The library a draft names itself (pandoc's `bibliography:`), used when --bib is not given."""
+    named = document.extras.get("bibliography")
+    if not named:
+        return None
+    from citeaudit.bib.bibtex import load_library as load
+
+    return load(tuple(Path(p) for p in named))
 
 
 def _run(document: Document, options: Options, host: Host, library: Library | None,
@@ -242,7 +255,12 @@ def run_sources(run: RunReport) -> list[Path]:
 
 
 def exit_code(run: RunReport, options: Options) -> int:
-    """0 when nothing is at or above --fail-on, else 1; 0 when the run wrote a baseline.
+    """0 when nothing is at or above --fail-on, else 1."""
+    return exit_code_of(Totals.of(run.documents), options)
+
+
+def exit_code_of(totals: Totals, options: Options) -> int:
+    """0 when the run's totals hold nothing at or above --fail-on, else 1; 0 when it wrote a baseline.
 
     `--write-baseline` accepts the findings it records, so the run that writes
     one has done what was asked.
@@ -250,5 +268,4 @@ def exit_code(run: RunReport, options: Options) -> int:
     if options.fail_on == "never" or options.write_baseline:
         return 0
     threshold = SEVERITIES.index(options.fail_on)  # type: ignore[arg-type]
-    worst = [SEVERITIES.index(f.severity) for _, f in run.findings() if f.severity]
-    return 1 if worst and min(worst) <= threshold else 0
+    return 1 if any(totals.severities[s] for s in SEVERITIES[:threshold + 1]) else 0

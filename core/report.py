@@ -3,19 +3,26 @@
 `to_json` is the one definition of the "citeaudit-report/1" schema of
 INTERFACE.md; the json reporter prints it and other reporters (html, sarif)
 may build on it so every format tells the same story.
+
+Reports are built from a stream: a `ReportStream` sees one `DocumentReport`
+at a time and the running `Totals`, so a folder of ten thousand articles is
+written as it is checked and never held whole. A reporter that needs the
+whole run at once (the HTML page, the commented Word copy) gives `render`
+instead, and gets a `RunReport`.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from citeaudit import __version__
 from citeaudit.model import Document, Finding, Library, RecordSet, Resolution, Unchecked
 from citeaudit.rules import Rule
+from citeaudit.runinfo import RegistryTally, RunInfo
 
 SCHEMA = "citeaudit-report/1"
 
@@ -66,29 +73,149 @@ class RunReport:
 
     def summary(self) -> dict[str, int]:
         """The `summary` object of the JSON report."""
-        counts = Counter(f.severity for _, f in self.findings())
+        return Totals.of(self.documents).summary()
+
+    def empty_totals(self) -> Totals:
+        """Totals to stream this run into: its options, start time and rules, no counts yet."""
+        return Totals(options=self.options, rules=self.rules, started=self.started)
+
+    def totals(self) -> Totals:
+        """Everything the run adds up to, as a stream of it would have counted."""
+        return Totals.of(self.documents, self.options, self.started, self.rules)
+
+
+@dataclass(slots=True)
+class Totals:
+    """What a run adds up to, counted as its documents stream past.
+
+    It is all a streamed run keeps of the documents it has written: counts,
+    not the documents themselves.
+    """
+
+    documents: int = 0
+    claims: int = 0
+    references: int = 0
+    severities: Counter = field(default_factory=Counter)
+    """severity -> findings."""
+    by_rule: Counter = field(default_factory=Counter)
+    """rule code -> findings (for --statistics)."""
+    suppressed: int = 0
+    """Findings hidden by the baseline."""
+    unchecked_claims: int = 0
+    """Claims some check could not verify against the cited work."""
+    unchecked_reasons: Counter = field(default_factory=Counter)
+    """reason -> claims' citations not checked for it."""
+    options: Any = None
+    """The run's options (what `run_info` needs of them: --offline)."""
+    rules: Mapping[str, Rule] = field(default_factory=dict)
+    """The run's rule catalogue (`Host.rules()`), for the streams' rule names and help."""
+    started: float = field(default_factory=time.time)
+    """Unix time the run began: the date every report gives."""
+    registries: RegistryTally = field(default_factory=RegistryTally)
+    """How the registries fared (citeaudit.runinfo)."""
+
+    def add(self, report: DocumentReport) -> None:
+        """Count one document's report."""
+        self.registries.add(report)
+        self.documents += 1
+        self.claims += len(report.document.claims)
+        self.references += len(report.document.references)
+        for finding in report.findings:
+            self.severities[finding.severity] += 1
+            self.by_rule[finding.rule] += 1
+        self.suppressed += report.suppressed
+        self.unchecked_claims += len({u.claim for u in report.unchecked})
+        self.unchecked_reasons.update(u.reason for u in report.unchecked)
+
+    @classmethod
+    def of(cls, reports: Iterable[DocumentReport], options: Any = None,
+           started: float | None = None, rules: Mapping[str, Rule] | None = None) -> Totals:
+        totals = cls(options=options, rules=rules or {})
+        if started is not None:
+            totals.started = started
+        for report in reports:
+            totals.add(report)
+        return totals
+
+    def run_info(self) -> RunInfo:
+        """Version, date and how the registries fared, for what has streamed so far."""
+        return self.registries.info(self.options, self.started)
+
+    def summary(self) -> dict[str, int]:
+        """The `summary` object of the JSON report."""
         return {
-            "documents": len(self.documents),
-            "claims": sum(len(d.document.claims) for d in self.documents),
-            "references": sum(len(d.document.references) for d in self.documents),
-            "errors": counts["error"],
-            "warnings": counts["warning"],
-            "infos": counts["info"],
+            "documents": self.documents,
+            "claims": self.claims,
+            "references": self.references,
+            "errors": self.severities["error"],
+            "warnings": self.severities["warning"],
+            "infos": self.severities["info"],
         }
+
+
+class ReportStream(Protocol):
+    """One run's report, written piece by piece as documents are checked.
+
+    `start` is written first, then `document` for each document in order,
+    then `finish` with the totals of everything streamed. Each returns the
+    text to append (possibly empty).
+    """
+
+    def start(self, totals: Totals) -> str: ...
+
+    def document(self, report: DocumentReport) -> str: ...
+
+    def finish(self, totals: Totals) -> str: ...
+
+
+def stream_chunks(stream: ReportStream, reports: Iterable[DocumentReport],
+                  totals: Totals) -> Iterator[str]:
+    """Drive `stream` over `reports`: the report's text, one piece per document.
+
+    `totals` is filled as the documents pass; `start` sees it empty (its
+    options and start time), `finish` complete.
+    """
+    yield stream.start(totals)
+    for report in reports:
+        totals.add(report)
+        yield stream.document(report)
+    yield stream.finish(totals)
 
 
 @dataclass(frozen=True, slots=True)
 class Reporter:
-    """An output format, as a plugin registers it."""
+    """An output format, as a plugin registers it: `render`, `stream`, or both."""
 
     name: str
     """What `--format` takes."""
-    render: Callable[[RunReport], str | bytes]
-    """Turn the run into the report's text (or bytes, for binary formats)."""
+    render: Callable[[RunReport], str | bytes] | None = None
+    """Turn the whole run into the report's text (or bytes, for binary formats)."""
     description: str = ""
     """One line for `citeaudit plugins`."""
     binary: bool = False
     """True when `render` returns bytes; such a format needs `--output`."""
+    stream: Callable[[Any], ReportStream] | None = None
+    """Given the run's options, a `ReportStream` that writes the report as documents
+    complete; preferred over `render` when both are given, since memory stays flat."""
+
+    def __post_init__(self) -> None:
+        if self.render is None and self.stream is None:
+            raise TypeError(f"reporter {self.name!r} gives neither render nor stream")
+        if self.render is None:
+            object.__setattr__(self, "render", _render_from(self.stream))
+
+
+def render_stream(stream: ReportStream, run: RunReport) -> str:
+    """The whole text `stream` writes for a run held in memory."""
+    return "".join(stream_chunks(stream, run.documents, run.empty_totals()))
+
+
+def _render_from(stream: Callable[[Any], ReportStream]) -> Callable[[RunReport], str]:
+    """`render` for a streaming reporter: the whole stream over the run's documents."""
+    def render(run: RunReport) -> str:
+        return render_stream(stream(run.options), run)
+
+    return render
 
 
 def finding_json(finding: Finding, rules: Mapping[str, Rule] | None = None) -> dict[str, Any]:
@@ -147,12 +274,11 @@ def document_json(report: DocumentReport, rules: Mapping[str, Rule] | None = Non
 
 def to_json(run: RunReport) -> dict[str, Any]:
     """The whole report as the "citeaudit-report/1" JSON object."""
-    from citeaudit.runinfo import run_info
-
+    totals = run.totals()
     return {
         "schema": SCHEMA,
         "tool": {"name": "citeaudit", "version": __version__},
-        "run": run_info(run).as_json(),
         "documents": [document_json(d, run.rules) for d in run.documents],
-        "summary": run.summary(),
+        "run": totals.run_info().as_json(),
+        "summary": totals.summary(),
     }

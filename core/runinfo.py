@@ -111,26 +111,40 @@ def timestamp(epoch: float | None = None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def run_info(run: Any) -> RunInfo:
-    """The facts of a `RunReport`."""
-    answered: Counter[str] = Counter()
-    unavailable: dict[str, Counter[str]] = {}
-    consulted = False
-    requests = 0
-    for report in run.documents:
+class RegistryTally:
+    """How the registries fared, counted document by document as a run streams past."""
+
+    def __init__(self) -> None:
+        self.answered: Counter[str] = Counter()
+        self.unavailable: dict[str, Counter[str]] = {}
+        self.consulted = False
+        self.requests = 0
+
+    def add(self, report: Any) -> None:
+        """Count one `DocumentReport`'s registry outcomes."""
         records = report.records
         if records is None:
-            continue
-        consulted = True
-        requests += records.requests
+            return
+        self.consulted = True
+        self.requests += records.requests
         for (source, _identifier), outcome in records.outcomes.items():
             if isinstance(outcome, (Record, Missing)):
-                answered[source] += 1
+                self.answered[source] += 1
             elif isinstance(outcome, Unavailable):
-                unavailable.setdefault(source, Counter())[outcome.reason] += 1
-    names = sorted(set(answered) | set(unavailable))
-    states = tuple(RegistryState(n, answered[n], dict(unavailable.get(n, {}))) for n in names)
-    options = run.options
-    return RunInfo(version=__version__, date=timestamp(getattr(run, "started", None)),
-                   offline=bool(getattr(options, "offline", False)), consulted=consulted,
-                   registries=states, requests=requests)
+                self.unavailable.setdefault(source, Counter())[outcome.reason] += 1
+
+    def info(self, options: Any, started: float | None) -> RunInfo:
+        """The facts of the run counted so far."""
+        names = sorted(set(self.answered) | set(self.unavailable))
+        states = tuple(RegistryState(n, self.answered[n], dict(self.unavailable.get(n, {}))) for n in names)
+        return RunInfo(version=__version__, date=timestamp(started),
+                       offline=bool(getattr(options, "offline", False)), consulted=self.consulted,
+                       registries=states, requests=self.requests)
+
+
+def run_info(run: Any) -> RunInfo:
+    """The facts of a `RunReport`."""
+    tally = RegistryTally()
+    for report in run.documents:
+        tally.add(report)
+    return tally.info(run.options, getattr(run, "started", None))

@@ -18,9 +18,9 @@ from urllib.parse import quote
 from citeaudit import __version__, hookimpl
 from citeaudit.baseline import fingerprint
 from citeaudit.model import Claim, Finding, Reference, Span
-from citeaudit.report import DocumentReport, Reporter, RunReport
+from citeaudit.report import DocumentReport, Reporter, RunReport, Totals, render_stream
 from citeaudit.rules import Rule
-from citeaudit.runinfo import RunInfo, run_info
+from citeaudit.runinfo import RunInfo
 
 INFORMATION_URI = "https://pypi.org/project/citeaudit/"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -167,31 +167,73 @@ def sarif_fix(report: DocumentReport, finding: Finding) -> dict[str, Any] | None
                                                    "insertedContent": {"text": inserted}}]}]}
 
 
-def sarif(run: RunReport) -> dict[str, Any]:
-    """The run as a SARIF 2.1.0 log with one run."""
-    rules = _sarif_rules(run.rules)
-    index = {rule["id"]: i for i, rule in enumerate(rules)}
-    results = [_sarif_result(report, finding, index) for report, finding in run.findings()]
-    info = run_info(run)
+def _sarif_log(results: Any, totals: Totals, finished: bool) -> dict[str, Any]:
+    info = totals.run_info()
+    run_properties: dict[str, Any] = {}
+    if finished:
+        # Known once every document is done, so after the results.
+        run_properties = {"summary": totals.summary(), "run": info.sentence(),
+                          "registries": info.registries_sentence()}
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "citeaudit", "version": __version__,
                                 "semanticVersion": __version__,
-                                "informationUri": INFORMATION_URI, "rules": rules}},
+                                "informationUri": INFORMATION_URI, "rules": _sarif_rules(totals.rules)}},
             "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().resolve().as_uri() + "/"}},
             "invocations": [{"executionSuccessful": True, "startTimeUtc": info.date,
-                             "properties": {"registries": info.registries_sentence(),
-                                            "offline": info.offline}}],
+                             "properties": {"offline": info.offline}}],
             "results": results,
-            "properties": {"summary": run.summary(), "run": info.sentence()},
+            "properties": run_properties,
         }],
     }
 
 
+def sarif(run: RunReport) -> dict[str, Any]:
+    """The run as a SARIF 2.1.0 log with one run."""
+    return json.loads(render_sarif(run))
+
+
+_RESULTS = "\x00results\x00"
+"""Stands for the result list in the indented outline; no report text contains a NUL."""
+_RESULT_INDENT = " " * 8
+"""Where `runs[0].results[i]` stands in the indented log."""
+
+
+class SarifStream:
+    """The SARIF log, written a document's results at a time."""
+
+    def __init__(self, options: Any = None) -> None:
+        self.index: dict[str, int] = {}
+        self.results = 0
+
+    @staticmethod
+    def _outline(totals: Totals, finished: bool) -> tuple[str, str]:
+        text = json.dumps(_sarif_log(_RESULTS, totals, finished), indent=2, ensure_ascii=False)
+        head, tail = text.split(json.dumps(_RESULTS), 1)
+        return head, tail
+
+    def start(self, totals: Totals) -> str:
+        self.index = {code: i for i, code in enumerate(totals.rules)}
+        return self._outline(totals, finished=False)[0] + "["
+
+    def document(self, report: DocumentReport) -> str:
+        pieces = []
+        for finding in report.findings:
+            item = json.dumps(_sarif_result(report, finding, self.index), indent=2, ensure_ascii=False)
+            pieces.append(("," if self.results else "") + "\n"
+                          + "\n".join(_RESULT_INDENT + line for line in item.splitlines()))
+            self.results += 1
+        return "".join(pieces)
+
+    def finish(self, totals: Totals) -> str:
+        close = "\n      ]" if self.results else "]"
+        return close + self._outline(totals, finished=True)[1] + "\n"
+
+
 def render_sarif(run: RunReport) -> str:
-    return json.dumps(sarif(run), indent=2, ensure_ascii=False) + "\n"
+    return render_stream(SarifStream(run.options), run)
 
 
 # -- JUnit -------------------------------------------------------------------
@@ -274,17 +316,19 @@ def junit_cases(report: DocumentReport, rules: Mapping[str, Rule] | None = None,
     return [*refs, *claims.values(), *loose]
 
 
-def _testsuite(report: DocumentReport, parent: ET.Element, info: RunInfo,
-               rules: Mapping[str, Rule]) -> tuple[int, int]:
+_REGISTRIES = "\x00registries\x00"
+"""Stands for the run's registry sentence in spooled suites: it is known only at the end."""
+
+
+def _testsuite(report: DocumentReport, info: RunInfo, rules: Mapping[str, Rule]) -> tuple[ET.Element, int, int]:
     path = portable_path(report.document.path)
     cases = junit_cases(report, rules)
     failed = sum(1 for _, findings in cases if findings)
-    suite = ET.SubElement(parent, "testsuite", name=_xml_text(path), tests=str(len(cases)),
-                          failures=str(failed), errors="0", skipped="0", time="0",
-                          timestamp=info.date.rstrip("Z"))
+    suite = ET.Element("testsuite", name=_xml_text(path), tests=str(len(cases)),
+                       failures=str(failed), errors="0", skipped="0", time="0",
+                       timestamp=info.date.rstrip("Z"))
     props = ET.SubElement(suite, "properties")
-    counts: dict[str, object] = {"citeaudit-version": info.version,
-                                 "registries": info.registries_sentence(),
+    counts: dict[str, object] = {"citeaudit-version": info.version, "registries": _REGISTRIES,
                                  "findings": len(report.findings), "suppressed": report.suppressed}
     for severity in ("error", "warning", "info"):
         counts[severity + "s"] = sum(1 for f in report.findings if f.severity == severity)
@@ -298,21 +342,54 @@ def _testsuite(report: DocumentReport, parent: ET.Element, info: RunInfo,
             message = worst.message if len(findings) == 1 else f"{len(findings)} findings; worst: {worst.message}"
             failure = ET.SubElement(case, "failure", type=worst.rule, message=_xml_text(message))
             failure.text = _xml_text("\n".join(_finding_line(f, rules) for f in findings))
-    return len(cases), failed
+    return suite, len(cases), failed
+
+
+class JunitStream:
+    """JUnit XML: the root's counts come first, so the suites wait in a spool
+    file (on disk past a few MB) until the last document is done."""
+
+    SPOOL_BYTES = 8 * 1024 * 1024
+
+    def __init__(self, options: Any = None) -> None:
+        import tempfile
+
+        self.body = tempfile.SpooledTemporaryFile(max_size=self.SPOOL_BYTES, mode="w+", encoding="utf-8")
+        self.tests = self.failures = 0
+        self.info: RunInfo | None = None
+        self.rules: Mapping[str, Rule] = {}
+
+    def start(self, totals: Totals) -> str:
+        self.info = totals.run_info()  # version and start date; the registries come at the end
+        self.rules = totals.rules
+        return ""
+
+    def document(self, report: DocumentReport) -> str:
+        assert self.info is not None
+        suite, tests, failures = _testsuite(report, self.info, self.rules)
+        self.tests, self.failures = self.tests + tests, self.failures + failures
+        ET.indent(suite, level=1)
+        self.body.write("  " + ET.tostring(suite, encoding="unicode").rstrip("\n") + "\n")
+        return ""
+
+    def finish(self, totals: Totals) -> str:
+        from xml.sax.saxutils import escape
+
+        registries = escape(_xml_text(totals.run_info().registries_sentence()), {'"': "&quot;"})
+        self.body.seek(0)
+        suites = [line.replace(_REGISTRIES, registries) for line in self.body]
+        self.body.close()
+        root = ET.Element("testsuites", name="citeaudit", tests=str(self.tests),
+                          failures=str(self.failures), errors="0")
+        head = '<?xml version="1.0" encoding="UTF-8"?>\n'
+        if not suites:
+            return head + ET.tostring(root, encoding="unicode") + "\n"
+        opening = ET.tostring(root, encoding="unicode").removesuffix(" />")
+        return head + opening + ">\n" + "".join(suites) + "</testsuites>\n"
 
 
 def render_junit(run: RunReport) -> str:
-    root = ET.Element("testsuites", name="citeaudit")
-    tests = failures = 0
-    info = run_info(run)
-    for report in run.documents:
-        t, f = _testsuite(report, root, info, run.rules)
-        tests, failures = tests + t, failures + f
-    root.set("tests", str(tests))
-    root.set("failures", str(failures))
-    root.set("errors", "0")
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return render_stream(JunitStream(run.options), run)
 
 
 # -- GitHub workflow commands --------------------------------------------------
@@ -345,21 +422,38 @@ def github_command(report: DocumentReport, finding: Finding, rules: Mapping[str,
     return f"::{COMMANDS[severity]} {joined}::{escape_data(message)}"
 
 
+class GithubStream:
+    """One workflow command per finding, then a summary line and the run's facts."""
+
+    def __init__(self, options: Any = None) -> None:
+        self.rules: Mapping[str, Rule] = {}
+
+    def start(self, totals: Totals) -> str:
+        self.rules = totals.rules
+        return ""
+
+    def document(self, report: DocumentReport) -> str:
+        return "".join(github_command(report, finding, self.rules) + "\n" for finding in report.findings)
+
+    def finish(self, totals: Totals) -> str:
+        summary = totals.summary()
+        return (f"citeaudit: {summary['documents']} document(s), {summary['errors']} error(s), "
+                f"{summary['warnings']} warning(s), {summary['infos']} info(s)"
+                + (f", {totals.suppressed} in the baseline" if totals.suppressed else "") + "\n"
+                + totals.run_info().sentence() + "\n")
+
+
 def render_github(run: RunReport) -> str:
-    lines = [github_command(report, finding, run.rules) for report, finding in run.findings()]
-    summary = run.summary()
-    suppressed = sum(d.suppressed for d in run.documents)
-    lines.append(f"citeaudit: {summary['documents']} document(s), {summary['errors']} error(s), "
-                 f"{summary['warnings']} warning(s), {summary['infos']} info(s)"
-                 + (f", {suppressed} in the baseline" if suppressed else ""))
-    lines.append(run_info(run).sentence())
-    return "\n".join(lines) + "\n"
+    return render_stream(GithubStream(run.options), run)
 
 
 def _reporters() -> Iterable[Reporter]:
-    yield Reporter("sarif", render_sarif, "SARIF 2.1.0 for GitHub code scanning and other dashboards")
-    yield Reporter("junit", render_junit, "JUnit XML: a test suite per document, a test case per claim and reference")
-    yield Reporter("github", render_github, "GitHub Actions workflow commands (pull-request annotations)")
+    yield Reporter("sarif", stream=SarifStream,
+                   description="SARIF 2.1.0 for GitHub code scanning and other dashboards")
+    yield Reporter("junit", stream=JunitStream,
+                   description="JUnit XML: a test suite per document, a test case per claim and reference")
+    yield Reporter("github", stream=GithubStream,
+                   description="GitHub Actions workflow commands (pull-request annotations)")
 
 
 @hookimpl(trylast=True)

@@ -21,6 +21,7 @@ from citeaudit.bib.identifiers import normalize_doi, normalize_pmcid, normalize_
 from citeaudit.bib.journals import same_journal
 from citeaudit.bib.match import fold, reference_work
 from citeaudit.checks import Check, CheckContext
+from citeaudit.markers import PERSISTENT_KEYS
 from citeaudit.model import Finding, Fix, LibraryEntry, Reference, Resolution, Work
 from citeaudit.rules import Rule
 
@@ -52,7 +53,8 @@ def match_library(context: CheckContext) -> Iterator[Finding]:
         if resolution is None:
             continue
         if resolution.entry is None:
-            yield _not_in_library(ref, resolution)
+            if not _unknown_key(ref, context.document.format):  # a pandoc key the library lacks is CA101
+                yield _not_in_library(ref, resolution)
             continue
         differences = compare(reference_work(ref), resolution.entry.work)
         if differences:
@@ -79,6 +81,12 @@ def check_identifiers(context: CheckContext) -> Iterator[Finding]:
                 yield Finding(rule="CA206", message=f"{where}: invalid {_LABELS[kind]} {value!r}",
                               span=ref.span, reference=ref.number, key=key,
                               path=_bib_path(resolution, bibtex), evidence={"kind": kind, "value": value})
+
+
+def _unknown_key(ref: Reference, format: str) -> bool:
+    """A Markdown reference that is a plain pandoc key (not a manubot identifier key)."""
+    return (format == "markdown" and ref.key is not None and ref.id == ref.key
+            and not ref.key.lower().startswith(PERSISTENT_KEYS))
 
 
 def _bib_path(resolution: Resolution | None, bibtex: bool) -> str | None:

@@ -48,7 +48,9 @@ _REFERENCES_HEADING = re.compile(
 )
 _LABEL = re.compile(r"^\s*(?:[-*+]\s+)?(?:\[(\d{1,4})\]|\((\d{1,4})\)|(\d{1,4})[.)])(?=\s|$)")
 _YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
-_URL = re.compile(r"(?:https?://|www\.|doi:\s*10\.)\S+", re.IGNORECASE)
+_URL = re.compile(r"(?<![@\w/.])(?<!@url:)(?:https?://|www\.|doi:\s*10\.)\S+", re.IGNORECASE)
+"""Links and DOIs written out, whose digits are no citation; not `@doi:10...` or
+`@https://...` or `@url:https://...`, which are manubot citation keys."""
 _NUMERIC_CSL = re.compile(
     r"^csl:.*(?:ieee|vancouver|ama|american-medical|nature|plos|bmc|lancet|jama|nlm|"
     r"cell-numeric|numeric)", re.IGNORECASE | re.MULTILINE)
@@ -284,9 +286,33 @@ def parse_markdown(text: str, path: Path, *, plain: bool = False, encoding: str 
     claims = build_claims(blocks)
     markers = [m for c in claims for m in c.markers]
     style = _style(markers, references, walk.front_matter, [t.text for t, _ in walk.blocks])
+    extras: dict[str, Any] = {"encoding": encoding}
+    if bibliography := _bibliography(walk.front_matter, path):
+        extras["bibliography"] = bibliography
     return Document(path=path, format="markdown", claims=claims,
-                    references=tuple(references) + tuple(key_refs), style=style,
-                    extras={"encoding": encoding})
+                    references=tuple(references) + tuple(key_refs), style=style, extras=extras)
+
+
+_BIBLIOGRAPHY = re.compile(r"^bibliography:[ \t]*(?P<one>[^\n]*)\n?(?P<list>(?:[ \t]*-[ \t]*[^\n]*\n?)*)",
+                           re.MULTILINE)
+
+
+def _bibliography(front_matter: str, path: Path) -> tuple[str, ...]:
+    """BibTeX files the YAML front matter names (`bibliography: paper.bib` or a list), that exist.
+
+    Paths are relative to the draft. CSL JSON and YAML bibliographies (manubot's
+    `manual-references.json`) are not BibTeX libraries and are passed over.
+    """
+    match = _BIBLIOGRAPHY.search(front_matter)
+    if not match:
+        return ()
+    names = [match["one"]] + re.findall(r"-[ \t]*([^\n]*)", match["list"])
+    found = []
+    for name in names:
+        name = name.strip().strip("'\"").strip()
+        if name.lower().endswith((".bib", ".bibtex")) and (path.parent / name).is_file():
+            found.append(str(path.parent / name))
+    return tuple(found)
 
 
 def _walk(tokens: list[Any], source: _Source) -> _Walk:
@@ -508,7 +534,19 @@ def _resolve_keys(blocks: list[Block], definitions: dict[str, Any], *, numbered:
     return blocks, refs
 
 
+_KEY_KINDS = {"doi": "doi", "biorxiv": "doi", "medrxiv": "doi", "pmid": "pmid", "pubmed": "pmid",
+              "pmcid": "pmcid"}
+"""manubot key prefixes whose value is a DOI, PMID or PMCID."""
+
+
 def _key_reference(key: str, number: int | None, span: Span, definitions: dict[str, Any]) -> Reference:
+    """The reference a pandoc key stands for, carrying the identifier a manubot key names.
+
+    `[@doi:10.1/x]`, `[@pubmed:123]`, `[@pmcid:PMC1]`, `[@biorxiv:10.1101/x]` give that
+    identifier; `[@url:...]` and `[@https://...]` whatever identifier the address holds
+    (a doi.org or PubMed link); `arxiv:`, `isbn:`, `clinicaltrials:` keep their value as
+    written. A `[@tag:x]: doi:10...` definition stands for its target.
+    """
     from citeaudit.bib.identifiers import (
         find_identifiers,
         normalize_doi,
@@ -521,17 +559,26 @@ def _key_reference(key: str, number: int | None, span: Span, definitions: dict[s
     definition = definitions.get(f"@{key}".lower().upper())
     if definition:
         target = definition.get("href", key)
-    kind, _, value = target.partition(":")
-    kinds: dict[str, Callable[[str], str | None]] = {
+    prefix, _, value = target.partition(":")
+    prefix = prefix.lower()
+    kind = _KEY_KINDS.get(prefix)
+    normalise: dict[str, Callable[[str], str | None]] = {
         "doi": normalize_doi, "pmid": normalize_pmid, "pmcid": normalize_pmcid}
     work = Work()
-    if kind.lower() in kinds and (normal := kinds[kind.lower()](value)):
-        work = Work(**{kind.lower(): normal})
+    raw: tuple[tuple[str, str], ...] = ()
+    if kind is not None:
+        raw = ((kind, value),)
+        if normal := normalise[kind](value):
+            work = Work(**{kind: normal})
     elif target.startswith("10.") and (normal := normalize_doi(target)):
-        work = Work(doi=normal)
-    ids = find_identifiers(target)
+        work, raw = Work(doi=normal), (("doi", target),)
+    else:
+        ids = find_identifiers(value if prefix == "url" else target)
+        work, raw = Work(doi=ids.doi, pmid=ids.pmid, pmcid=ids.pmcid), ids.raw
+        if not raw and prefix in ("arxiv", "isbn", "clinicaltrials", "wikidata"):
+            raw = ((prefix, value),)
     return Reference(number=number, id=key, text=f"@{key}" + (f" {target}" if target != key else ""),
-                     span=span, work=work, key=key, raw_identifiers=ids.raw)
+                     span=span, work=work, key=key, raw_identifiers=raw)
 
 
 def _style(markers: list[Marker], references: list[Reference], front_matter: str,

@@ -13,12 +13,17 @@ from collections.abc import Callable, Iterator
 from citeaudit import hookimpl
 from citeaudit.authoryear import alphabetical
 from citeaudit.checks import Check, CheckContext
+from citeaudit.markers import PERSISTENT_KEYS
 from citeaudit.model import Claim, Document, Finding, Marker, Reference
 from citeaudit.rules import Rule
 
 NEAR_IDENTICAL = 95.0
 """rapidfuzz ratio (0-100) of two normalised entries above which they are one work
 listed twice; different papers by one group in one journal stay well below it."""
+
+
+MIN_WORDS = 4
+"""Entries with fewer words than this, once identifiers are removed, are compared by identifier only."""
 
 
 def _markers(document: Document) -> Iterator[tuple[Claim, Marker]]:
@@ -52,6 +57,31 @@ def undefined_citations(context: CheckContext) -> Iterator[Finding]:
                     message=f"{marker.text} cites reference {number}, which is not in the reference list{known}",
                     span=marker.span, claim=claim.id, citation=number,
                     evidence={"marker": marker.text})
+    yield from _unknown_keys(context)
+
+
+def _unknown_keys(context: CheckContext) -> Iterator[Finding]:
+    """CA101 for a pandoc `[@key]` the library lacks (pandoc would print "???").
+
+    Only with a library (--bib, or the draft's own `bibliography:`), and not
+    for manubot keys (`@doi:...`), which are their own identifiers.
+    """
+    library = context.library
+    if library is None:
+        return
+    known = {entry.key for entry in library.entries}
+    folded = {key.lower() for key in known}
+    reported: set[str] = set()
+    for claim, marker in _markers(context.document):
+        for key in marker.keys:
+            if (marker.style != "pandoc-key" or key in reported or key in known
+                    or key.lower() in folded or key.lower().startswith(PERSISTENT_KEYS)):
+                continue
+            reported.add(key)
+            files = ", ".join(p.name for p in library.paths)
+            yield Finding(rule="CA101", message=f"{marker.text} cites @{key}, which is not in the library ({files})",
+                          span=marker.span, claim=claim.id, key=key,
+                          evidence={"marker": marker.text, "key": key})
 
 
 def uncited_references(context: CheckContext) -> Iterator[Finding]:
@@ -188,7 +218,8 @@ def duplicate_references(context: CheckContext) -> Iterator[Finding]:
     from rapidfuzz import fuzz, process
 
     refs = context.document.references
-    normalised = [_normalise(r.text) for r in refs]
+    # Text says little when identifiers are all there is ("@biorxiv:10.1101/x" is "biorxiv")
+    normalised = [text if len(text.split()) >= MIN_WORDS else "" for text in map(_normalise, (r.text for r in refs))]
     first_doi: dict[str, int] = {}
     first_pmid: dict[str, int] = {}
     texts: dict[int, str] = {}
@@ -325,7 +356,7 @@ CA106 = Rule(
 
 CHECKS = (
     Check("undefined-citation", (CA101,), undefined_citations,
-          description="markers citing numbers the reference list lacks"),
+          description="markers citing numbers the reference list (or keys the library) lacks"),
     Check("uncited-reference", (CA102,), uncited_references,
           description="reference-list entries no marker cites"),
     Check("citation-order", (CA103,), citation_order,

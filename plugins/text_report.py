@@ -17,9 +17,8 @@ from typing import Any
 
 from citeaudit import hookimpl
 from citeaudit.model import Finding, Span
-from citeaudit.report import DocumentReport, Reporter, RunReport
+from citeaudit.report import DocumentReport, Reporter, RunReport, Totals, render_stream
 from citeaudit.rules import Rule
-from citeaudit.runinfo import run_info
 
 _ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 """CSI, OSC and two-character escape sequences, removed whole."""
@@ -62,23 +61,59 @@ def _color(options: Any) -> bool:
     return sys.stdout.isatty()
 
 
+class TextStream:
+    """The report as text, a document at a time; ANSI colour only when enabled."""
+
+    def __init__(self, options: Any = None) -> None:
+        import io
+
+        from rich.console import Console
+
+        color = _color(options)
+        self.buffer = io.StringIO()
+        self.console = Console(file=self.buffer, force_terminal=color, no_color=not color,
+                               color_system="standard" if color else None, highlight=False,
+                               soft_wrap=True, emoji=False, markup=False)
+        self.rules: Mapping[str, Rule] = {}
+        self.options = options
+        self.quiet = bool(getattr(options, "quiet", False))
+        self.libraries_only = True
+        """Every document so far is a BibTeX library (`citeaudit bib`): no claims to speak of."""
+        self.unchecked: dict[str, set[tuple[str, int]]] = {}
+        """Why claims went unchecked, in words -> the (document, cited number) pairs concerned."""
+
+    def _taken(self) -> str:
+        text = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return text
+
+    def start(self, totals: Totals) -> str:
+        self.rules = totals.rules
+        return ""
+
+    def document(self, report: DocumentReport) -> str:
+        self.libraries_only = self.libraries_only and report.document.format == "bibtex"
+        for item in report.unchecked:
+            phrase = next((words for reason, words in UNCHECKED_WORDS if item.reason.startswith(reason)),
+                          "{} " + item.reason)
+            self.unchecked.setdefault(phrase, set()).add((str(report.document.path), item.citation))
+        _document(self.console, report, self.rules, self.options)
+        return self._taken()
+
+    def finish(self, totals: Totals) -> str:
+        from rich.text import Text
+
+        # Last, not first: which registries answered is known once every document is done.
+        if not self.quiet:  # -q: the findings and the summary line only
+            self.console.print(Text(clean(totals.run_info().sentence()), style="dim"))
+        _summary(self.console, totals, self)
+        return self._taken()
+
+
 def render(run: RunReport) -> str:
-    """The whole report as text; ANSI colour only when enabled."""
-    import io
-
-    from rich.console import Console
-    from rich.text import Text
-
-    color = _color(run.options)
-    buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, color_system="standard"
-                      if color else None, highlight=False, soft_wrap=True, emoji=False, markup=False)
-    if not getattr(run.options, "quiet", False):  # -q: the findings and the summary line only
-        console.print(Text(clean(run_info(run).sentence()), style="dim"))
-    for report in run.documents:
-        _document(console, report, run.rules, run.options)
-    _summary(console, run)
-    return buffer.getvalue()
+    """The whole report as text."""
+    return render_stream(TextStream(run.options), run)
 
 
 def _document(console: Any, report: DocumentReport, rules: Mapping[str, Rule], options: Any = None) -> None:
@@ -225,12 +260,12 @@ def _fold_summary(group: list[Finding]) -> str:
     return f"{_plural(len(group), 'reference')} not verified: {whys}"
 
 
-def _summary(console: Any, run: RunReport) -> None:
+def _summary(console: Any, totals: Totals, stream: TextStream) -> None:
     from rich.text import Text
 
-    s = run.summary()
+    s = totals.summary()
     plural = _plural
-    if run.documents and all(d.document.format == "bibtex" for d in run.documents):
+    if s["documents"] and stream.libraries_only:
         # `citeaudit bib`: a library has entries, not claims.
         text = Text(f"{plural(s['references'], 'library entry')}: ")
     else:
@@ -240,10 +275,9 @@ def _summary(console: Any, run: RunReport) -> None:
     text.append(", ")
     text.append(plural(s["warnings"], "warning"), style=STYLES["warning"] if s["warnings"] else "")
     text.append(f", {plural(s['infos'], 'info')}")
-    unchecked = {(d.document.path, u.claim) for d in run.documents for u in d.unchecked}
-    if unchecked:
-        text.append(f"; {plural(len(unchecked), 'claim')} not checked against the cited work: "
-                    + unchecked_reasons(run))
+    if totals.unchecked_claims:
+        text.append(f"; {plural(totals.unchecked_claims, 'claim')} not checked against the cited work: "
+                    + unchecked_reasons(stream.unchecked))
     console.print(text)
 
 
@@ -259,14 +293,8 @@ UNCHECKED_WORDS = (
 """Why claims went unchecked, in words: (reason as the check gives it, phrase)."""
 
 
-def unchecked_reasons(run: RunReport) -> str:
+def unchecked_reasons(cited: dict[str, set[tuple[str, int]]]) -> str:
     """`9 references have no abstract, 3 have no DOI or PMID`: cited references per reason."""
-    cited: dict[str, set[tuple[str, int]]] = {}
-    for report in run.documents:
-        for item in report.unchecked:
-            phrase = next((words for reason, words in UNCHECKED_WORDS if item.reason.startswith(reason)),
-                          "{} " + item.reason)
-            cited.setdefault(phrase, set()).add((str(report.document.path), item.citation))
     parts = []
     for n, (phrase, refs) in enumerate(sorted(cited.items(), key=lambda item: -len(item[1]))):
         count = len(refs)
@@ -277,4 +305,5 @@ def unchecked_reasons(run: RunReport) -> str:
 
 @hookimpl(trylast=True)
 def citeaudit_register_reporters(register: Callable[[Reporter], None]) -> None:
-    register(Reporter("text", render, "findings grouped by document and claim, path:line:col"))
+    register(Reporter("text", stream=TextStream,
+                      description="findings grouped by document and claim, path:line:col"))

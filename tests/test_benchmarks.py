@@ -37,6 +37,9 @@ def test_every_scenario_is_recorded(results):
             assert f"10 refs {fmt}: {what}" in names
     assert "4 JATS articles, warm cache, --jobs 2" in names
     assert "50-entry .bib, bib --offline" in names
+    assert "4 JATS, --jobs 2 --format jsonl: parent peak" in names
+    assert "8 JATS, --jobs 2 --format jsonl: parent peak" in names
+    assert "warm check / stack import" in names
     assert results["quick"] is True and results["machine"]["nproc"] >= 1
 
 

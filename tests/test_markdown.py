@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 import pytest
@@ -127,10 +128,27 @@ def test_manubot_keys_become_references_in_order_of_first_citation() -> None:
     assert tagged.doi == "10.1016/s0022-2836(05)80360-2"  # from its link-reference definition
 
 
-def test_manubot_body_cites_by_key() -> None:
-    doc = read_markdown(DATA / "manubot_body.md")
-    assert doc.references and all(r.id == r.key for r in doc.references)
+def manubot_keys(text: str) -> list[str]:
+    """Every citation key of a manubot draft, by a plain regex: `@prefix:value` not ending in
+    punctuation, pandoc-crossref `@fig:`/`@tbl:`/`@eq:`/`@sec:` excluded."""
+    keys = re.findall(r"(?<![\w@])@([a-z]+:[^\s;\]]*[\w/])", text)
+    return list(dict.fromkeys(k for k in keys if not re.match(r"(?:fig|tbl|eq|sec):", k)))
+
+
+def test_manubot_body_reads_every_key_with_its_identifier() -> None:
+    path = DATA / "manubot_body.md"
+    doc = read_markdown(path)
+    truth = manubot_keys(path.read_text(encoding="utf-8"))
+    assert len(truth) == 12
+    assert [r.key for r in doc.references] == truth
+    assert [r.number for r in doc.references] == list(range(1, 13))
     assert all(m.style == "pandoc-key" for c in doc.claims for m in c.markers)
+    by_key = {r.key: r for r in doc.references}
+    assert by_key["pmid:25648772"].pmid == "25648772"
+    assert by_key["pmcid:PMC4304851"].pmcid == "PMC4304851"
+    assert by_key["doi:10.7717/peerj.705"].doi == "10.7717/peerj.705"
+    assert by_key["doi:10/98p"].doi == "10/98p"  # a shortDOI
+    assert [c.citations for c in doc.claims] == [(1,), (2, 3), (4, 5, 6), (7, 8, 9), (10,), (11,), (12,)]
 
 
 def test_pandoc_keys_with_numeric_csl_are_numeric() -> None:
