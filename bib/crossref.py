@@ -19,12 +19,13 @@ import json
 import os
 import urllib.parse
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from citeaudit.bib.http import Client, Malformed
 from citeaudit.bib.records import crossref_items, from_crossref
 from citeaudit.bib.registry import Answer, endpoint_missing, failed
-from citeaudit.errors import RegistryError
+from citeaudit.errors import RegistryError, UsageError
 from citeaudit.model import Record
 
 DEFAULT_URL = "https://api.crossref.org"
@@ -41,9 +42,16 @@ def crossref_headers() -> dict[str, str]:
     the process), and never logged: the token is a secret.
     """
     from crossref_commons.authorization import crapi_key
+    from crossref_commons.config import CRAPI_KEY_FN
 
     crapi_key.cache_clear()
-    headers = dict(crapi_key())
+    try:
+        headers = dict(crapi_key())
+    except (ValueError, TypeError, AttributeError, OSError) as exc:  # never echo the file: it holds a secret
+        headers = {0: type(exc).__name__}
+    if not all(isinstance(k, str) and isinstance(v, str) and "\n" not in v for k, v in headers.items()):
+        raise UsageError(f"{Path.home() / CRAPI_KEY_FN}: not a crossref-commons key file (a JSON object "
+                         "of header names to text values); fix or remove it")
     headers.pop("User-Agent", None)  # ours names citeaudit; theirs may be anything
     return headers
 

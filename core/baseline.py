@@ -18,6 +18,7 @@ import os
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 from citeaudit import __version__
 from citeaudit.errors import InputError
 from citeaudit.model import Finding, Reference
-from citeaudit.output import write_atomic
+from citeaudit.output import identity, refuse_inputs, write_atomic
 from citeaudit.report import DocumentReport, RunReport
 
 SCHEMA = "citeaudit-baseline/1"
@@ -143,16 +144,24 @@ def read_baseline(path: Path) -> Counter[tuple[str, str]]:
         raise InputError(path, "the baseline is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise InputError(path, f"the baseline is not JSON: {exc.msg}", line=exc.lineno) from exc
+    except RecursionError:
+        raise InputError(path, "the baseline is not a baseline: nested too deeply") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else None
         raise InputError(path, f"not a citeaudit baseline (schema {found!r}, expected {SCHEMA!r})")
+    entries = data.get("findings") or []
+    if not isinstance(entries, list):
+        raise InputError(path, "the baseline's findings must be a list")
     counts: Counter[tuple[str, str]] = Counter()
-    for index, entry in enumerate(data.get("findings") or ()):
-        try:
-            doc, fp, count = entry["path"], entry["fingerprint"], int(entry.get("count", 1))
-        except (TypeError, KeyError, ValueError):
-            raise InputError(path, f"baseline entry {index + 1} lacks path, fingerprint or count") from None
-        counts[(str(doc), str(fp))] += max(count, 0)
+    for index, entry in enumerate(entries):
+        doc = entry.get("path") if isinstance(entry, dict) else None
+        fp = entry.get("fingerprint") if isinstance(entry, dict) else None
+        count = entry.get("count", 1) if isinstance(entry, dict) else None
+        if not isinstance(doc, str) or not isinstance(fp, str) or isinstance(count, bool) \
+                or not isinstance(count, int) or not 0 <= count <= 1_000_000_000:
+            raise InputError(path, f"baseline entry {index + 1} lacks path, fingerprint or count "
+                                   "(text, text, a whole number)")
+        counts[(doc, fp)] += count
     return counts
 
 
@@ -172,3 +181,29 @@ def filter_run(run: RunReport, path: Path) -> RunReport:
         hidden = len(report.findings) - len(kept)
         documents.append(replace(report, findings=tuple(kept), suppressed=report.suppressed + hidden))
     return replace(run, documents=tuple(documents))
+
+
+# -- a run's outputs never replace its inputs ------------------------------
+
+
+def refuse_run_inputs(options: object, documents: Iterable[Path | str] = ()) -> None:
+    """`refuse_inputs` for a run: its report and baseline outputs against all it reads."""
+    get = lambda name: getattr(options, name, None)  # noqa: E731
+    inputs: list[tuple[str, Path | None]] = [("a draft", Path(d)) for d in documents]
+    inputs += [("a --bib library", Path(b)) for b in get("bib") or ()]
+    baseline = get("baseline")
+    if baseline is not None and _rewrites_baseline(Path(baseline), get("write_baseline")):
+        baseline = None  # accepting the current state again, as docs/ci.md says
+    inputs += [("the configuration file", get("config_path")), ("the --baseline read", baseline)]
+    refuse_inputs([("--write-baseline", get("write_baseline")), ("--output", get("output"))], inputs)
+
+
+def _rewrites_baseline(baseline: Path, written: Path | None) -> bool:
+    """True when `--write-baseline` replaces the `--baseline` read and that file is a baseline."""
+    if written is None or identity(baseline) != identity(Path(written)):
+        return False
+    try:
+        read_baseline(baseline)
+    except InputError:
+        return False  # not a baseline: some other file that must not be replaced
+    return True

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from citeaudit.model import Claim, Marker, Span
 
@@ -75,10 +75,24 @@ def sentences(text: str, *, masked: str | None = None) -> list[tuple[int, int]]:
             continue
         if not _ends_sentence(masked, m.start(), end):
             continue
+        end = _markers_after(masked, end)
         _append(spans, text, start, end)
         start = end
     _append(spans, text, start, len(text))
     return spans
+
+
+def _markers_after(masked: str, end: int) -> int:
+    """Past the markers set off by a space after a sentence's end ("effect. [3]", "effect. ³"):
+    they cite the sentence before them, not the one after."""
+    after = end
+    while after < len(masked) and masked[after] in " \t\u00a0":
+        after += 1
+    if after == end or after >= len(masked) or masked[after] != _MASK:
+        return end
+    while after < len(masked) and masked[after] == _MASK:
+        after += 1
+    return after
 
 
 def _mask(text: str) -> str:
@@ -143,18 +157,21 @@ def build_claims(blocks: Iterable[Block], first_id: int = 1) -> tuple[Claim, ...
             chars[start:end] = _MASK * (end - start)
         spans = sentences(block.text, masked="".join(chars))
         starts = [item[0] for item in ordered]
+        first_of_block = len(claims)
         for s_start, s_end in spans:
             # Bisect, not a scan per sentence: a megabyte paragraph has thousands of both.
             inside = ordered[bisect.bisect_left(starts, s_start):bisect.bisect_left(starts, s_end)]
             if not inside:
                 continue
-            claims.append(Claim(
-                id=next_id,
-                text=_strip_markers(block.text, s_start, s_end, inside),
-                markers=tuple(marker for _, _, marker in inside),
-                span=block.span_at(s_start),
-                section=block.section,
-            ))
+            text = _strip_markers(block.text, s_start, s_end, inside)
+            markers = tuple(marker for _, _, marker in inside)
+            if len(claims) > first_of_block and not any(ch.isalnum() for ch in text):
+                # Markers standing alone after a sentence cite that sentence: no empty claim.
+                previous = claims[-1]
+                claims[-1] = replace(previous, markers=previous.markers + markers)
+                continue
+            claims.append(Claim(id=next_id, text=text, markers=markers, span=block.span_at(s_start),
+                                section=block.section))
             next_id += 1
     return tuple(claims)
 

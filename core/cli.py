@@ -75,9 +75,10 @@ def _context(ctx: click.Context, params: dict[str, Any]) -> Any:
 
 def _emit(run: Any, options: Any, host: Any) -> int:
     """Render the run with the chosen reporter; the exit code it deserves."""
+    from citeaudit.baseline import refuse_run_inputs
     from citeaudit.errors import UsageError
-    from citeaudit.output import refuse_run_inputs, write_atomic
-    from citeaudit.pipeline import exit_code_of, run_sources
+    from citeaudit.output import write_atomic
+    from citeaudit.pipeline import run_sources
     from citeaudit.report import stream_chunks
 
     reporters = host.reporters()
@@ -134,14 +135,35 @@ def statistics(totals: Any) -> list[str]:
     return [f"{code}  {names[code]:<{width}}  {count:>5}" for code, count in ordered]
 
 
-def _report(ctx: click.Context, paths: tuple[Path, ...], params: dict[str, Any], run: Any) -> None:
-    """Set up options and plugins, run `check_paths` or `audit_library`, render, exit."""
-    from citeaudit.output import refuse_run_inputs
+def exit_code(run: Any, options: Any) -> int:
+    """0 when nothing is at or above --fail-on, else 1: decided here, nowhere else."""
+    from citeaudit.report import Totals
+
+    return exit_code_of(Totals.of(run.documents), options)
+
+
+def exit_code_of(totals: Any, options: Any) -> int:
+    """The exit code of a run's totals (a streamed run has no findings left to look at).
+
+    A run that wrote `--write-baseline` has accepted the findings it recorded: 0.
+    """
+    from citeaudit.model import SEVERITIES
+
+    if options.fail_on == "never" or options.write_baseline:
+        return ExitCode.OK
+    threshold = SEVERITIES.index(options.fail_on)
+    return ExitCode.FINDINGS if any(totals.severities[s] for s in SEVERITIES[:threshold + 1]) else ExitCode.OK
+
+
+def _report(ctx: click.Context, paths: tuple[Path, ...], params: dict[str, Any], command: str) -> None:
+    """Build the run context, check (or audit), render, exit."""
+    from citeaudit.baseline import refuse_run_inputs
 
     context = _context(ctx, params)
     options, host = context.options, context.host
     refuse_run_inputs(options, [p for p in paths if not p.is_dir()])  # before any work; again after
-    ctx.exit(_emit(run(list(paths), options, host), options, host))
+    run = context.check(list(paths)) if command == "check" else context.audit(list(paths))
+    ctx.exit(_emit(run, options, host))
 
 
 @cli.command()
@@ -150,9 +172,7 @@ def _report(ctx: click.Context, paths: tuple[Path, ...], params: dict[str, Any],
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], **params: Any) -> None:
     """Check drafts (a folder: every draft in it)."""
-    from citeaudit.pipeline import check_paths
-
-    _report(ctx, paths, params, check_paths)
+    _report(ctx, paths, params, "check")
 
 
 @cli.command()
@@ -161,9 +181,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], **params: Any) -> None:
 @click.pass_context
 def bib(ctx: click.Context, libraries: tuple[Path, ...], **params: Any) -> None:
     """Audit a BibTeX bibliography on its own."""
-    from citeaudit.pipeline import audit_library
-
-    _report(ctx, libraries, params, audit_library)
+    _report(ctx, libraries, params, "bib")
 
 
 @cli.command()
@@ -216,9 +234,7 @@ def cache() -> None:
 
 def _cache(ctx: click.Context, params: dict[str, Any]) -> Any:
     """The registry cache the configuration (or --cache-dir) names, as `check` would use it."""
-    from citeaudit.bib.cache import open_cache
-
-    return open_cache(_context(ctx, params).options.cache_dir)
+    return _context(ctx, params).cache()
 
 
 @cache.command("stats")

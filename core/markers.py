@@ -175,8 +175,8 @@ def _before(text: str, start: int) -> str:
     return text[max(0, start - _CONTEXT):start]
 
 
-_STATISTICS = frozenset("I R r x y z n s t F \u03a7 \u03c7 \u03c4 \u03c3 \u03c9 \u03b7 \u03b5".split())
-"""Symbols a superscript 2 squares (I², R², χ², τ², σ², x²), not a citation."""
+_STATISTICS = frozenset("I R r x y z n s t F Chi chi \u03a7 \u03c7 \u03c4 \u03c3 \u03c9 \u03b7 \u03b5".split())
+"""Symbols a superscript 2 squares (I², R², χ², Chi², τ², σ², x²), not a citation."""
 _POWER_BASE = re.compile(r"(?:^|[\s(\u00d7x*\u00b7\u22c5\u2219=~\u2248])(?:[\d.,]*[\u00d7x*\u00b7\u22c5])?(?:10|[2-9])$")
 """A token that ends in a power's base: `10`, `×10`, `1.5×10`, a lone digit (`2^10^`)."""
 _CHARGE = "\u207a\u207b+"

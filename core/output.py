@@ -48,44 +48,18 @@ def refuse_inputs(outputs: Iterable[tuple[str, Path | None]],
     seen: list[tuple[str, Path, tuple[int, int] | None]] = []
     for what, path in inputs:
         if path is not None:
-            seen.append((what, *_identity(Path(path))))
+            seen.append((what, *identity(Path(path))))
     for option, path in outputs:
         if path is None:
             continue
-        resolved, inode = _identity(Path(path))
+        resolved, inode = identity(Path(path))
         for what, other, other_inode in seen:
             if resolved == other or (inode is not None and inode == other_inode):
                 raise UsageError(f"{option} {path} is an input ({what}); refusing to overwrite it")
         seen.append((f"also the output of {option}", resolved, inode))
 
 
-def refuse_run_inputs(options: object, documents: Iterable[Path | str] = ()) -> None:
-    """`refuse_inputs` for a run: its report and baseline outputs against all it reads."""
-    get = lambda name: getattr(options, name, None)  # noqa: E731
-    inputs: list[tuple[str, Path | None]] = [("a draft", Path(d)) for d in documents]
-    inputs += [("a --bib library", Path(b)) for b in get("bib") or ()]
-    baseline = get("baseline")
-    if baseline is not None and _rewrites_baseline(Path(baseline), get("write_baseline")):
-        baseline = None  # accepting the current state again, as docs/ci.md says
-    inputs += [("the configuration file", get("config_path")), ("the --baseline read", baseline)]
-    refuse_inputs([("--write-baseline", get("write_baseline")), ("--output", get("output"))], inputs)
-
-
-def _rewrites_baseline(baseline: Path, written: Path | None) -> bool:
-    """True when `--write-baseline` replaces the `--baseline` read and that file is a baseline."""
-    if written is None or _identity(baseline) != _identity(Path(written)):
-        return False
-    from citeaudit.baseline import read_baseline
-    from citeaudit.errors import InputError
-
-    try:
-        read_baseline(baseline)
-    except InputError:
-        return False  # not a baseline: some other file that must not be replaced
-    return True
-
-
-def _identity(path: Path) -> tuple[Path, tuple[int, int] | None]:
+def identity(path: Path) -> tuple[Path, tuple[int, int] | None]:
     """Resolved path and (device, inode) of an existing non-special file, else None."""
     resolved = Path(os.path.realpath(path))
     try:

@@ -1,8 +1,10 @@
 """Checking the drafts of a folder in parallel processes (`--jobs N`).
 
-Each worker sets up its own plugin host and loads the BibTeX library once,
-then checks the files it is handed; registry data goes through the one
-on-disk cache all workers share. Results come back in the input order.
+Each worker builds the very plugin set of the parent's host from its
+recipe (the same plugins disabled, the same extra plugin objects, entry
+points or not), loads the BibTeX library once, then checks the files it is
+handed; registry data goes through the one on-disk cache all workers share.
+Results come back in the input order.
 
 Workers are started with `spawn`, not `fork`: a forked child would inherit
 whatever the parent holds (open cache connections, threads' locks), and
@@ -11,15 +13,20 @@ spawn behaves the same on every platform.
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import pickle
+import types
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from citeaudit.bib import breaker
-from citeaudit.config import Options
+from citeaudit.errors import UsageError
+from citeaudit.manager import Host, get_plugin_manager
+from citeaudit.options import Options
+from citeaudit.pipeline import check_document, enabled_checks, load_library
 from citeaudit.progress import progress
 from citeaudit.report import DocumentReport
 
@@ -27,20 +34,37 @@ _worker: dict[str, Any] = {}
 """The worker process's host, library and checks, set once by `_start_worker`."""
 
 
-def _start_worker(options: Options, optional: frozenset[Path], run: Any = None) -> None:
-    from citeaudit.manager import get_plugin_manager
-    from citeaudit.pipeline import enabled_checks, load_library
+def _portable(recipe: dict[str, Any]) -> dict[str, Any]:
+    """The host's recipe as it can cross to a spawned process: a module plugin by its name."""
+    extra = []
+    for plugin in recipe["extra"]:
+        if isinstance(plugin, types.ModuleType):
+            extra.append(("module", plugin.__name__))
+            continue
+        try:
+            pickle.dumps(plugin)
+        except Exception as exc:
+            name = getattr(plugin, "__name__", type(plugin).__name__)
+            raise UsageError(f"--jobs: plugin {name!r} cannot be sent to worker processes ({exc}); "
+                             "register it by entry point, as a module, or as an object of a "
+                             "module-level class") from exc
+        extra.append(("object", plugin))
+    return {**recipe, "extra": tuple(extra)}
 
+
+def _host_from(recipe: dict[str, Any]) -> Host:
+    extra = [importlib.import_module(value) if kind == "module" else value for kind, value in recipe["extra"]]
+    return get_plugin_manager(disabled=recipe["disabled"], extra=extra, entry_points=recipe["entry_points"])
+
+
+def _start_worker(options: Options, optional: frozenset[Path], recipe: dict[str, Any], run: Any = None) -> None:
     breaker.use(run)  # the parent's registry budget and circuit breaker
-
-    host = get_plugin_manager(disabled=options.disabled_plugins)
+    host = _host_from(recipe)
     _worker.update(options=options, host=host, library=load_library(options),
                    checks=enabled_checks(host, options), optional=optional)
 
 
 def _check_one(path: Path) -> tuple[DocumentReport, ...]:
-    from citeaudit.pipeline import check_document
-
     reports = check_document(path, _worker["options"], _worker["host"], _worker["library"],
                              _worker["checks"], optional=path in _worker["optional"])
     return tuple(_picklable(report) for report in reports)
@@ -69,13 +93,10 @@ def _picklable(report: DocumentReport) -> DocumentReport:
 _DROPPED = "citeaudit.parallel.extras-dropped"
 
 
-def _restore_extras(reports: list[DocumentReport], options: Options) -> list[DocumentReport]:
+def _restore_extras(reports: list[DocumentReport], options: Options, host: Host) -> list[DocumentReport]:
     """Read again, in this process, the documents whose extras a worker had to drop."""
     if not any(_DROPPED in r.document.extras for r in reports):
         return reports
-    from citeaudit.manager import get_plugin_manager
-
-    host = get_plugin_manager(disabled=options.disabled_plugins)
     restored = []
     for report in reports:
         if _DROPPED in report.document.extras:
@@ -86,7 +107,7 @@ def _restore_extras(reports: list[DocumentReport], options: Options) -> list[Doc
 
 
 def check_in_parallel(files: list[Path], options: Options, optional: frozenset[Path] = frozenset(),
-                      ) -> list[DocumentReport]:
+                      host: Host | None = None) -> list[DocumentReport]:
     """Check `files` in up to `options.jobs` processes; the reports of each file, in order.
 
     Files in `optional` that no reader recognises give none (see `check_document`).
@@ -94,12 +115,14 @@ def check_in_parallel(files: list[Path], options: Options, optional: frozenset[P
     An error in any file (unreadable input, a failing plugin) is raised here
     as it would be when checking one by one; the other workers are stopped.
     """
+    host = host if host is not None else get_plugin_manager(disabled=options.disabled_plugins)
+    recipe = _portable(host.recipe())
     workers = max(1, min(options.jobs, len(files)))
     # Chunks amortise the round trip per file; four per worker keep the load even
     # when some drafts are much longer than others.
     chunksize = max(1, len(files) // (workers * 4))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker, initargs=(options, optional, breaker.current()))
+                               initializer=_start_worker, initargs=(options, optional, recipe, breaker.current()))
     try:
         reports = []
         with progress(options, "checking drafts", len(files)) as advance:
@@ -110,4 +133,4 @@ def check_in_parallel(files: list[Path], options: Options, optional: frozenset[P
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
-    return _restore_extras(reports, options)
+    return _restore_extras(reports, options, host)

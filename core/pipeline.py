@@ -3,13 +3,13 @@
     path ─read─▶ Document ─resolve─▶ Resolutions ─fetch─▶ RecordSet ─checks─▶ Findings ─▶ report
 
 `check_paths` runs it for drafts, `audit_library` for a BibTeX library on
-its own. Both return a `RunReport`; the CLI renders it and turns it into an
+its own. Both return a `RunReport`; the CLI renders it and decides the
 exit code. Nothing here knows a file format, a rule or an output format.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,9 +17,9 @@ from citeaudit.checks import Check, CheckContext
 from citeaudit.config import Options
 from citeaudit.errors import InputError, PluginError, UnrecognisedFile
 from citeaudit.manager import Host
-from citeaudit.model import SEVERITIES, Document, Finding, Library, RecordSet, Resolution
+from citeaudit.model import Document, Finding, Library, RecordSet, Resolution
 from citeaudit.progress import progress
-from citeaudit.report import DocumentReport, RunReport, Totals
+from citeaudit.report import DocumentReport, RunReport
 from citeaudit.rules import Rule, selected, severity_of
 
 
@@ -173,20 +173,28 @@ def _run(document: Document, options: Options, host: Host, library: Library | No
                           unchecked=tuple(sorted(unchecked.values(), key=lambda u: (u.claim, u.citation))))
 
 
-def check_paths(paths: Sequence[Path], options: Options, host: Host) -> RunReport:
-    """Check every draft named or found below the folders named."""
+ParallelCheck = Callable[[list[Path], Options, frozenset[Path], Host], list[DocumentReport]]
+"""Checks files in worker processes (`citeaudit.parallel.check_in_parallel`)."""
+
+
+def check_paths(paths: Sequence[Path], options: Options, host: Host,
+                parallel: ParallelCheck | None = None) -> RunReport:
+    """Check every draft named or found below the folders named.
+
+    With `parallel` and `--jobs` over 1, several files are checked in worker
+    processes; the run context (citeaudit.run) passes it, so this module
+    never imports the one that imports it.
+    """
     from citeaudit.bib.breaker import registry_run
 
     files = discover(paths, host.suffixes())
     named = {p for p in paths if not p.is_dir()}
     optional = frozenset(f for f in files if f not in named)
-    parallel = options.jobs > 1 and len(files) > 1
+    in_workers = parallel is not None and options.jobs > 1 and len(files) > 1
     # One registry budget and breaker for the whole run, shared by every worker.
-    with registry_run(options.timeout, shared=parallel):
-        if parallel:
-            from citeaudit.parallel import check_in_parallel
-
-            found = check_in_parallel(files, options, optional)
+    with registry_run(options.timeout, shared=in_workers):
+        if in_workers:
+            found = parallel(files, options, optional, host)
         else:
             library = load_library(options)
             checks = enabled_checks(host, options)
@@ -234,8 +242,7 @@ def with_outages(documents: Sequence[DocumentReport], options: Options, host: Ho
 def apply_baseline(run: RunReport, options: Options) -> RunReport:
     """Hide findings present in `--baseline`; write `--write-baseline`."""
     if options.write_baseline:
-        from citeaudit.baseline import write_baseline
-        from citeaudit.output import refuse_run_inputs
+        from citeaudit.baseline import refuse_run_inputs, write_baseline
 
         refuse_run_inputs(options, run_sources(run))
 
@@ -252,20 +259,3 @@ def run_sources(run: RunReport) -> list[Path]:
     paths = [Path(d.document.path) for d in run.documents]
     return paths + [Path(d.document.extras["docx"]["path"]) for d in run.documents
                     if isinstance(d.document.extras.get("docx"), dict) and d.document.extras["docx"].get("path")]
-
-
-def exit_code(run: RunReport, options: Options) -> int:
-    """0 when nothing is at or above --fail-on, else 1."""
-    return exit_code_of(Totals.of(run.documents), options)
-
-
-def exit_code_of(totals: Totals, options: Options) -> int:
-    """0 when the run's totals hold nothing at or above --fail-on, else 1; 0 when it wrote a baseline.
-
-    `--write-baseline` accepts the findings it records, so the run that writes
-    one has done what was asked.
-    """
-    if options.fail_on == "never" or options.write_baseline:
-        return 0
-    threshold = SEVERITIES.index(options.fail_on)  # type: ignore[arg-type]
-    return 1 if any(totals.severities[s] for s in SEVERITIES[:threshold + 1]) else 0

@@ -9,13 +9,15 @@ context's recipe so they load the very same plugin set.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from citeaudit.config import build_options, disabled_plugins, load_config
 from citeaudit.manager import Host, get_plugin_manager
 from citeaudit.options import Options
+from citeaudit.report import RunReport
 
 
 @dataclass(frozen=True)
@@ -38,3 +40,22 @@ class RunContext:
         options = build_options(cli, plugin_options=host.plugin_options(), rules=host.rules(),
                                 config=config)
         return cls(options=options, host=host)
+
+    def check(self, paths: Sequence[Path]) -> RunReport:
+        """`citeaudit check`: every draft named or found below the folders, `--jobs` at a time."""
+        from citeaudit.parallel import check_in_parallel
+        from citeaudit.pipeline import check_paths
+
+        return check_paths(paths, self.options, self.host, parallel=check_in_parallel)
+
+    def audit(self, paths: Sequence[Path]) -> RunReport:
+        """`citeaudit bib`: BibTeX libraries on their own."""
+        from citeaudit.pipeline import audit_library
+
+        return audit_library(paths, self.options, self.host)
+
+    def cache(self) -> Any:
+        """The registry cache this run reads and fills (`cache-dir`, else the user cache dir)."""
+        from citeaudit.bib.cache import open_cache
+
+        return open_cache(self.options.cache_dir)

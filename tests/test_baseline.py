@@ -199,3 +199,23 @@ def test_a_baseline_named_in_the_configuration_is_relative_to_that_file(draft: P
     assert code == 0 and json.loads(out)["documents"][0]["findings"] == [], err
     (tmp_path / "citeaudit.toml").write_text('fail-on = "info"\n')
     assert run_cli("check", "../review.md", "--offline")[0] == 1
+
+
+@pytest.mark.parametrize("text", [
+    '{"schema": "citeaudit-baseline/1", "findings": 5}',
+    '{"schema": "citeaudit-baseline/1", "findings": [{"path": "d.md", "fingerprint": "x", "count": 1e400}]}',
+    '{"schema": "citeaudit-baseline/1", "findings": [{"path": [1], "fingerprint": {}, "count": 1}]}',
+    '{"schema": "citeaudit-baseline/1", "findings": [{"path": "d.md", "fingerprint": "x", "count": true}]}',
+    '{"schema": "citeaudit-baseline/1", "findings": [null]}',
+    "[" * 100_000 + "]" * 100_000,
+    '"just text"',
+])
+def test_a_baseline_of_the_wrong_shape_is_one_line_exit_2(tmp_path: Path, text: str):
+    """Hostile configuration (issue 22): each of these was a crash."""
+    from conftest import run_cli
+
+    draft = tmp_path / "d.md"
+    draft.write_text("A claim [1].\n\n## References\n\n1. Smith J. T. J. 2020;1:1-2.\n")
+    (tmp_path / "b.json").write_text(text)
+    code, _, err = run_cli("check", str(draft), "--offline", "--baseline", str(tmp_path / "b.json"))
+    assert code == 2 and err.count("\n") == 1 and "b.json" in err and "internal error" not in err, err

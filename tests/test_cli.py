@@ -89,3 +89,27 @@ def test_write_atomic_gives_reports_ordinary_permissions(tmp_path: Path):
     kept.chmod(0o640)
     write_atomic(kept, "new")
     assert kept.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_corrupt_word_member_the_reader_never_opens_is_one_line_exit_2(tmp_path: Path, data: Path):
+    """Defect 4: `--format docx` on such a package gave "internal error: BadZipFile"."""
+    import zipfile
+
+    source = data / "docx" / "metypeset_R09_numbered_refs_medical.docx"
+    draft = tmp_path / "draft.docx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(draft, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, zin.read(item.filename))
+        zout.writestr("customXml/item9.xml", b"<x>" + b"never read by the reader " * 500 + b"</x>")
+    raw = bytearray(draft.read_bytes())
+    header = raw.rfind(b"PK\x03\x04")
+    start = header + 30 + int.from_bytes(raw[header + 26:header + 28], "little") \
+        + int.from_bytes(raw[header + 28:header + 30], "little")
+    for i in range(start + 10, start + 40):
+        raw[i] ^= 0xFF
+    draft.write_bytes(bytes(raw))
+    code, out, err = run_cli("check", str(draft), "--offline", "--format", "docx",
+                             "--output", str(tmp_path / "annotated.docx"))
+    assert code == 2 and err.count("\n") == 1, err
+    assert "internal error" not in err and "draft.docx" in err
+    assert not (tmp_path / "annotated.docx").exists()

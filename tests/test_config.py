@@ -196,3 +196,18 @@ def test_rules_json_lists_help_from_the_checks():
     code, out, _ = run_cli("rules", "--format", "json")
     listed = {r["code"]: r for r in json.loads(out)}
     assert code == 0 and listed["CA304"]["help"].startswith("Copy title")
+
+
+@pytest.mark.parametrize("content", ["not json at all", "[1, 2]", '{"Crossref-Plus-API-Token": 5}',
+                                     '{"Mailto": "a@b.org\\nX-Injected: 1"}', "\udcff"])
+def test_an_invalid_crapi_key_file_is_one_line_exit_2(tmp_path: Path, recorded_registry, content: str):
+    """Hostile configuration (issue 22): crossref-commons' ~/.crapi_key crashed the run."""
+    import os
+
+    key = Path(os.environ["HOME"]) / ".crapi_key"
+    key.write_bytes(content.encode("utf-8", "surrogateescape"))
+    draft = tmp_path / "d.md"
+    draft.write_text("A claim [1].\n\n## References\n\n1. Smith J. T. J. 2020;1:1-2. doi:10.1038/srep16696\n")
+    code, _, err = run_cli("check", str(draft), "--select", "CA3")
+    assert code == 2 and err.count("\n") == 1 and ".crapi_key" in err and "internal error" not in err, err
+    assert "not json" not in err

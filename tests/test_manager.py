@@ -86,11 +86,17 @@ def test_check_refuses_unknown_needs():
 
 
 THIRD_PARTY = '''
-"""A third-party citeaudit plugin: reads .cite files, adds a check."""
+"""A third-party citeaudit plugin: reads .cite files, adds a check with its own rule, a reporter."""
 from pathlib import Path
 from citeaudit import hookimpl
 from citeaudit.checks import Check
 from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span
+from citeaudit.options import Integer
+from citeaudit.report import Reporter
+from citeaudit.rules import Rule
+
+SHT101 = Rule("SHT101", "shouted-claim", "warning", "a claim is written in capital letters",
+              help="Write the claim in sentence case.")
 
 
 @hookimpl
@@ -122,9 +128,27 @@ def _shouting(ctx):
             yield Finding("CA406", "claim is shouted", span=claim.span, claim=claim.id)
 
 
+def _loud(ctx):
+    for claim in ctx.document.claims:
+        if claim.text.isupper() and len(claim.text) >= ctx.options.plugin_options["shout-length"]:
+            yield Finding("SHT101", "claim is loud", span=claim.span, claim=claim.id)
+
+
 @hookimpl
 def citeaudit_register_checks(register):
     register(Check("shouting", ("CA406",), _shouting, description="no shouting"))
+    register(Check("loud", (SHT101,), _loud, description="loud claims"))
+
+
+@hookimpl
+def citeaudit_add_options(group):
+    group.add("shout-length", default=5, type=Integer(1, 100), help="shortest loud claim")
+
+
+@hookimpl
+def citeaudit_register_reporters(register):
+    register(Reporter("tally", lambda run: "".join(
+        f"{d.document.path.name} {' '.join(f.rule for f in d.findings)}\\n" for d in run.documents)))
 '''
 
 
@@ -164,3 +188,18 @@ def test_an_installed_third_party_plugin_adds_a_reader_and_a_check(installed_plu
     disabled = _cli(installed_plugin, "--disable-plugin", "shout", "check", "draft.cite", cwd=cwd)
     assert disabled.returncode == 2
     assert "no reader recognises this file" in disabled.stderr
+
+
+def test_a_third_party_reader_check_rule_and_reporter_work_with_two_jobs(installed_plugin: Path):
+    """Issue 19: a plugin by entry point adds a reader, a check with its own code prefix and a
+    reporter, and all of them reach the --jobs workers."""
+    cwd = installed_plugin.parent
+    (cwd / "second.cite").write_text("claim QUIET|1\nclaim ANOTHER LOUD ONE|1\nref 1 A reference.\n")
+    rules = _cli(installed_plugin, "rules", cwd=cwd)
+    assert "SHT1xx" in rules.stdout and "SHT101  shouted-claim" in rules.stdout, rules.stderr
+    result = _cli(installed_plugin, "check", "draft.cite", "second.cite", "--jobs", "2", "--format", "tally",
+                  "--select", "SHT1", "--fail-on", "never", "--plugin-option", "shout-length=6", cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["draft.cite SHT101", "second.cite SHT101"]
+    sarif = _cli(installed_plugin, "check", "draft.cite", "--format", "sarif", "--select", "SHT101", cwd=cwd)
+    assert '"id": "SHT101"' in sarif.stdout and "sentence case" in sarif.stdout

@@ -10,6 +10,7 @@ import pytest
 from conftest import run_cli
 
 from citeaudit.config import Options
+from citeaudit.manager import get_plugin_manager
 from citeaudit.model import Document, Finding, Span
 from citeaudit.parallel import _picklable, check_in_parallel
 from citeaudit.report import DocumentReport
@@ -114,7 +115,7 @@ def test_documents_whose_extras_were_dropped_are_read_again_here(folder: Path):
     path = sorted(folder.rglob("*.md"))[0]
     stripped = DocumentReport(Document(path, "markdown", (), (), extras={_DROPPED: True}), ())
     kept = DocumentReport(Document(path, "markdown", (), (), extras={"mine": 1}), ())
-    restored = _restore_extras([stripped, kept], Options())
+    restored = _restore_extras([stripped, kept], Options(), get_plugin_manager())
     assert _DROPPED not in restored[0].document.extras and restored[0].document.extras
     assert restored[1] is kept
 

@@ -9,11 +9,12 @@ from conftest import builtin_rules
 
 from citeaudit import hookimpl
 from citeaudit.checks import Check
+from citeaudit.cli import exit_code
 from citeaudit.config import Options
 from citeaudit.errors import InputError, PluginError
 from citeaudit.manager import get_plugin_manager
 from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span
-from citeaudit.pipeline import _run, discover, enabled_checks, exit_code, finalise, rule_enabled
+from citeaudit.pipeline import _run, discover, enabled_checks, finalise, rule_enabled
 from citeaudit.report import DocumentReport, RunReport
 from citeaudit.rules import Rule
 

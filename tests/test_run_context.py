@@ -50,3 +50,64 @@ def test_cache_commands_use_the_configured_cache_dir(tmp_path: Path, monkeypatch
     assert code == 0 and "crossref" in out and "project-cache" in out
     code, out, _ = run_cli("cache", "clear")
     assert code == 0 and "removed 1" in out
+
+
+class ExtraPlugin:
+    """A plugin object registered directly (`get_plugin_manager(extra=...)`), not by entry point."""
+
+    __name__ = "extra-plugin"
+
+    @staticmethod
+    def _always(ctx):
+        from citeaudit.model import Finding
+
+        yield Finding("EXT101", f"checked {ctx.document.path.name}")
+
+    def citeaudit_register_checks(self, register):
+        from citeaudit.checks import Check
+        from citeaudit.rules import Rule
+
+        register(Check("extra-check", (Rule("EXT101", "extra", "info", "an extra plugin ran"),), self._always))
+
+
+def _mark(plugin):
+    from citeaudit import hookimpl
+
+    hookimpl(type(plugin).citeaudit_register_checks)
+    return plugin
+
+
+_mark(ExtraPlugin())
+
+
+def test_extra_plugins_reach_the_jobs_workers(tmp_path: Path, monkeypatch):
+    """Defect 2: plugins passed with `get_plugin_manager(extra=...)` disappeared in --jobs workers."""
+    from citeaudit.run import RunContext
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.md", "b.md", "c.md"):
+        (tmp_path / name).write_text(DRAFT)
+    for jobs in (1, 2):
+        context = RunContext.build({"offline": True, "jobs": jobs, "select": "EXT1"}, extra=[ExtraPlugin()])
+        run = context.check([tmp_path])
+        assert [[f.message for f in d.findings] for d in run.documents] == \
+            [[f"checked {n}"] for n in ("a.md", "b.md", "c.md")], jobs
+
+
+def test_an_extra_plugin_that_cannot_reach_workers_is_a_usage_error(tmp_path: Path, monkeypatch):
+    from citeaudit.errors import UsageError
+    from citeaudit.run import RunContext
+
+    class Local(ExtraPlugin):  # a class inside a function cannot be pickled
+        __name__ = "local-plugin"
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.md", "b.md"):
+        (tmp_path / name).write_text(DRAFT)
+    context = RunContext.build({"offline": True, "jobs": 2}, extra=[Local()])
+    try:
+        context.check([tmp_path])
+    except UsageError as exc:
+        assert "local-plugin" in str(exc) and "worker" in str(exc)
+    else:
+        raise AssertionError("expected a UsageError")

@@ -11,18 +11,30 @@ instruction the cited items), superscript runs and numbers typed in the text
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from citeaudit.authoryear import is_author_year
 from citeaudit.bib.identifiers import find_identifiers, normalize_doi
 from citeaudit.bib.refparse import parse_reference
 from citeaudit.claims import Block, build_claims
 from citeaudit.model import Document, Marker, Reference, Span, Work
 from citeaudit.plugins.docx.fields import FieldItem
+from citeaudit.plugins.docx.items import (
+    Citation,
+    Entry,
+    number_items,
+    rendering_entry,
+    same_author_year,
+    same_doi,
+    same_title,
+    unique_items,
+)
 from citeaudit.plugins.docx.markers import rendered_numbers, superscript_markers, typed_markers
 from citeaudit.plugins.docx.styles import Numbering, Styles
-from citeaudit.plugins.docx.walk import FieldRange, Paragraph, Part
+from citeaudit.plugins.docx.walk import FieldRange, Part
 
 REFERENCE_HEADINGS = frozenset({
     "references", "reference", "reference list", "bibliography", "literature cited", "cited literature",
@@ -35,6 +47,14 @@ BACK_MATTER = frozenset({
     "acknowledgments", "funding", "author contributions", "conflicts of interest",
 })
 """Headings that end a reference list that is not in a field."""
+TEXT_OPENERS = frozenset({
+    "abstract", "summary", "structured abstract", "background", "introduction", "keywords", "key words",
+    "highlights", "main text", "objective", "objectives", "aim", "aims", "purpose", "importance",
+})
+"""Paragraphs (lower case, no trailing colon) that end the title page: what comes before them is
+title, authors, affiliations and correspondence, whose superscripts and symbols are not citations."""
+FRONT_MATTER_SHARE = 0.4
+"""A title page is never more than this share of the body's paragraphs."""
 
 _LABEL = re.compile(r"^\s*(?:\[(?P<bracket>\d{1,4})\]|\((?P<paren>\d{1,4})\)|(?P<dot>\d{1,4})[.)](?=\s|$)"
                     r"|(?P<tab>\d{1,4})(?=\t))\s*")
@@ -42,17 +62,6 @@ _SPACES = re.compile(r"\s+")
 
 
 # -- from paragraphs to a Document ----------------------------------------------------
-
-
-@dataclass
-class _Entry:
-    """One reference-list paragraph."""
-
-    paragraph: Paragraph
-    text: str
-    number: int | None
-    work: Work
-    raw: tuple[tuple[str, str], ...]
 
 
 @dataclass
@@ -81,12 +90,24 @@ class Assembler:
         entries = self._entries(bibliography)
         cites = [c for part in self.parts for c in self._cites(part)]
         numbered = any(c.numbers for c in cites) or not cites
-        item_numbers = self._number_items(cites)
-        references = self._references(entries, cites, item_numbers, numbered)
+        if numbered and not any(e.number for e in entries):
+            # An unlabelled list in a numeric draft is numbered by position.
+            for position, entry in enumerate(entries, 1):
+                entry.number = position
+        item_numbers = number_items(
+            [Citation(unique_items(c.range.field.items), tuple(dict.fromkeys(c.numbers))) for c in cites],
+            entries if numbered else [])
         skip = set(bibliography) | set(headings)
+        front = self._front_matter(cites)
         blocks = [block for part in self.parts
                   for block in self._blocks(part, skip if part is self.body else set(), headings,
-                                            cites, item_numbers)]
+                                            cites, item_numbers, front if part is self.body else set())]
+        if not cites:
+            # Without fields, a draft citing "(Smith et al., 2020)" is author-year however its list is numbered.
+            texts = [p.text for i, p in self.body.paragraphs.items() if i not in skip and i not in front]
+            numeric = sum(1 for block in blocks for *_span, marker in block.markers if marker.numbers)
+            numbered = not is_author_year(texts, numeric)
+        references = self._references(entries, cites, item_numbers, numbered)
         managers = sorted({c.range.field.manager for c in cites if c.range.field.manager})
         return Document(
             path=self.path, format="docx", claims=build_claims(blocks), references=tuple(references),
@@ -105,6 +126,24 @@ class Assembler:
             if text and (paragraph.style in self.styles.heading or _is_reference_heading(text)):
                 found[index] = text
         return found
+
+    def _front_matter(self, cites: list[_Cite]) -> set[int]:
+        """Body paragraphs of the title page: before the abstract or introduction (or before the
+        first heading that is neither the title nor names authors), with no citation field."""
+        paragraphs = self.body.paragraphs
+        ordered = [i for i in sorted(paragraphs) if _fold(paragraphs[i].text)]
+        end = next((i for i in ordered if _opens_text(paragraphs[i].text)), None)
+        if end is None:
+            end = next((i for i in ordered[1:] if paragraphs[i].style in self.styles.heading
+                        and not _names_front_matter(paragraphs[i].text)), None)
+        if end is None or end > FRONT_MATTER_SHARE * len(paragraphs):
+            return set()
+        if any(c.part is self.body and c.range.start[0] < end for c in cites):
+            return set()  # a reference manager's citation is never part of a title page
+        front = {i for i in paragraphs if i < end}
+        if not any(_names_or_affiliation(paragraphs[i].text) for i in ordered[1:] if i in front):
+            return set()  # text before the first heading that is not a title page
+        return front
 
     def _bibliography(self, headings: dict[int, str]) -> tuple[list[int], str | None]:
         """Body paragraph indexes of the reference list, and where it was found."""
@@ -130,8 +169,8 @@ class Assembler:
             listed.append(index)
         return listed, "heading"
 
-    def _entries(self, indexes: list[int]) -> list[_Entry]:
-        entries: list[_Entry] = []
+    def _entries(self, indexes: list[int]) -> list[Entry]:
+        entries: list[Entry] = []
         counters: dict[tuple[str, str], int] = {}
         for index in indexes:
             paragraph = self.body.paragraphs[index]
@@ -156,7 +195,7 @@ class Assembler:
                 link_doi = normalize_doi(target) if "doi.org/" in target.lower() else None
                 if link_doi and not work.doi:
                     work = replace(work, doi=link_doi)
-            entries.append(_Entry(paragraph=paragraph, text=text, number=number, work=work,
+            entries.append(Entry(paragraph=paragraph, text=text, number=number, work=work,
                                   raw=tuple(dict.fromkeys(raw))))
         return entries
 
@@ -184,27 +223,9 @@ class Assembler:
             end -= 1
         return (para, offset), end
 
-    @staticmethod
-    def _number_items(cites: list[_Cite]) -> dict[str, int]:
-        """Item id -> reference number: from numeric markers, else in order of first citation."""
-        numbers: dict[str, int] = {}
-        for cite in cites:
-            items = _unique_items(cite.range.field.items)
-            distinct = tuple(dict.fromkeys(cite.numbers))
-            if distinct and len(distinct) == len(items):
-                for item, number in zip(items, distinct, strict=True):
-                    numbers.setdefault(item.id, number)
-        following = max(numbers.values(), default=0)
-        for cite in cites:
-            for item in cite.range.field.items:
-                if item.id not in numbers:
-                    following += 1
-                    numbers[item.id] = following
-        return numbers
-
     # -- references
 
-    def _references(self, entries: list[_Entry], cites: list[_Cite], item_numbers: dict[str, int],
+    def _references(self, entries: list[Entry], cites: list[_Cite], item_numbers: dict[str, int],
                     numbered: bool) -> list[Reference]:
         items: dict[str, FieldItem] = {}
         first_span: dict[str, Span] = {}
@@ -213,10 +234,6 @@ class Assembler:
             for item in cite.range.field.items:
                 items.setdefault(item.id, item)
                 first_span.setdefault(item.id, cite.part.paragraphs[para].span(offset))
-        if numbered and not any(e.number for e in entries):
-            # An unlabelled list in a numeric draft is numbered by position.
-            for position, entry in enumerate(entries, 1):
-                entry.number = position
         matched = _match_items(entries, items, item_numbers, numbered)
         references: list[Reference] = []
         used: set[str] = set()
@@ -237,7 +254,10 @@ class Assembler:
                 number = following
             references.append(Reference(number=number, id=str(entry.number) if entry.number else f"entry-{position}",
                                         text=entry.text, span=span, work=entry.work, raw_identifiers=entry.raw))
-        for item_id in sorted(set(items) - used, key=lambda i: item_numbers[i]):
+        listed = {e.number for e in entries if e.number is not None} if numbered else set()
+        # An item left over whose number an entry carries is a second record of that entry's work.
+        for item_id in sorted(set(items) - used - {i for i in items if item_numbers[i] in listed},
+                              key=lambda i: item_numbers[i]):
             item = items[item_id]
             references.append(Reference(
                 number=item_numbers[item_id], id=item_id, text=_describe(item.work) or item_id,
@@ -251,7 +271,7 @@ class Assembler:
     # -- blocks
 
     def _blocks(self, part: Part, skip: set[int], headings: dict[int, str], cites: list[_Cite],
-                item_numbers: dict[str, int]) -> Iterator[Block]:
+                item_numbers: dict[str, int], front: set[int]) -> Iterator[Block]:
         by_paragraph: dict[int, list[tuple[int, int, Marker]]] = {}
         claimed: dict[int, list[tuple[int, int]]] = {}
         for cite in cites:
@@ -262,7 +282,7 @@ class Assembler:
             result_end = cite.range.end[1] if cite.range.end[0] == para else part.paragraphs[para].length
             claimed.setdefault(para, []).append((cite.range.start[1], max(result_end, end)))
             paragraph = part.paragraphs[para]
-            numbers = cite.numbers or tuple(item_numbers[i.id] for i in _unique_items(field_.items))
+            numbers = cite.numbers or tuple(item_numbers[i.id] for i in unique_items(field_.items))
             problem = cite.problem
             if not numbers and problem is None:
                 problem = field_.problem or "citation field names no cited item"
@@ -279,8 +299,9 @@ class Assembler:
             if index in skip:
                 continue
             markers = by_paragraph.get(index, [])
-            markers += superscript_markers(paragraph, claimed.get(index, []))
-            markers += typed_markers(paragraph, [(s, e) for s, e, _ in markers])
+            if index not in front:  # affiliation marks and footnote symbols are not citations
+                markers += superscript_markers(paragraph, claimed.get(index, []))
+                markers += typed_markers(paragraph, [(s, e) for s, e, _ in markers])
             if markers:
                 yield Block(text=paragraph.text, markers=sorted(markers, key=lambda m: m[0]),
                             span_at=paragraph.span, section=section if part is self.body else None)
@@ -289,18 +310,20 @@ class Assembler:
 # -- references helpers ------------------------------------------------------------------
 
 
-def _match_items(entries: list[_Entry], items: dict[str, FieldItem], item_numbers: dict[str, int],
+def _match_items(entries: list[Entry], items: dict[str, FieldItem], item_numbers: dict[str, int],
                  numbered: bool) -> dict[int, FieldItem]:
-    """id(entry) -> the field item it renders: by number, else DOI, title, first author and year."""
+    """id(entry) -> the field item it renders: the entry rendering it, else by number (numeric
+    drafts); by DOI, title, first author and year, one to one (author-year drafts)."""
     matched: dict[int, FieldItem] = {}
-    free = dict(items)
     if numbered:
-        by_number = {item_numbers[i]: item for i, item in items.items()}
-        for entry in entries:
-            item = by_number.get(entry.number) if entry.number is not None else None
-            if item is not None and item.id in free:
-                matched[id(entry)] = free.pop(item.id)
-    for test in (_same_doi, _same_title, _same_author_year):
+        by_number = {e.number: e for e in entries if e.number is not None}
+        for item in items.values():
+            entry = rendering_entry(item, entries) or by_number.get(item_numbers[item.id])
+            if entry is not None and id(entry) not in matched:
+                matched[id(entry)] = item
+        return matched
+    free = dict(items)
+    for test in (same_doi, same_title, same_author_year):
         for entry in entries:
             if id(entry) in matched:
                 continue
@@ -309,22 +332,6 @@ def _match_items(entries: list[_Entry], items: dict[str, FieldItem], item_number
                     matched[id(entry)] = free.pop(item_id)
                     break
     return matched
-
-
-def _same_doi(entry: _Entry, item: FieldItem) -> bool:
-    return bool(item.work.doi and entry.work.doi == item.work.doi)
-
-
-def _same_title(entry: _Entry, item: FieldItem) -> bool:
-    title = _letters(item.work.title or "")
-    return len(title) >= 12 and title in _letters(entry.text)
-
-
-def _same_author_year(entry: _Entry, item: FieldItem) -> bool:
-    first = item.work.first_author
-    if first is None or item.work.year is None:
-        return False
-    return first.family.lower() in entry.text.lower() and str(item.work.year) in entry.text
 
 
 def _merge(primary: Work, secondary: Work) -> Work:
@@ -341,20 +348,52 @@ def _describe(work: Work) -> str:
     return ". ".join(p for p in pieces if p)
 
 
-def _unique_items(items: tuple[FieldItem, ...]) -> tuple[FieldItem, ...]:
-    return tuple({item.id: item for item in items}.values())
-
-
 def _fold(text: str) -> str:
     return _SPACES.sub(" ", text.replace("\u00a0", " ")).strip()
 
 
-def _letters(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum())
-
-
 def _is_reference_heading(text: str) -> bool:
     """A short paragraph that names the reference list ("References", "5. Bibliography:")."""
-    words = re.sub(r"^\s*(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s*", "", _fold(text)).rstrip(":").strip().lower()
-    return words in REFERENCE_HEADINGS
+    return _heading_words(text) in REFERENCE_HEADINGS
 
+
+
+_FRONT_MATTER_HEADINGS = frozenset({
+    "author", "authors", "affiliation", "affiliations", "author affiliations", "corresponding author",
+    "correspondence", "author information", "authors and affiliations", "title", "title page",
+})
+
+
+def _opens_text(text: str) -> bool:
+    """A paragraph that starts the text proper: "Abstract", "1. Introduction", "Abstract: We..."."""
+    folded = _heading_words(text)
+    if folded in TEXT_OPENERS:
+        return True
+    head = re.match(r"([a-z ]{4,20})\s*[:.\u2014\u2013]", folded)
+    return bool(head and head[1].strip() in {"abstract", "summary", "background", "introduction"})
+
+
+def _names_front_matter(text: str) -> bool:
+    return _heading_words(text) in _FRONT_MATTER_HEADINGS
+
+
+def _heading_words(text: str) -> str:
+    """A short paragraph's words, lower case, without numbering and a trailing colon."""
+    return re.sub(r"^\s*(?:\d+(?:\.\d+)*\.?|[IVX]+\.)\s*", "", _fold(text)).rstrip(":").strip().lower()
+
+
+_AFFILIATION = re.compile(
+    r"\b(?:department|university|universit[éàa]t?|institute?|instituto|hospital|school|faculty|"
+    r"cent(?:er|re)|college|laboratory|division|clinic|unit|correspond\w*|orcid|e-?mail)\b|@",
+    re.IGNORECASE)
+_PERSON = re.compile(r"^(?:[A-Z][\w'\u2019.\-]*\s*){1,6}(?:,\s*(?:[A-Z][\w.]{0,5}\.?\s*)+)?$")
+
+
+def _names_or_affiliation(text: str) -> bool:
+    """A title-page line: an affiliation, an address, or a list of authors' names."""
+    folded = _fold(text)
+    if _AFFILIATION.search(folded):
+        return True
+    names = [p.strip(" *\u2020\u2021" + string.digits) for p in re.split(r"[;,]|\band\b", folded)]
+    names = [n for n in names if n]
+    return len(names) >= 2 and all(_PERSON.match(n) for n in names)

@@ -79,6 +79,9 @@ class Part:
 
 
 _SPACES = re.compile(r"\s+")
+_CITATION_BOOKMARKS = ("ZOTERO_BREF_", "Mendeley_Bookmark_")
+"""Bookmarks that stand for a citation field, their data in custom document properties:
+Zotero's bookmark mode, and Mendeley's citations in a document LibreOffice saved."""
 
 
 class Reader:
@@ -135,7 +138,7 @@ class Reader:
             self.bookmark_starts[element.get(_w("id")) or ""] = (element.get(_w("name")) or "", self._here())
         elif tag == _w("bookmarkEnd") and self.current is not None:
             name, start = self.bookmark_starts.pop(element.get(_w("id")) or "", ("", None))
-            if name.startswith("ZOTERO_BREF_") and start is not None:
+            if name.startswith(_CITATION_BOOKMARKS) and start is not None:
                 self.bookmarks[name] = (start, self._here())
         else:
             for child in element:
@@ -263,7 +266,9 @@ class Reader:
         self.fields.append(FieldRange(field=parsed, start=start, end=end))
 
     def _bookmark_fields(self, part: Part) -> None:
-        """Zotero's bookmark mode: the citation data sits in custom document properties."""
+        """Citations kept as bookmarks: the field instruction sits in custom document properties,
+        split into numbered chunks (`<bookmark>_1`, `_2`...). LibreOffice saves Mendeley's
+        citations as point bookmarks just before the citation text, sometimes two at one place."""
         marks = self.bookmarks
         if not marks:
             return
@@ -275,16 +280,33 @@ class Reader:
             name, _, number = (prop.get("name") or "").rpartition("_")
             if name in marks and number.isdigit():
                 chunks.setdefault(name, []).append((int(number), "".join(prop.itertext())))
-        for name, pieces in chunks.items():
-            instruction = "ADDIN " + "".join(text for _n, text in sorted(pieces))
-            parsed = read_field(instruction)
-            start, stop = marks[name]
-            (para, offset), (end_para, end) = start, stop
-            paragraph = part.paragraphs.get(para)
-            if parsed.rendered and paragraph is not None and end_para == para:
-                at = paragraph.text.rfind(parsed.rendered, offset, end)
-                if at >= 0:
-                    start, stop = (para, at), (para, at + len(parsed.rendered))
+        placed: set[tuple[int, int]] = set()
+        for name in sorted(chunks, key=lambda n: marks[n]):
+            instruction = "".join(text for _n, text in sorted(chunks[name]))
+            parsed = read_field(instruction if instruction.lstrip().upper().startswith("ADDIN")
+                                else "ADDIN " + instruction)
+            if parsed.kind != "citation":
+                continue
+            start, stop = self._bookmark_result(part, marks[name], parsed.rendered)
+            if start in placed:
+                continue  # a second bookmark for the same citation
+            placed.add(start)
             part.fields.append(FieldRange(field=parsed, start=start, end=stop))
 
-
+    @staticmethod
+    def _bookmark_result(part: Part, mark: tuple[tuple[int, int], tuple[int, int]],
+                         rendered: str | None) -> tuple[tuple[int, int], tuple[int, int]]:
+        """Where the citation's text is: the rendered citation inside the bookmark, or right after
+        a point bookmark; else the bookmark itself."""
+        (para, offset), (end_para, end) = mark
+        paragraph = part.paragraphs.get(para)
+        if not rendered or paragraph is None or end_para != para:
+            return mark
+        text = paragraph.text
+        if end == offset:
+            after = offset + len(text[offset:]) - len(text[offset:].lstrip())
+            if text.startswith(rendered, after):
+                return (para, after), (para, after + len(rendered))
+            return mark
+        at = text.rfind(rendered, offset, end)
+        return ((para, at), (para, at + len(rendered))) if at >= 0 else mark
