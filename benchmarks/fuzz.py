@@ -485,12 +485,11 @@ def registry_faults(runs: int, seed: int) -> dict:
         return code, rules, elapsed, err.getvalue()
 
     injected, failures, slowest = 0, [], 0.0
-    old_env = {k: os.environ.get(k) for k in ("CITEAUDIT_CROSSREF_URL", "CITEAUDIT_EUTILS_URL", "HOME")}
     with tempfile.TemporaryDirectory(prefix="citeaudit-faults-") as tmp, FakeRegistry() as fake:
+        old_env = {k: os.environ.get(k) for k in (*fake.env(), "HOME")}
         fake.add_crossref(*(data / "registry/crossref").glob("*.json"))
         fake.add_pubmed(*(data / "registry/pubmed").glob("*.xml"))
-        os.environ.update(CITEAUDIT_CROSSREF_URL=fake.crossref_url, CITEAUDIT_EUTILS_URL=fake.eutils_url,
-                          HOME=tmp)
+        os.environ.update(**fake.env(), HOME=tmp)
         _, clean, _, _ = run(Path(tmp) / "clean")
         for index in range(runs):
             fake.clear()

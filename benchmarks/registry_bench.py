@@ -43,8 +43,7 @@ def main() -> int:
         fake.add_crossref(DATA / "crossref" / "10.1016_j.addr.2015.01.008.json")
         fake.add_pubmed(DATA / "pubmed" / "biopython_pubmed4_refs.xml")
         pairs = fake.add_copies(args.references)
-        os.environ["CITEAUDIT_CROSSREF_URL"] = fake.crossref_url
-        os.environ["CITEAUDIT_EUTILS_URL"] = fake.eutils_url
+        os.environ.update(fake.env())
         refs = [Resolution(n, None, doi=doi, pmid=pmid if n % 2 else None)
                 for n, (doi, pmid) in enumerate(pairs, 1)]
         options = Options(cache_dir=Path(cache_dir), quiet=True)

@@ -500,9 +500,7 @@ class Bench:
         self.results: list[Result] = []
         self.env = {k: v for k, v in os.environ.items()
                     if k not in ("NCBI_API_KEY", "CITEAUDIT_MAILTO", "CITEAUDIT_TRACE_HOOKS")}
-        self.env.update(CITEAUDIT_CROSSREF_URL=self.fake.crossref_url,
-                        CITEAUDIT_EUTILS_URL=self.fake.eutils_url,
-                        XDG_CONFIG_HOME=str(work / "config"), NO_COLOR="1")
+        self.env.update(**self.fake.env(), XDG_CONFIG_HOME=str(work / "config"), NO_COLOR="1")
         self._caches = 0
 
     def close(self) -> None:
@@ -617,9 +615,8 @@ def in_process(bench: Bench, label: str, args: Sequence[str], cache: Path, targe
     from citeaudit.pipeline import check_paths
 
     draft, library = Path(args[1]), Path(args[3])
-    saved = {k: os.environ.get(k) for k in ("CITEAUDIT_CROSSREF_URL", "CITEAUDIT_EUTILS_URL")}
-    os.environ.update(CITEAUDIT_CROSSREF_URL=bench.fake.crossref_url,
-                      CITEAUDIT_EUTILS_URL=bench.fake.eutils_url)
+    saved = {k: os.environ.get(k) for k in bench.fake.env()}
+    os.environ.update(bench.fake.env())
     try:
         host = get_plugin_manager()
         options = build_options({"bib": (library,), "cache_dir": cache, "quiet": True,

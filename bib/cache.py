@@ -193,6 +193,14 @@ class Cache:
                 "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?)",
                 [(e.registry, e.identifier, e.body, e.fetched_at, e.expires_at) for e in entries])
 
+    def replace(self, registry: str, entries: Sequence[Entry]) -> None:
+        """Make `entries` the only rows of `registry`, in one transaction (re-imports)."""
+        with self._transaction():
+            self._db.execute("DELETE FROM answers WHERE registry = ?", (registry,))
+            self._db.executemany(
+                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?)",
+                [(e.registry, e.identifier, e.body, e.fetched_at, e.expires_at) for e in entries])
+
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
 

@@ -33,6 +33,7 @@ from citeaudit.bib.cache import (
     record_ttl,
 )
 from citeaudit.bib import breaker
+from citeaudit.bib.followup import identifiers_by_kind, ordered, split
 from citeaudit.bib.http import Budget, Client
 from citeaudit.bib.identifiers import is_short_doi
 from citeaudit.bib.registry import Answer, DoiSearch, Registry
@@ -97,13 +98,23 @@ def make_client(options: Any, registries: Sequence[Any]) -> Client:
 
 def fetch_records(resolutions: Sequence[Resolution], *, options: Any, registries: Sequence[Any],
                   client: Client | None = None) -> RecordSet:
-    """Registry outcomes for every DOI and PMID of `resolutions` (batched, cached)."""
-    # A shortDOI (10/f6kft3) is valid but no Crossref key: asking would report it missing.
-    dois = list(dict.fromkeys(r.doi.lower() for r in resolutions if r.doi and not is_short_doi(r.doi)))
-    pmids = list(dict.fromkeys(r.pmid for r in resolutions if r.pmid))
+    """Registry outcomes for every DOI, PMID and PMCID of `resolutions` (batched, cached).
+
+    Registries that follow another's answer (the DOI system after Crossref,
+    DataCite after the DOI system) and local ones (Retraction Watch) are
+    asked afterwards, by `citeaudit.bib.followup`.
+    """
+    direct, later = split(registries)
+    records = _fetch_direct(resolutions, options=options, registries=direct, client=client)
+    return _follow_up(records, resolutions, options=options, later=later, client=client)
+
+
+def _fetch_direct(resolutions: Sequence[Resolution], *, options: Any, registries: Sequence[Any],
+                  client: Client | None = None) -> RecordSet:
+    by_kind = identifiers_by_kind(resolutions)
+    pmids = by_kind["pmid"]
     doi_only = [doi for doi in dict.fromkeys(r.doi.lower() for r in resolutions if r.doi and not r.pmid)
-                if doi in dois]
-    by_kind: dict[str, list[str]] = {"doi": dois, "pmid": pmids}
+                if doi in by_kind["doi"]]
     outcomes: dict[tuple[str, str], FetchOutcome] = {}
     links: dict[str, str] = {}
     cache = _open(options)
@@ -249,3 +260,51 @@ def _link(searcher: Any, dois: list[str], searched: list[str],
         # Only a complete answer proves a DOI has no PubMed record.
         rows += [Entry(LINKS, doi, None, now, now + NO_LINK_TTL) for doi in dois if doi not in links]
     cache.put_many(rows)
+
+
+def _follow_up(records: RecordSet, resolutions: Sequence[Resolution], *, options: Any,
+              later: Sequence[Any], client: Client | None = None) -> RecordSet:
+    """`records` with the outcomes of the local and following registries added."""
+    if not later:
+        return records
+    by_kind = identifiers_by_kind(resolutions)
+    outcomes: dict[tuple[str, str], FetchOutcome] = dict(records.outcomes)
+    sent = 0
+    own = client is None and not options.offline
+    cache = _open(options)
+    now = time.time()
+    try:
+        for registry in ordered(list(later)):
+            asked = [i for kind in registry.kinds for i in by_kind.get(kind, ())]
+            if getattr(registry, "local", False):
+                for identifier, row in cache.get_many(registry.name, asked).items():
+                    outcomes[(registry.name, identifier)] = _outcome(registry, row)
+                continue
+            asked = [i for i in asked if registry.wants(outcomes.get((registry.after, i)))]
+            if not asked:
+                continue
+            rows = {} if options.refresh and not options.offline else cache.get_many(registry.name, asked)
+            todo = []
+            for identifier in asked:
+                row = rows.get(identifier)
+                if row is not None and (options.offline or row.fresh(now)):
+                    outcomes[(registry.name, identifier)] = _outcome(registry, row)
+                else:
+                    todo.append(identifier)
+            if not todo:
+                continue
+            if options.offline:
+                for identifier in todo:
+                    outcomes[(registry.name, identifier)] = Unavailable(registry.name, identifier, "offline")
+                continue
+            if client is None:
+                client = make_client(options, later)
+            before = client.requests
+            _store(registry, registry.fetch(todo, client), cache, outcomes)
+            sent += client.requests - before
+    finally:
+        cache.close()
+        if own and client is not None:
+            client.close()
+    return RecordSet(outcomes=outcomes, requests=records.requests + sent, pmid_for_doi=records.pmid_for_doi,
+                     unsearched=records.unsearched)

@@ -18,7 +18,7 @@ from citeaudit.model import Finding, Unavailable
 if TYPE_CHECKING:
     from citeaudit.report import DocumentReport
 
-NAMES = {"crossref": "Crossref", "pubmed": "PubMed", "datacite": "DataCite", "doi": "doi.org",
+NAMES = {"crossref": "Crossref", "pubmed": "PubMed", "datacite": "DataCite", "doi": "doi.org", "pmc": "The PMC ID converter",
          "idconv": "the PMC ID converter"}
 """Registry names as people write them."""
 

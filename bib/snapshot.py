@@ -4,12 +4,15 @@ Accepted, recognised by content rather than name:
 - PubMed XML: an efetch answer or a baseline/update file (`PubmedArticleSet`),
   plain or gzip-compressed (`.xml.gz`);
 - Crossref JSON: one work (`/works/{doi}` envelope or bare item), a work list
-  (`/works?...` envelope or a JSON array), or JSON-lines of any of these.
+  (`/works?...` envelope or a JSON array), or JSON-lines of any of these;
+- the Retraction Watch CSV (`citeaudit.bib.retractionwatch`), which replaces
+  any earlier import of it.
 
 Each record is stored exactly as a network answer would be, so offline runs
 and online runs read the same rows. A PubMed record that carries a DOI also
 stores the DOI -> PMID link, so references that give only a DOI find their
-PubMed record offline.
+PubMed record offline; one that carries a PMCID stores what the PMC ID
+converter would answer for it, so PMCIDs are checked offline too.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from typing import Any
 
 from lxml import etree
 
+from citeaudit.bib import retractionwatch
 from citeaudit.bib.cache import LINK_TTL, LINKS, Cache, Entry, record_ttl
 from citeaudit.bib.crossref import stored_body
+from citeaudit.bib.idconv import PmcIds, stored_record
 from citeaudit.bib.identifiers import normalize_doi
 from citeaudit.bib.records import (
     crossref_items,
@@ -60,6 +65,9 @@ def import_files(cache: Cache, paths: Sequence[Path]) -> dict[str, int]:
     """Import each file into `cache`; returns records imported per registry."""
     counts: dict[str, int] = {}
     for path in map(Path, paths):
+        if retractionwatch.looks_like(path):
+            counts[retractionwatch.NAME] = counts.get(retractionwatch.NAME, 0) + retractionwatch.import_csv(cache, path)
+            continue
         data = _read(path)
         head = data.lstrip()[:1]
         if head == b"<":
@@ -70,7 +78,7 @@ def import_files(cache: Cache, paths: Sequence[Path]) -> dict[str, int]:
             raise InputError(path, "neither PubMed XML nor Crossref JSON / JSON-lines")
         cache.put_many(entries)
         for entry in entries:
-            if entry.registry != LINKS:
+            if entry.registry not in (LINKS, PmcIds.name):  # derived from the records counted
                 counts[entry.registry] = counts.get(entry.registry, 0) + 1
     return counts
 
@@ -112,6 +120,9 @@ def _pubmed_entries(articles: list[etree._Element], path: Path) -> list[Entry]:
         entries.append(Entry("pubmed", pmid, etree.tostring(article, encoding="utf-8"), now, now + ttl))
         if record.work.doi:
             entries.append(Entry(LINKS, record.work.doi, pmid.encode(), now, now + LINK_TTL))
+        if record.work.pmcid:
+            entries.append(Entry(PmcIds.name, record.work.pmcid,
+                                 stored_record(record.work.pmcid, pmid, record.work.doi), now, now + ttl))
     return entries
 
 

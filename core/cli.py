@@ -260,7 +260,7 @@ def cache_clear(ctx: click.Context, **params: Any) -> None:
 @_options_of("cache")
 @click.pass_context
 def cache_import(ctx: click.Context, files: tuple[Path, ...], **params: Any) -> None:
-    """Import PubMed XML (.xml, .xml.gz) and Crossref JSON / JSON-lines snapshots."""
+    """Import PubMed XML (.xml, .xml.gz), Crossref JSON / JSON-lines snapshots and the Retraction Watch CSV."""
     from citeaudit.bib.snapshot import import_files
 
     counts = import_files(_cache(ctx, params), list(files))

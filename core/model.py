@@ -340,6 +340,8 @@ class Notice:
     """ISO date of the notice, when known."""
     source: str = ""
     """Where it was learnt: crossref update-to, pubmed CommentsCorrections..."""
+    reason: str | None = None
+    """Why, when the source says (Retraction Watch's reasons)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,6 +373,8 @@ class Record:
     other_years: tuple[int, ...] = ()
     """Other years the work is dated by (online first vs print), so a reference
     citing either year is not reported as a year mismatch."""
+    agency: str | None = None
+    """The DOI's registration agency, when the DOI system named it (DataCite, mEDRA...)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,7 +441,8 @@ class RecordSet:
         """The outcome for one identifier, None when it was never asked for."""
         if not identifier:
             return None
-        return self.outcomes.get((source, identifier.lower() if source == "crossref" else identifier))
+        # DOIs are kept lower case whichever registry answered for them.
+        return self.outcomes.get((source, identifier.lower() if identifier.startswith("10.") else identifier))
 
     def record(self, source: str, identifier: str | None) -> Record | None:
         """The record for one identifier, None unless the registry returned one."""

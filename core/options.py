@@ -278,6 +278,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("refresh", Flag(), False, "Fetch registry data again even when cached."),
     Option("fail-on", Choice(FAIL_ON), "error", "Lowest severity that makes the exit code 1 (default: error).",
            metavar="LEVEL"),
+    Option("min-severity", Choice(("error", "warning", "info")), None,
+           "Lowest severity the HTML page and the Word copy show (default: warning; "
+           "the other formats show every finding).", metavar="LEVEL"),
     Option("select", Codes(), (), "Comma-separated codes or prefixes to report."),
     Option("ignore", Codes(), (), "Comma-separated codes or prefixes to ignore."),
     Option("severity", SeverityTable(), {}, "Per-rule severity overrides: a table of code = error, warning or info.",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from citeaudit import __version__
-from citeaudit.model import Document, Finding, Library, RecordSet, Resolution, Unchecked
+from citeaudit.model import SEVERITIES, Document, Finding, Library, RecordSet, Resolution, Unchecked
 from citeaudit.rules import Rule
 from citeaudit.runinfo import RegistryTally, RunInfo
 
@@ -151,6 +151,27 @@ class Totals:
             "warnings": self.severities["warning"],
             "infos": self.severities["info"],
         }
+
+
+def min_severity(options: Any, default: str) -> str:
+    """The lowest severity a report for people shows: --min-severity, else the format's default."""
+    chosen = getattr(options, "min_severity", None)
+    if chosen is None:
+        chosen = (getattr(options, "plugin_options", None) or {}).get("min-severity")
+    return chosen if chosen in SEVERITIES else default
+
+
+def at_least(run: RunReport, level: str) -> tuple[RunReport, int]:
+    """The run with only findings of `level` or worse, and how many were left out."""
+    from dataclasses import replace
+
+    rank = SEVERITIES.index(level)
+    documents, hidden = [], 0
+    for doc in run.documents:
+        kept = tuple(f for f in doc.findings if SEVERITIES.index(f.severity or "info") <= rank)
+        hidden += len(doc.findings) - len(kept)
+        documents.append(replace(doc, findings=kept) if len(kept) != len(doc.findings) else doc)
+    return (replace(run, documents=tuple(documents)) if hidden else run), hidden
 
 
 class ReportStream(Protocol):

@@ -19,7 +19,8 @@ from typing import Any
 from citeaudit import __version__
 from citeaudit.model import Missing, Record, Unavailable
 
-REGISTRY_NAMES = {"crossref": "Crossref", "pubmed": "PubMed"}
+REGISTRY_NAMES = {"crossref": "Crossref", "pubmed": "PubMed", "doi": "the DOI system", "datacite": "DataCite",
+                  "pmc": "the PMC ID converter", "retractionwatch": "Retraction Watch"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,8 @@ class RunInfo:
                              + (f", {missing} not in the cache" if missing else ""))
             return "offline: registry data from the cache only (" + "; ".join(parts) + ")"
         answered = [r.label for r in self.registries if r.state() == "answered"]
-        parts = [" and ".join(answered) + " answered"] if answered else []
+        listed = ", ".join(answered[:-1]) + " and " + answered[-1] if len(answered) > 1 else "".join(answered)
+        parts = [listed + " answered"] if answered else []
         for r in self.registries:
             if r.state() != "answered":
                 reasons = ", ".join(f"{why} ×{n}" if n > 1 else why for why, n in sorted(r.unavailable.items()))

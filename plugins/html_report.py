@@ -1,9 +1,12 @@
 """Reporter `html`: one self-contained page an author or editor can read.
 
-The draft's claims in reading order, each coloured by its worst finding;
-citation buttons that open the reference, its library entry, its registry
-records and the abstract with the claim's terms highlighted; a findings list
-filterable by severity and rule; counts per rule family.
+The draft's claims in reading order, each coloured by its worst finding and
+followed directly by its findings, in plain words with the rule code last
+and the evidence as sentences (html_evidence); citation buttons that open a
+panel saying why the claim is flagged, then the reference, its library
+entry, its registry records and the abstract with the claim's terms
+highlighted; a summary linking to every finding; filters; n/p for the next
+and previous finding; a document index when there are several drafts.
 
 The page loads nothing: CSS and JS are inlined and pinned by hash in a
 Content-Security-Policy, so even a string that slipped through escaping
@@ -27,6 +30,7 @@ from typing import Any
 from urllib.parse import quote
 
 from citeaudit import hookimpl
+from citeaudit.explain import explain
 from citeaudit.model import (
     SEVERITIES,
     Claim,
@@ -38,8 +42,10 @@ from citeaudit.model import (
     Unavailable,
     Work,
 )
-from citeaudit.report import DocumentReport, Reporter, RunReport, to_json
+from citeaudit.plugins.html_evidence import finding_item
+from citeaudit.report import DocumentReport, Reporter, RunReport, at_least, min_severity, to_json
 from citeaudit.rules import FAMILIES, family_title
+from citeaudit.runinfo import run_info
 
 CLEAN = "clean"
 
@@ -55,8 +61,13 @@ while with within without would years
 _WORD = re.compile(r"\d+(?:[.,]\d+)*%?|[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]")
 
 
+DEFAULT_MIN_SEVERITY = "warning"
+"""Infos (a reference without identifiers, a record not fetched) only with --min-severity info."""
+
+
 def render(run: RunReport) -> str:
     """The whole report as one HTML page."""
+    run, hidden = at_least(run, min_severity(run.options, DEFAULT_MIN_SEVERITY))
     report = to_json(run)
     css = _asset("html_report.css")
     js = _asset("html_report.js")
@@ -69,6 +80,7 @@ def render(run: RunReport) -> str:
     csp = ("default-src 'none'; img-src 'none'; base-uri 'none'; form-action 'none'; "
            f"style-src '{_sha256(css)}'; script-src '{_sha256(js)}'")
     names = ", ".join(d.document.path.name for d in run.documents) or "no documents"
+    first = next((f"#d{i}-f0" for i, d in enumerate(run.documents) if d.findings), "#main")
     return "".join([
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
         f"<meta http-equiv=\"Content-Security-Policy\" content=\"{escape(csp)}\">\n",
@@ -76,17 +88,23 @@ def render(run: RunReport) -> str:
         "<meta name=\"referrer\" content=\"no-referrer\">\n",
         f"<title>citeaudit report: {escape(names)}</title>\n",
         f"<style>{css}</style>\n</head>\n<body>\n",
-        "<a class=\"skip\" href=\"#findings-0\">Skip to the findings</a>\n",
+        f"<a class=\"skip\" href=\"{first}\">Skip to the first finding</a>\n",
         "<header>\n<h1>citeaudit report</h1>\n",
-        f"<p class=\"meta\">{escape(names)} · citeaudit {escape(report['tool']['version'])}</p>\n",
-        _summary(run, report["summary"]),
-        "</header>\n<main>\n",
+        f"<p class=\"meta\" id=\"run\">{escape(names)} · {escape(run_info(run).sentence())}</p>\n",
+        _summary(run, report["summary"], hidden),
+        _document_index(run),
+        "</header>\n",
+        "<nav class=\"stepper\" aria-label=\"Findings\"><button type=\"button\" data-step=\"-1\" "
+        "aria-keyshortcuts=\"p\">Previous finding <kbd>p</kbd></button><button type=\"button\" data-step=\"1\" "
+        "aria-keyshortcuts=\"n\">Next finding <kbd>n</kbd></button>"
+        "<span id=\"step-status\" role=\"status\" aria-live=\"polite\"></span></nav>\n",
+        "<main id=\"main\" tabindex=\"-1\">\n",
         *documents,
         "</main>\n",
         "<aside id=\"panel\" class=\"panel\" role=\"dialog\" aria-modal=\"false\" "
         "aria-labelledby=\"panel-title\" tabindex=\"-1\" hidden>\n"
         "<div class=\"panel-head\"><h2 id=\"panel-title\">Reference</h2>"
-        "<button type=\"button\" class=\"close\" aria-label=\"Close the reference panel\">×</button></div>\n"
+        "<button type=\"button\" class=\"close\" aria-label=\"Close the panel\">×</button></div>\n"
         "<div id=\"panel-body\"></div>\n</aside>\n",
         f"<script type=\"application/json\" id=\"citeaudit-data\">{script_json(payload)}</script>\n",
         f"<script>{js}</script>\n</body>\n</html>\n",
@@ -216,7 +234,7 @@ def abstract_of(report: DocumentReport, key: int | str) -> str | None:
 # -- page parts ---------------------------------------------------------------
 
 
-def _summary(run: RunReport, summary: Mapping[str, int]) -> str:
+def _summary(run: RunReport, summary: Mapping[str, int], hidden: int = 0) -> str:
     by_family: dict[str, Counter[str]] = {family: Counter() for family in FAMILIES}
     by_rule: dict[str, Counter[str]] = {family: Counter() for family in FAMILIES}
     for _doc, finding in run.findings():
@@ -237,33 +255,116 @@ def _summary(run: RunReport, summary: Mapping[str, int]) -> str:
                f"{summary['warnings']} warning(s), {summary['infos']} info")
     return ("<section aria-labelledby=\"summary-title\">\n<h2 id=\"summary-title\">Summary</h2>\n"
             f"<p id=\"overall\">{escape(overall)}</p>\n"
-            "<table class=\"summary\">\n<caption class=\"meta\">Findings per rule family</caption>\n"
+            + (f"<p class=\"meta\" id=\"hidden\">{hidden} finding(s) below the shown severity left out; "
+               "<code>--min-severity info</code> shows them.</p>\n" if hidden else "")
+            + _finding_index(run)
+            + "<div class=\"scroll\"><table class=\"summary\">\n<caption class=\"meta\">Findings per rule family</caption>\n"
             "<thead><tr><th scope=\"col\">family</th><th scope=\"col\">errors</th>"
             "<th scope=\"col\">warnings</th><th scope=\"col\">info</th><th scope=\"col\">total</th>"
             "<th scope=\"col\">rules</th></tr></thead>\n<tbody>\n" + "".join(rows)
-            + "</tbody>\n</table>\n</section>\n")
+            + "</tbody>\n</table></div>\n</section>\n")
+
+
+def _place(finding: Finding) -> str:
+    if finding.claim is not None:
+        return f"Claim {finding.claim}"
+    if finding.reference is not None:
+        return f"Reference {finding.reference}"
+    if finding.key:
+        return f"Library entry {finding.key}"
+    return "Document"
+
+
+def _finding_index(run: RunReport) -> str:
+    """Every finding, one line each, linking to where it is shown."""
+    groups = []
+    for index, report in enumerate(run.documents):
+        if not report.findings:
+            continue
+        items = "".join(
+            f"<li class=\"sev-{escape(f.severity or 'info')}\"><a href=\"#d{index}-f{i}\">"
+            f"<span class=\"place\">{escape(_place(f))}</span>: {escape(explain(f))} "
+            f"<span class=\"code\">\u2014 {escape(f.rule)}</span></a></li>"
+            for i, f in enumerate(report.findings))
+        head = (f"<p class=\"meta\"><a href=\"#d{index}\">{escape(str(report.document.path))}</a></p>"
+                if len(run.documents) > 1 else "")
+        groups.append(f"{head}<ol class=\"finding-index\">{items}</ol>")
+    if not groups:
+        return "<p class=\"none\">No findings.</p>\n"
+    return ("<nav aria-labelledby=\"index-title\"><h3 id=\"index-title\">Every finding</h3>"
+            + "".join(groups) + "</nav>\n")
+
+
+def _document_index(run: RunReport) -> str:
+    """With several drafts, a list of them with their counts."""
+    if len(run.documents) < 2:
+        return ""
+    items = "".join(
+        f"<li><a href=\"#d{i}\">{escape(str(d.document.path))}</a> "
+        f"<span class=\"meta\">{len(d.document.claims)} claim(s), {len(d.findings)} finding(s)"
+        f" \u00b7 worst: {worst(d.findings)}</span></li>"
+        for i, d in enumerate(run.documents))
+    return ("<nav class=\"doc-index\" aria-labelledby=\"docs-title\"><h2 id=\"docs-title\">Documents</h2>"
+            f"<ol>{items}</ol></nav>\n")
 
 
 def _document(index: int, report: DocumentReport, doc_json: Mapping[str, Any]) -> str:
     doc = report.document
     ref_ids = {ref.number: f"d{index}-r{i}" for i, ref in enumerate(doc.references) if ref.number is not None}
     finding_ids = {id(f): f"d{index}-f{i}" for i, f in enumerate(report.findings)}
+    shown = _Shown(report, index, finding_ids, doc_json["findings"])
     parts = [
         f"<section class=\"document\" id=\"d{index}\" aria-labelledby=\"d{index}-title\">\n",
         f"<h2 id=\"d{index}-title\">{escape(str(doc.path))}</h2>\n",
         f"<p class=\"meta\">{escape(doc.format)} · {escape(doc.style)} citations · "
         f"{len(doc.claims)} claim(s) · {len(doc.references)} reference(s) · "
         f"{len(report.findings)} finding(s)</p>\n",
-        _draft(index, report, ref_ids, finding_ids),
-        _findings(index, report, doc_json["findings"], finding_ids),
-        _references(index, report, doc_json["references"], finding_ids),
+        _filters(index, doc_json["findings"]),
+        _draft(index, report, ref_ids, shown),
+        _references(index, report, doc_json["references"], shown),
+        _loose(index, report, shown),
         "</section>\n",
     ]
     return "".join(parts)
 
 
-def _draft(index: int, report: DocumentReport, ref_ids: Mapping[int, str],
-           finding_ids: Mapping[int, str]) -> str:
+class _Shown:
+    """Renders each finding once, where it belongs, and remembers which it rendered."""
+
+    def __init__(self, report: DocumentReport, index: int, ids: Mapping[int, str],
+                 findings_json: list[Mapping[str, Any]]) -> None:
+        self.report, self.index, self.ids = report, index, ids
+        self.json = {id(f): fj for f, fj in zip(report.findings, findings_json, strict=True)}
+        self.claims = {c.id: c for c in report.document.claims}
+        self.done: set[int] = set()
+
+    def items(self, findings: Iterable[Finding]) -> str:
+        out = []
+        for f in findings:
+            if id(f) in self.done:
+                continue
+            self.done.add(id(f))
+            out.append(finding_item(self.index, f, self.json[id(f)], self.ids[id(f)], self.report, self.claims))
+        return "".join(out)
+
+    def rest(self) -> list[Finding]:
+        return [f for f in self.report.findings if id(f) not in self.done]
+
+
+def _filters(index: int, findings_json: list[Mapping[str, Any]]) -> str:
+    if not findings_json:
+        return ""
+    names = {f["rule"]: f["name"] for f in findings_json}
+    options = "".join(f"<option value=\"{escape(r)}\">{escape(r)} {escape(names[r])}</option>" for r in sorted(names))
+    boxes = "".join(f"<label><input type=\"checkbox\" name=\"severity\" value=\"{s}\" checked> {s}</label>"
+                    for s in SEVERITIES)
+    return (f"<form class=\"filter-form\" data-scope=\"d{index}\" aria-label=\"Filter the findings\">"
+            f"<fieldset class=\"filters\"><legend>Show findings</legend>{boxes}"
+            f"<label>rule <select name=\"rule\"><option value=\"\">all rules</option>{options}</select></label>"
+            f"<span class=\"count\" role=\"status\" aria-live=\"polite\"></span></fieldset></form>\n")
+
+
+def _draft(index: int, report: DocumentReport, ref_ids: Mapping[int, str], shown: _Shown) -> str:
     doc = report.document
     out = [f"<section class=\"draft\" aria-labelledby=\"d{index}-draft\">\n"
            f"<h3 id=\"d{index}-draft\">The draft's claims</h3>\n"]
@@ -274,13 +375,12 @@ def _draft(index: int, report: DocumentReport, ref_ids: Mapping[int, str],
         if claim.section != section:
             section = claim.section
             out.append(f"<h4 class=\"section\">{escape(section or 'Untitled section')}</h4>\n")
-        out.append(_claim(index, claim, report, ref_ids, finding_ids))
+        out.append(_claim(index, claim, report, ref_ids, shown))
     out.append("</section>\n")
     return "".join(out)
 
 
-def _claim(index: int, claim: Claim, report: DocumentReport, ref_ids: Mapping[int, str],
-           finding_ids: Mapping[int, str]) -> str:
+def _claim(index: int, claim: Claim, report: DocumentReport, ref_ids: Mapping[int, str], shown: _Shown) -> str:
     mine = claim_findings(claim, report.findings)
     severity = worst(mine)
     badge = f"<span class=\"badge sev-{severity}\">{severity}</span>" if severity != CLEAN else ""
@@ -290,13 +390,18 @@ def _claim(index: int, claim: Claim, report: DocumentReport, ref_ids: Mapping[in
         if not marker.numbers:
             buttons = f"<span class=\"unread\">{escape(marker.text)}</span>"
         markers.append(f"<span class=\"marker\" title=\"{escape(marker.text)}\">{buttons}</span>")
+    cited = [r for n in dict.fromkeys(claim.citations) if (r := report.document.reference(n)) is not None]
+    theirs = [f for r in cited for f in reference_findings(r, report.findings)]
     tags = "".join(
-        f"<a class=\"tag sev-{escape(f.severity or 'info')}\" href=\"#{finding_ids[id(f)]}\" "
-        f"title=\"{escape(f.message)}\">{escape(f.rule)}</a>" for f in mine)
-    return (f"<p class=\"claim sev-{severity}\" id=\"d{index}-c{claim.id}\" data-claim=\"{claim.id}\" "
-            f"data-severity=\"{severity}\"><span class=\"claim-id\" aria-label=\"claim {claim.id}\">"
-            f"{claim.id}</span>{badge}<span class=\"claim-text\">{escape(claim.text)}</span>"
-            f"{''.join(markers)}{tags}</p>\n")
+        f"<a class=\"tag sev-{escape(f.severity or 'info')}\" href=\"#{shown.ids[id(f)]}\" "
+        f"title=\"{escape(explain(f))}\">{escape(f.rule)}</a>" for f in [*mine, *theirs])
+    items = shown.items(mine)
+    listing = (f"<ul class=\"findings claim-findings\" id=\"d{index}-c{claim.id}-findings\" "
+               f"aria-label=\"Findings on claim {claim.id}\">{items}</ul>\n") if items else ""
+    return (f"<div class=\"claim-block\"><p class=\"claim sev-{severity}\" id=\"d{index}-c{claim.id}\" "
+            f"data-claim=\"{claim.id}\" data-severity=\"{severity}\"><span class=\"claim-id\" "
+            f"aria-label=\"claim {claim.id}\">{claim.id}</span>{badge}<span class=\"claim-text\">"
+            f"{escape(claim.text)}</span>{''.join(markers)}{tags}</p>\n{listing}</div>\n")
 
 
 def _cite_button(index: int, claim: int, number: int, report: DocumentReport,
@@ -311,81 +416,28 @@ def _cite_button(index: int, claim: int, number: int, report: DocumentReport,
             f"aria-expanded=\"false\" aria-label=\"{escape(label)}\">{number}</button>")
 
 
-def _findings(index: int, report: DocumentReport, findings_json: list[Mapping[str, Any]],
-              finding_ids: Mapping[int, str]) -> str:
-    names = {f["rule"]: f["name"] for f in findings_json}
-    rules = sorted(names)
-    options = "".join(f"<option value=\"{escape(r)}\">{escape(r)} "
-                      f"{escape(names[r])}</option>" for r in rules)
-    boxes = "".join(f"<label><input type=\"checkbox\" name=\"severity\" value=\"{s}\" checked> {s}</label>"
-                    for s in SEVERITIES)
-    items = [_finding(index, f, fj, finding_ids[id(f)]) for f, fj in zip(report.findings, findings_json, strict=True)]
-    empty = "" if items else "<p class=\"none\">No findings.</p>\n"
-    return (f"<section class=\"findings-box\" aria-labelledby=\"findings-{index}-title\">\n"
-            f"<h3 id=\"findings-{index}-title\">Findings</h3>\n"
-            f"<form class=\"filter-form\" data-list=\"findings-{index}\" aria-label=\"Filter the findings\">"
-            f"<fieldset class=\"filters\"><legend>Show</legend>{boxes}"
-            f"<label>rule <select name=\"rule\"><option value=\"\">all rules</option>{options}</select></label>"
-            f"<span class=\"count\" role=\"status\" aria-live=\"polite\"></span></fieldset></form>\n"
-            f"{empty}<ul class=\"findings\" id=\"findings-{index}\">\n{''.join(items)}</ul>\n</section>\n")
+def _loose(index: int, report: DocumentReport, shown: _Shown) -> str:
+    """Findings with no claim and no reference-list entry (a library problem, say)."""
+    items = shown.items(shown.rest())
+    if not items:
+        return ""
+    return (f"<section class=\"loose\" aria-labelledby=\"d{index}-loose\"><h3 id=\"d{index}-loose\">"
+            f"Library and document</h3><ul class=\"findings\">{items}</ul></section>\n")
 
 
-def _finding(index: int, finding: Finding, fj: Mapping[str, Any], dom_id: str) -> str:
-    def attr(name: str) -> str:
-        value = fj.get(name)
-        return "" if value is None else escape(str(value))
-
-    where = []
-    if fj["claim"] is not None:
-        where.append(f"<a href=\"#d{index}-c{fj['claim']}\">claim {fj['claim']}</a>")
-    if fj["reference"] is not None:
-        where.append(f"reference {escape(str(fj['reference']))}")
-    elif fj["citation"] is not None:
-        where.append(f"citation {escape(str(fj['citation']))}")
-    if fj["key"]:
-        where.append(f"library key <code>{escape(str(fj['key']))}</code>")
-    location = ", ".join(f"{escape(str(k))} {escape(str(v))}" for k, v in fj["location"].items())
-    if location:
-        where.append(location)
-    evidence = ""
-    if fj["evidence"]:
-        rows = "".join(f"<dt>{escape(str(k))}</dt><dd>{escape(_plain(v))}</dd>" for k, v in fj["evidence"].items())
-        evidence = f"<details><summary>evidence</summary><dl>{rows}</dl></details>"
-    if fj.get("fix"):
-        fix = fj["fix"]
-        evidence = (f"<div class=\"fix\">Suggested: <code>{escape(str(fix['field']))}</code> "
-                    f"{escape(str(fix['old'])) + ' &rarr; ' if fix['old'] is not None else ''}"
-                    f"<strong>{escape(str(fix['new']))}</strong> "
-                    f"<span class=\"meta\">({escape(str(fix['source']))})</span></div>") + evidence
-    severity = escape(fj["severity"] or "info")
-    return (f"<li class=\"finding sev-{severity}\" id=\"{dom_id}\" data-rule=\"{attr('rule')}\" "
-            f"data-severity=\"{severity}\" data-claim=\"{attr('claim')}\" "
-            f"data-citation=\"{attr('citation')}\" data-reference=\"{attr('reference')}\" "
-            f"data-key=\"{attr('key')}\"><span class=\"badge sev-{severity}\">{severity}</span>"
-            f"<code class=\"rule\">{escape(fj['rule'])}</code> <span class=\"rule-name\">{escape(fj['name'])}</span>: "
-            f"<span class=\"message\">{escape(fj['message'])}</span>"
-            f"<div class=\"where\">{' · '.join(where)}</div>{evidence}</li>\n")
-
-
-def _plain(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def _references(index: int, report: DocumentReport, refs_json: list[Mapping[str, Any]],
-                finding_ids: Mapping[int, str]) -> str:
+def _references(index: int, report: DocumentReport, refs_json: list[Mapping[str, Any]], shown: _Shown) -> str:
     doc = report.document
     out = [f"<section class=\"references\" aria-labelledby=\"d{index}-refs\">\n"
            f"<h3 id=\"d{index}-refs\">References</h3>\n"]
     if not doc.references:
         out.append("<p class=\"none\">No reference list.</p>\n")
     for i, (ref, rj) in enumerate(zip(doc.references, refs_json, strict=True)):
-        out.append(_reference(f"d{index}-r{i}", ref, rj, report, finding_ids))
+        out.append(_reference(f"d{index}-r{i}", ref, rj, report, shown))
     out.append("</section>\n")
     return "".join(out)
 
 
-def _reference(dom_id: str, ref: Reference, rj: Mapping[str, Any], report: DocumentReport,
-               finding_ids: Mapping[int, str]) -> str:
+def _reference(dom_id: str, ref: Reference, rj: Mapping[str, Any], report: DocumentReport, shown: _Shown) -> str:
     key: int | str = ref.number if ref.number is not None else ref.id
     mine = reference_findings(ref, report.findings)
     severity = worst(mine)
@@ -399,14 +451,14 @@ def _reference(dom_id: str, ref: Reference, rj: Mapping[str, Any], report: Docum
         ids.append(f"<span>PMID {_pmid_link(rj['pmid'])}</span>")
     if rj.get("pmcid"):
         ids.append(f"<span>PMCID {escape(rj['pmcid'])}</span>")
-    tags = "".join(f"<li><a class=\"tag sev-{escape(f.severity or 'info')}\" href=\"#{finding_ids[id(f)]}\">"
-                   f"{escape(f.rule)}</a> {escape(f.message)}</li>" for f in mine)
+    tags = shown.items(mine)
     return (f"<article class=\"ref sev-{severity}\" id=\"{dom_id}\" data-number=\"{escape(str(ref.number or ''))}\""
             f" data-severity=\"{severity}\">\n"
             f"<h4>{escape(label)}{ident}</h4>\n"
             f"<p class=\"ref-text\">{escape(ref.text)}</p>\n"
             + (f"<p class=\"ids\">{''.join(ids)}</p>\n" if ids else "")
-            + (f"<ul class=\"ref-findings\">{tags}</ul>\n" if tags else "")
+            + (f"<ul class=\"findings ref-findings\" aria-label=\"Findings on this reference\">{tags}</ul>\n"
+               if tags else "")
             + _library(report.resolutions.get(key), report)
             + _records(report, key)
             + "</article>\n")

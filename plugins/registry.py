@@ -20,13 +20,16 @@ from rapidfuzz import fuzz
 from citeaudit import hookimpl
 from citeaudit.bib import journals
 from citeaudit.bib.crossref import Crossref
+from citeaudit.bib.datacite import DataCite
+from citeaudit.bib.doisystem import DoiSystem
+from citeaudit.bib.idconv import PmcIds
 from citeaudit.bib.pubmed import PubMed
+from citeaudit.bib.retractionwatch import RetractionWatch
 from citeaudit.checks import Check, CheckContext
 from citeaudit.model import (
     Finding,
     Fix,
     Missing,
-    Notice,
     Record,
     Reference,
     Resolution,
@@ -34,19 +37,25 @@ from citeaudit.model import (
     Work,
 )
 from citeaudit.options import Integer, Number
+from citeaudit.plugins.notices import details, distinct, evidence, notice_fix
 from citeaudit.rules import Rule
 
 TITLE_SAME = 90.0
 """token-set similarity (0-100) at or above which two titles are the same title."""
 TITLE_UNRELATED = 50.0
 """Below this the titles do not match at all: CA304 becomes an error, CA303 a conflict."""
-REGISTRY_NAMES = {"crossref": "Crossref", "pubmed": "PubMed"}
+REGISTRY_NAMES = {"crossref": "Crossref", "pubmed": "PubMed", "doi": "the DOI system", "datacite": "DataCite",
+                  "pmc": "the PMC ID converter", "retractionwatch": "Retraction Watch"}
 
 
 @hookimpl(trylast=True)
 def citeaudit_register_registries(register: Any) -> None:
     register(Crossref())
     register(PubMed())
+    register(DoiSystem())
+    register(DataCite())
+    register(PmcIds())
+    register(RetractionWatch())
 
 
 @hookimpl(trylast=True)
@@ -119,7 +128,7 @@ def citeaudit_register_checks(register: Any) -> None:
     register(Check("identifier-existence", (CA301, CA302, CA310), check_existence, needs,
                    "DOIs and PMIDs the registries say do not exist"))
     register(Check("identifier-conflict", (CA303,), check_conflict, needs,
-                   "a DOI and a PMID naming different works"))
+                   "a DOI, a PMID or a PMCID naming different works"))
     register(Check("metadata-mismatch", (CA304,), check_metadata, needs,
                    "title, authors, year, journal, volume, issue, pages against the registry"))
     register(Check("update-notices", (CA305, CA306), check_notices, needs,
@@ -164,12 +173,18 @@ def _pmid(context: CheckContext, resolution: Resolution) -> str | None:
     return context.records.pmid_for_doi.get(resolution.doi.lower())
 
 
-def _records(context: CheckContext, resolution: Resolution) -> list[Record]:
+def _records(context: CheckContext, resolution: Resolution, *, notices: bool = False) -> list[Record]:
+    """The bibliographic records of a reference (PubMed, Crossref, DataCite); with
+    `notices`, also the Retraction Watch entries listing its DOI or PMID."""
     if context.records is None:
         return []
-    found = [context.records.record("pubmed", _pmid(context, resolution)),
-             context.records.record("crossref", resolution.doi)]
-    return [r for r in found if r is not None]
+    records = context.records
+    found = [records.record("pubmed", _pmid(context, resolution)),
+             records.record("crossref", resolution.doi), records.record("datacite", resolution.doi)]
+    if notices:
+        found += [records.record("retractionwatch", resolution.doi),
+                  records.record("retractionwatch", _pmid(context, resolution))]
+    return list({id(r): r for r in found if r is not None}.values())
 
 
 # -- CA301, CA302, CA308 -------------------------------------------------------
@@ -180,15 +195,32 @@ def check_existence(context: CheckContext) -> Iterable[Finding]:
     if context.records is None:
         return
     for ref, resolution in _entries(context):
-        if isinstance(context.records.get("crossref", resolution.doi), Missing) \
-                and not _doi_known_elsewhere(context, resolution):
-            yield _finding("CA301", f"{_label(ref)}: DOI {resolution.doi} does not exist "
-                                    "(Crossref has no such DOI)", ref, resolution,
-                           doi=resolution.doi, registry="crossref", origin=_origin(ref, "doi"))
+        if _doi_not_found(context, resolution):
+            asked = context.records.get("doi", resolution.doi) is not None
+            yield _finding("CA301", f"{_label(ref)}: DOI {resolution.doi} does not exist ("
+                                    + ("neither Crossref nor the DOI system knows it)" if asked
+                                       else "Crossref has no such DOI)"), ref, resolution,
+                           doi=resolution.doi, registry="doi" if asked else "crossref",
+                           origin=_origin(ref, "doi"))
         if isinstance(context.records.get("pubmed", resolution.pmid), Missing):
             yield _finding("CA302", f"{_label(ref)}: PMID {resolution.pmid} does not exist in PubMed",
                            ref, resolution, pmid=resolution.pmid, registry="pubmed",
                            origin=_origin(ref, "pmid"))
+
+
+def _doi_not_found(context: CheckContext, resolution: Resolution) -> bool:
+    """Crossref lacks the DOI and the DOI system itself says it does not exist.
+
+    Without a DOI-system answer (that registry not loaded), a DOI PubMed
+    knows still counts as existing.
+    """
+    records = context.records
+    if records is None or not isinstance(records.get("crossref", resolution.doi), Missing):
+        return False
+    system = records.get("doi", resolution.doi)
+    if system is not None:
+        return isinstance(system, Missing)
+    return not _doi_known_elsewhere(context, resolution)
 
 
 def _doi_known_elsewhere(context: CheckContext, resolution: Resolution) -> bool:
@@ -204,13 +236,15 @@ def check_unavailable(context: CheckContext) -> Iterable[Finding]:
         return
     for ref, resolution in _entries(context):
         lost = [(source, identifier, kind, outcome.reason)
-                for source, identifier, kind in (("crossref", resolution.doi, "DOI"),
-                                                 ("pubmed", resolution.pmid, "PMID"))
+                for source, identifier, kind in (("crossref", resolution.doi, "DOI"), ("doi", resolution.doi, "DOI"),
+                                                 ("datacite", resolution.doi, "DOI"),
+                                                 ("pubmed", resolution.pmid, "PMID"),
+                                                 ("pmc", resolution.pmcid, "PMCID"))
                 if isinstance(outcome := context.records.get(source, identifier), Unavailable)]
         if not lost:
             continue
         whys = list(dict.fromkeys(UNAVAILABLE_WHY.get(reason, reason) for *_, reason in lost))
-        identifiers = " and ".join(f"{kind} {identifier}" for _, identifier, kind, _ in lost)
+        identifiers = " and ".join(dict.fromkeys(f"{kind} {identifier}" for _, identifier, kind, _ in lost))
         registries = " and ".join(REGISTRY_NAMES.get(source, source) for source, *_ in lost)
         yield _finding("CA308", f"{_label(ref)}: {identifiers} not verified: {registries} "
                                 f"record{'s' if len(lost) > 1 else ''} unavailable ({'; '.join(whys)})",
@@ -238,11 +272,42 @@ def conflict(crossref: Record, pubmed: Record, doi: str) -> dict[str, Any] | Non
     return None
 
 
+def pmcid_conflict(pmc: Record, doi: str | None, pmid: str | None) -> dict[str, Any] | None:
+    """Why a PMCID (PMC's record of it) names another work than `pmid` and `doi`, or None.
+
+    PMC's PMID decides when both sides have one; its DOI only when there is
+    no PMID to compare, so a reference whose DOI alone is wrong is left to
+    the DOI-PMID comparison.
+    """
+    if pmid and pmc.work.pmid:
+        return {"pmc_pmid": pmc.work.pmid, "pmc_doi": pmc.work.doi} if pmc.work.pmid != pmid else None
+    if doi and pmc.work.doi and pmc.work.doi != doi.lower():
+        return {"pmc_pmid": pmc.work.pmid, "pmc_doi": pmc.work.doi}
+    return None
+
+
+def _check_pmcid(context: CheckContext, ref: Reference, resolution: Resolution) -> Iterator[Finding]:
+    pmc = context.records.record("pmc", resolution.pmcid) if context.records else None
+    if pmc is None:
+        return
+    why = pmcid_conflict(pmc, resolution.doi, resolution.pmid)
+    if why is None:
+        return
+    theirs = ", ".join(f"{k} {v}" for k, v in (("PMID", why["pmc_pmid"]), ("DOI", why["pmc_doi"])) if v)
+    ours = ", ".join(f"{k} {v}" for k, v in (("PMID", resolution.pmid), ("DOI", resolution.doi)) if v)
+    yield _finding("CA303", f"{_label(ref)}: PMCID {resolution.pmcid} names a different work "
+                            f"(PMC: {theirs}; the reference: {ours})", ref, resolution,
+                   pmcid=resolution.pmcid, doi=resolution.doi, pmid=resolution.pmid,
+                   registry="pmc", **why)
+
+
 def check_conflict(context: CheckContext) -> Iterable[Finding]:
-    """CA303: the DOI and the PMID of one reference name different works."""
+    """CA303: the DOI, the PMID and the PMCID of one reference name different works."""
     if context.records is None:
         return
     for ref, resolution in _entries(context):
+        if resolution.pmcid:
+            yield from _check_pmcid(context, ref, resolution)
         if not (resolution.doi and resolution.pmid):
             continue
         crossref = context.records.record("crossref", resolution.doi)
@@ -418,7 +483,7 @@ def _describe(diffs: dict[str, dict[str, Any]]) -> str:
         if field == "authors":
             parts.append(f"authors {', '.join(diff['not_in_record'])} not in the record")
         elif field == "title":
-            parts.append(f"title \"{_short(diff['cited'], 50)}\" (record: \"{_short(diff['record'], 50)}\")")
+            parts.append(f"title \"{diff['cited']}\" (record: \"{diff['record']}\")")
         else:
             parts.append(f"{field.replace('_', ' ')} {diff['cited']} (record: {diff['record']})")
     return "; ".join(parts)
@@ -477,43 +542,20 @@ def metadata_fix(diffs: dict[str, dict[str, Any]], records: list[Record]) -> Fix
 # -- CA305, CA306, CA307 ---------------------------------------------------------
 
 
-def _notice(notice: Notice) -> dict[str, Any]:
-    return {k: v for k, v in (("kind", notice.kind), ("doi", notice.doi), ("pmid", notice.pmid),
-                              ("date", notice.date), ("source", notice.source)) if v}
-
-
 def check_notices(context: CheckContext) -> Iterable[Finding]:
     """CA305 retracted (or withdrawn); CA306 corrected or under an expression of concern."""
     for ref, resolution in _entries(context):
-        notices = [n for r in _records(context, resolution) for n in r.notices]
+        notices = distinct([n for r in _records(context, resolution, notices=True) for n in r.notices])
         retractions = [n for n in notices if n.kind in ("retraction", "withdrawal")]
         others = [n for n in notices if n.kind not in ("retraction", "withdrawal")]
         if retractions:
-            where = ", ".join(sorted({_where(n) for n in retractions}))
-            yield _finding("CA305", f"{_label(ref)} has been {'withdrawn' if all(n.kind == 'withdrawal' for n in retractions) else 'retracted'} ({where})",
-                           ref, resolution, _notice_fix(retractions), notices=[_notice(n) for n in retractions])
+            yield _finding("CA305", f"{_label(ref)} has been {'withdrawn' if all(n.kind == 'withdrawal' for n in retractions) else 'retracted'} ({details(retractions)})",
+                           ref, resolution, notice_fix(retractions), notices=[evidence(n) for n in retractions])
         if others:
             kinds = sorted({n.kind.replace("-", " ") for n in others})
-            where = ", ".join(sorted({_where(n) for n in others}))
-            yield _finding("CA306", f"{_label(ref)} has a {' and an '.join(kinds)} notice ({where}); "
+            yield _finding("CA306", f"{_label(ref)} has a {' and an '.join(kinds)} notice ({details(others)}); "
                                     "check that the claim still holds", ref, resolution,
-                           _notice_fix(others), notices=[_notice(n) for n in others])
-
-
-def _notice_fix(notices: list[Notice]) -> Fix:
-    """A note naming the notice, so whoever reads the reference sees it too."""
-    first = notices[0]
-    kind = first.kind.replace("-", " ").capitalize()
-    where = f"doi:{first.doi}" if first.doi else f"PMID {first.pmid}" if first.pmid else first.source
-    return Fix(field="note", old=None, new=f"{kind}: {where}", source=(first.source.split() or ["registry"])[0])
-
-
-def _where(notice: Notice) -> str:
-    if notice.doi:
-        return f"notice DOI {notice.doi}"
-    if notice.pmid:
-        return f"notice PMID {notice.pmid}"
-    return notice.source
+                           notice_fix(others), notices=[evidence(n) for n in others])
 
 
 def check_preprints(context: CheckContext) -> Iterable[Finding]:

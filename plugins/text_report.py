@@ -149,8 +149,12 @@ def _document(console: Any, report: DocumentReport, rules: Mapping[str, Rule], o
         elif claim_id is None and len(by_claim) > 1:
             console.print(Text("  references and document", style="bold"))
         for item in fold(findings) if claim_id is None else findings:
-            console.print(_folded(item, path, rules) if isinstance(item, list)
-                          else _line(item, item.path or path, rules))
+            if isinstance(item, list):
+                console.print(_folded(item, path, rules))
+                continue
+            console.print(_line(item, item.path or path, rules))
+            for diff in _diffs(item):
+                console.print(diff)
     if report.suppressed and not quiet:
         console.print(Text(f"  ({report.suppressed} findings hidden by the baseline)", style="dim"))
 
@@ -171,6 +175,48 @@ def _line(finding: Finding, path: str, rules: Mapping[str, Rule]) -> Any:
     if finding.fix is not None:
         line.append(f" ({clean(finding.fix.sentence())})", style="green")
     return line
+
+
+def field_pairs(finding: Finding) -> list[tuple[str, str, str, str]]:
+    """(field, what the draft or library says, what the other side says, other side's name) of CA204/CA304."""
+    evidence = finding.evidence if isinstance(finding.evidence, dict) else {}
+    pairs = []
+    if finding.rule == "CA204":
+        for field, values in (evidence.get("fields") or {}).items():
+            pairs.append((field, str(values.get("reference", "")), str(values.get("library", "")), "library"))
+    elif finding.rule == "CA304":
+        for field, values in (evidence.get("differences") or {}).items():
+            cited, record = values.get("cited"), values.get("record")
+            if isinstance(cited, list):  # authors: the cited list against as many record authors
+                record = list(record or [])[:len(cited)] if isinstance(record, list) else record
+            pairs.append((field.replace("_", " "), _joined(cited), _joined(record), "record"))
+    return pairs
+
+
+def _joined(value: Any) -> str:
+    return ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value or "")
+
+
+def _diffs(finding: Finding) -> list[Any]:
+    """One line per differing field, both values whole: `[-old-]{+new+}`, or colour on a terminal."""
+    from rich.text import Text
+
+    from citeaudit.worddiff import segments
+
+    lines = []
+    for field, ours, theirs, name in field_pairs(finding):
+        line = Text(f"        {clean(field)}: ")
+        for kind, text in segments(clean(ours), clean(theirs)):
+            if kind == "same":
+                line.append(text)
+            elif kind == "old":
+                line.append("[-", style="dim").append(text, style="bold red").append("-]", style="dim")
+            else:
+                line.append("{+", style="dim").append(text, style="bold green").append("+}", style="dim")
+        origin = "reference" if finding.rule == "CA204" else str(finding.evidence.get("origin", "reference"))
+        line.append(f"  ({origin} \u2192 {name})", style="dim")
+        lines.append(line)
+    return lines
 
 
 def _plural(n: int, word: str) -> str:

@@ -20,6 +20,9 @@ def _isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     # Registries that nothing serves: a test that forgets the fake server fails fast.
     monkeypatch.setenv("CITEAUDIT_CROSSREF_URL", "http://127.0.0.1:9/crossref")
     monkeypatch.setenv("CITEAUDIT_EUTILS_URL", "http://127.0.0.1:9/eutils")
+    monkeypatch.setenv("CITEAUDIT_DOI_URL", "http://127.0.0.1:9/doi")
+    monkeypatch.setenv("CITEAUDIT_DATACITE_URL", "http://127.0.0.1:9/datacite")
+    monkeypatch.setenv("CITEAUDIT_IDCONV_URL", "http://127.0.0.1:9/idconv")
     # crossref-commons reads CR_API_PLUS / CR_API_MAILTO and ~/.crapi_key: keep the user's out.
     monkeypatch.setenv("HOME", str(home))
     for name in ("NCBI_API_KEY", "CITEAUDIT_MAILTO", "CITEAUDIT_TRACE_HOOKS", "CR_API_PLUS", "CR_API_MAILTO"):
@@ -36,12 +39,14 @@ def data() -> Path:
 @pytest.fixture
 def recorded_registry(monkeypatch: pytest.MonkeyPatch):
     """The loopback fake registry serving every recorded response in tests/data/registry,
-    with CITEAUDIT_CROSSREF_URL and CITEAUDIT_EUTILS_URL pointing at it."""
+    with every CITEAUDIT_*_URL pointing at it."""
     from fakeregistry import FakeRegistry
 
     with FakeRegistry() as server:
         server.add_crossref(*(DATA / "registry/crossref").glob("*.json"))
         server.add_pubmed(*(DATA / "registry/pubmed").glob("*.xml"))
+        server.add_datacite(*(DATA / "registry/datacite").glob("*.json"))
+        server.add_idconv(DATA / "registry/idconv/idconv_10.1038_ng.590.json")
         yield server.use(monkeypatch)
 
 

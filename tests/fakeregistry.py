@@ -21,6 +21,16 @@ Endpoints (the ones INTERFACE.md names), under `fake.url`:
 | `work`    | `GET /crossref/works/{doi}` (404 "Resource not found." when unknown) |
 | `efetch`  | `GET/POST /eutils/efetch.fcgi?db=pubmed&id=1,2` (unknown PMIDs left out, as PubMed does) |
 | `esearch` | `GET/POST /eutils/esearch.fcgi?term="A"[doi] OR "B"[doi]` |
+| `handle`  | `GET /doi/api/handles/{doi}` (responseCode 1, or 404 with 100 when unknown) |
+| `ra`      | `GET /doi/ra/{doi},{doi}` (registration agency per DOI) |
+| `datacite-list` | `GET /datacite/dois?ids=A,B` |
+| `datacite` | `GET /datacite/dois/{doi}` (404 when unknown) |
+| `idconv`  | `GET /idconv/?ids=A,B&idtype=pmcid&format=json` (PMC ID converter) |
+
+The DOI system knows every DOI served by Crossref (agency Crossref),
+DataCite (DataCite) or PubMed, plus those given to `add_handle`. The PMC ID
+converter knows the recorded records given to `add_idconv` and every PubMed
+article that carries a PMC id.
 
 Faults (`fault(kind, endpoint="*", times=None, ...)`), applied to matching
 requests in the order added; `times` counts how many requests a fault hits
@@ -130,6 +140,12 @@ class FakeRegistry:
         """PMID -> one <PubmedArticle> element as XML."""
         self.article_dois: dict[str, str] = {}
         """DOI (lower case) -> PMID, for esearch."""
+        self.datacite: dict[str, dict[str, Any]] = {}
+        """DOI (lower case) -> DataCite `data` item."""
+        self.handles: dict[str, str] = {}
+        """DOI (lower case) -> registration agency, beyond those the served records imply."""
+        self.pmc: dict[str, dict[str, Any]] = {}
+        """PMCID -> PMC ID converter record."""
         self.latency = latency
         self.faults: list[Fault] = []
         self.requests: list[Logged] = []
@@ -237,10 +253,16 @@ class FakeRegistry:
     def eutils_url(self) -> str:
         return f"{self.url}/eutils"
 
+    def env(self) -> dict[str, str]:
+        """Every CITEAUDIT_*_URL pointing at this server (so no registry is asked on the internet)."""
+        return {"CITEAUDIT_CROSSREF_URL": self.crossref_url, "CITEAUDIT_EUTILS_URL": self.eutils_url,
+                "CITEAUDIT_DOI_URL": f"{self.url}/doi", "CITEAUDIT_DATACITE_URL": f"{self.url}/datacite",
+                "CITEAUDIT_IDCONV_URL": f"{self.url}/idconv"}
+
     def use(self, monkeypatch: Any) -> FakeRegistry:
-        """Point CITEAUDIT_CROSSREF_URL and CITEAUDIT_EUTILS_URL at this server."""
-        monkeypatch.setenv("CITEAUDIT_CROSSREF_URL", self.crossref_url)
-        monkeypatch.setenv("CITEAUDIT_EUTILS_URL", self.eutils_url)
+        """Point every CITEAUDIT_*_URL at this server."""
+        for name, value in self.env().items():
+            monkeypatch.setenv(name, value)
         return self
 
     def start(self) -> FakeRegistry:
@@ -308,7 +330,92 @@ class FakeRegistry:
                     f"<RetMax>{len(pmids)}</RetMax><RetStart>0</RetStart><IdList>{ids}</IdList>"
                     f"<TranslationSet/><QueryTranslation>{_xml_escape(term)}</QueryTranslation></eSearchResult>")
             return 200, "text/xml; charset=UTF-8", body.encode()
+        if endpoint in ("handle", "ra", "datacite", "datacite-list", "idconv"):
+            return self.answer_more(endpoint, path, params)
         return 404, "text/plain", b"no such endpoint"
+
+    # -- the DOI system, DataCite and the PMC ID converter (issue 20) -------
+
+    def add_datacite(self, *paths: Path) -> FakeRegistry:
+        """Serve the DataCite records of JSON files (`/dois/{doi}` or `/dois?...` answers)."""
+        for path in paths:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
+            for item in data if isinstance(data, list) else [data]:
+                self.datacite[str(item["attributes"]["doi"]).lower()] = item
+        return self
+
+    def add_handle(self, doi: str, agency: str = "Crossref") -> FakeRegistry:
+        """Make the DOI system know `doi`, registered by `agency`."""
+        self.handles[doi.lower()] = agency
+        return self
+
+    def add_idconv(self, *paths: Path) -> FakeRegistry:
+        """Serve the records of recorded PMC ID converter answers."""
+        for path in paths:
+            for record in json.loads(Path(path).read_text(encoding="utf-8")).get("records", []):
+                if record.get("pmcid") and record.get("status") != "error":
+                    self.pmc[record["pmcid"].upper()] = record
+        return self
+
+    def agency(self, doi: str) -> str | None:
+        """Who registered `doi`, as the DOI system would say; None when it does not exist."""
+        doi = doi.lower()
+        if doi in self.handles:
+            return self.handles[doi]
+        if doi in self.datacite:
+            return "DataCite"
+        if doi in self.works or doi in self.article_dois:
+            return "Crossref"
+        return None
+
+    def pmc_records(self) -> dict[str, dict[str, Any]]:
+        """PMCID -> converter record: the recorded ones, then every served PubMed article with a PMC id."""
+        records: dict[str, dict[str, Any]] = {}
+        for pmid, xml in self.articles.items():
+            ids = {el.get("IdType"): (el.text or "").strip()
+                   for el in etree.fromstring(xml).iterfind("PubmedData/ArticleIdList/ArticleId")}
+            if ids.get("pmc"):
+                record = {"pmcid": ids["pmc"].upper(), "pmid": pmid}
+                if ids.get("doi"):
+                    record["doi"] = ids["doi"]
+                records[record["pmcid"]] = record
+        records.update(self.pmc)
+        return records
+
+    def answer_more(self, endpoint: str, path: str, params: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        """(status, content type, body) of doi.org, DataCite and the PMC ID converter."""
+        if endpoint == "handle":
+            doi = urllib.parse.unquote(path.split("/api/handles/", 1)[1])
+            if self.agency(doi) is None:
+                return 404, "application/json", json.dumps({"responseCode": 100, "handle": doi}).encode()
+            value = {"index": 1, "type": "URL", "data": {"format": "string", "value": f"https://example.org/{doi}"},
+                     "ttl": 86400, "timestamp": "2014-09-26T14:40:46Z"}
+            return 200, "application/json", json.dumps({"responseCode": 1, "handle": doi, "values": [value]}).encode()
+        if endpoint == "ra":
+            dois = urllib.parse.unquote(path.split("/ra/", 1)[1]).split(",")
+            body = [{"DOI": d, "RA": self.agency(d)} if self.agency(d) else {"DOI": d, "status": "DOI does not exist"}
+                    for d in dois]
+            return 200, "application/json", json.dumps(body).encode()
+        if endpoint == "datacite":
+            doi = urllib.parse.unquote(path.split("/dois/", 1)[1]).lower()
+            if doi not in self.datacite:
+                return 404, "application/vnd.api+json", json.dumps(
+                    {"errors": [{"status": "404", "title": "The resource you are looking for doesn't exist."}]}).encode()
+            return 200, "application/vnd.api+json", json.dumps({"data": self.datacite[doi]}).encode()
+        if endpoint == "datacite-list":
+            ids = [i.lower() for i in ",".join(params.get("ids", [""])).split(",") if i]
+            items = [self.datacite[i] for i in dict.fromkeys(ids) if i in self.datacite]
+            return 200, "application/vnd.api+json", json.dumps(
+                {"data": items, "meta": {"total": len(items), "totalPages": 1, "page": 1}, "links": {}}).encode()
+        kind = params.get("idtype", ["pmcid"])[0]
+        asked = [i.strip() for i in ",".join(params.get("ids", [""])).split(",") if i.strip()]
+        known = self.pmc_records()
+        by_kind = {str(r.get(kind, "")).lower(): r for r in known.values() if r.get(kind)}
+        records = [by_kind.get(i.lower()) or {kind: i, "live": "false", "status": "error",
+                                              "errmsg": "invalid article id"} for i in asked]
+        body = {"status": "ok", "responseDate": "2022-11-09 09:38:24",
+                "request": urllib.parse.urlencode({k: v[0] for k, v in params.items()}), "records": records}
+        return 200, "application/json; charset=ISO-8859-1", json.dumps(body, indent=1).encode()
 
 
 def _xml_escape(text: str) -> str:
@@ -316,6 +423,16 @@ def _xml_escape(text: str) -> str:
 
 
 def _endpoint(path: str) -> str:
+    if path.startswith("/doi/api/handles/"):
+        return "handle"
+    if path.startswith("/doi/ra/"):
+        return "ra"
+    if path.startswith("/datacite/dois/"):
+        return "datacite"
+    if path.rstrip("/") == "/datacite/dois":
+        return "datacite-list"
+    if path.startswith("/idconv"):
+        return "idconv"
     if path.startswith("/crossref/works/"):
         return "work"
     if path.rstrip("/") == "/crossref/works":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import json
 import os
 import shutil
@@ -36,6 +37,13 @@ def read_comments(data: bytes) -> dict[str, tuple[str, str, str]]:
                                 "\n".join("".join(t.text or "" for t in p.iter(qn("w:t")))
                                           for p in c.iter(qn("w:p"))))
             for c in root.iter(qn("w:comment"))}
+
+
+def finding_anchors(data: bytes) -> dict[str, str]:
+    """anchored_text without the general comment (version, date, registries) on the first paragraph."""
+    general = {cid for cid, (_a, _i, text) in read_comments(data).items()
+               if text.startswith("citeaudit ") and "\n" not in text}
+    return {cid: text for cid, text in anchored_text(data).items() if cid not in general}
 
 
 def anchored_text(data: bytes) -> dict[str, str]:
@@ -196,8 +204,10 @@ def test_one_comment_per_flagged_marker_anchored_on_the_marker(draft) -> None:
         assert len(by_text[marker]) == 1, marker
     assert "[1]" not in by_text and "[6]" not in by_text
     both = by_text["[2, 3]"][0]
-    assert "CA404 (error): dupilumab is an IL-4Rα antibody" in both and "CA402 (warning): most patients" in both
-    assert by_text["[9]"] == ["CA101 (error): [9] cites a reference the list lacks <&>"]
+    # Plain words first, the code and severity last.
+    assert "Dupilumab is an IL-4Rα antibody, not a JAK inhibitor. \u2014 CA404 (error)" in both
+    assert "Most patients: no such figure in the abstract of reference 3. \u2014 CA402 (warning)" in both
+    assert by_text["[9]"] == ["Reference 9 is cited here, but the reference list has no entry 9. \u2014 CA101 (error)"]
     assert len(comments) == 7  # 4 markers, references 8 and 2, and the .bib problem
     assert sorted(references_in_body(copy)) == sorted(comments)
 
@@ -207,10 +217,13 @@ def test_reference_and_document_findings_anchor_at_paragraphs(draft) -> None:
     comments = read_comments(copy)
     anchored = anchored_text(copy)
     texts = {anchored[cid]: text for cid, (_a, _i, text) in comments.items()}
-    assert texts["8. An uncited reference. 2019."] == "CA102 (warning): reference 8 is never cited"
-    assert next(t for a, t in texts.items() if a.startswith("2. Simpson")).startswith("CA305 (error)")
-    assert texts["Introduction"] == ("Not tied to a place in the draft:\n"
-                                     "CA201 (error): lib.bib does not parse (lib.bib:12)")
+    assert texts["8. An uncited reference. 2019."] == ("Reference 8 is in the reference list but never cited "
+                                                      "in the text. \u2014 CA102 (warning)")
+    assert next(t for a, t in texts.items() if a.startswith("2. Simpson")).startswith(
+        "The cited work (reference 2) has been retracted.")
+    headline, *rest = texts["Introduction"].split("\n")
+    assert headline.startswith("citeaudit ") and "registries not consulted" in headline
+    assert rest == ["Not tied to a place in the draft:", "lib.bib does not parse (lib.bib:12). \u2014 CA201 (error)"]
 
 
 def test_comments_are_by_citeaudit_and_declared_in_the_package(draft) -> None:
@@ -248,7 +261,7 @@ def test_comment_reference_run_sits_outside_tracked_insertions(tmp_path: Path) -
     m6 = report.document.claims[3].markers[0]
     flagged = DocumentReport(report.document, (Finding("CA101", "six", m6.span, "error", claim=4, citation=6),))
     copy = docx_report.render(RunReport((flagged,)))
-    assert list(anchored_text(copy).values()) == ["[6]"]
+    assert sorted(anchored_text(copy).values()) == ["Introduction", "[6]"]  # the marker and the general comment
     paragraph = body_paragraphs(copy)[3]
     reference = next(paragraph.iter(qn("w:commentReference")))
     assert all(a.tag != qn("w:ins") for a in reference.iterancestors())
@@ -279,7 +292,8 @@ def test_existing_comments_are_kept_and_ids_continue(tmp_path: Path) -> None:
     copy = docx_report.render(RunReport((DocumentReport(document, (finding,)),)))
     comments = read_comments(copy)
     assert comments["0"][:2] == ("Editor", "ED")
-    assert comments["1"] == ("citeaudit", "CA", "CA304 (warning): the year disagrees with Crossref")
+    assert comments["1"] == ("citeaudit", "CA", "The year disagrees with Crossref. \u2014 CA304 (warning)")
+    assert comments["2"][2].startswith("citeaudit ")  # the general comment comes last
     assert anchored_text(copy)["1"] == "[1]"
     with zipfile.ZipFile(io.BytesIO(copy)) as archive:
         rels = archive.read("word/_rels/document.xml.rels").decode()
@@ -309,7 +323,7 @@ def test_real_superscript_draft(tmp_path: Path) -> None:
                 Finding("CA401", "not named", claims[9].span, "warning", claim=10, citation=10, reference=10),
                 Finding("CA306", "reference 11 has a correction", refs[10].span, "warning", reference=11))
     copy = docx_report.render(RunReport((DocumentReport(document, findings),)))
-    anchored = anchored_text(copy)
+    anchored = finding_anchors(copy)
     comments = read_comments(copy)
     assert sorted(anchored.values()) == ["1", "10", "11. Footnote number 11"]
     ten = next(cid for cid, text in anchored.items() if text == "10")
@@ -337,12 +351,16 @@ def zotero_copy(tmp_path: Path) -> tuple[bytes, list[str]]:
 def test_real_zotero_fields_are_commented_as_whole_fields(tmp_path: Path) -> None:
     """pandoc's zotero_citations.docx: the markers are Zotero field results."""
     copy, wanted = zotero_copy(tmp_path)
-    assert sorted(anchored_text(copy).values()) == sorted(wanted)
+    assert sorted(finding_anchors(copy).values()) == sorted(wanted)
     with zipfile.ZipFile(io.BytesIO(copy)) as archive:
         body = etree.fromstring(archive.read("word/document.xml"))
+    flagged = set(finding_anchors(copy))
     for start in body.iter(qn("w:commentRangeStart")):
-        assert start.getnext().find(qn("w:fldChar")).get(qn("w:fldCharType")) == "begin"
+        if start.get(qn("w:id")) in flagged:
+            assert start.getnext().find(qn("w:fldChar")).get(qn("w:fldCharType")) == "begin"
     for end in body.iter(qn("w:commentRangeEnd")):
+        if end.get(qn("w:id")) not in flagged:
+            continue
         assert end.getprevious().find(qn("w:fldChar")).get(qn("w:fldCharType")) == "end"
         assert end.getnext().find(qn("w:commentReference")) is not None
 
@@ -355,7 +373,7 @@ def test_entry_in_a_bibliography_field_keeps_its_reference_mark_after_the_field(
     document = Document(path, "docx", (), (ref,), style="author-year")
     finding = Finding("CA102", "reference 2 is never cited", ref.span, "warning", reference=2)
     copy = docx_report.render(RunReport((DocumentReport(document, (finding,)),)))
-    assert list(anchored_text(copy).values()) == [texts[6]]
+    assert list(finding_anchors(copy).values()) == [texts[6]]
     mark = next(body_paragraphs(copy)[8].iter(qn("w:commentReference"))).getparent()
     assert mark.getprevious().find(qn("w:fldChar")).get(qn("w:fldCharType")) == "end"
 
@@ -376,7 +394,7 @@ def test_real_footnote_draft_comments_at_the_note_reference(tmp_path: Path) -> N
     assert comment.startswith(f"In footnote {note_ids[0]}, at “(Smith 2010)”:")
     with zipfile.ZipFile(io.BytesIO(copy)) as archive:
         body = etree.fromstring(archive.read("word/document.xml"))
-    start = next(body.iter(qn("w:commentRangeStart")))
+    start = next(s for s in body.iter(qn("w:commentRangeStart")) if s.get(qn("w:id")) == "0")
     assert start.getnext().find(qn("w:footnoteReference")).get(qn("w:id")) == note_ids[0]
 
 
@@ -394,8 +412,8 @@ def test_cli_writes_one_comment_per_flagged_marker(tmp_path: Path) -> None:
     assert code == 1 and err == ""
     copy = out_path.read_bytes()
     assert [f["rule"] for f in findings] == ["CA103", "CA101", "CA102"]
-    assert sorted(anchored_text(copy).values()) == ["8. An uncited reference. 2019.", "[12]", "[9]"]
-    assert len(read_comments(copy)) == 3
+    assert sorted(finding_anchors(copy).values()) == ["8. An uncited reference. 2019.", "[12]", "[9]"]
+    assert len(read_comments(copy)) == 4  # and the general comment: version, date, registries
     assert path.read_bytes() == before
     code, _out, err = run_cli(*args, "--format", "docx")
     assert code == 2 and "--output" in err
@@ -488,10 +506,16 @@ def test_libreoffice_converts_the_copies_and_anchors_every_comment(draft, tmp_pa
         pdf = out / name.replace(".docx", ".pdf")
         assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 1000
         flat = out / name.replace(".docx", ".fodt")
-        anchors = libreoffice_anchors(etree.parse(str(flat), etree.XMLParser(huge_tree=True)).getroot())
+        root = etree.parse(str(flat), etree.XMLParser(huge_tree=True)).getroot()
+        anchors = libreoffice_anchors(root)
+        # Every comment carries its date into LibreOffice (without w:date it shows "01/03/-1").
+        dates = [d.text or "" for d in root.iter("{http://purl.org/dc/elements/1.1/}date")
+                 if d.getparent().tag.endswith("}annotation")]
+        ours = {a["date"][:10] for a in comment_attributes(data)}
+        assert len(dates) == len(read_comments(data)) and {d[:10] for d in dates} == ours
         assert sorted(anchors.values()) == sorted(anchored_text(data).values())
         assert len(anchors) == len(read_comments(data))
-    assert len(read_comments(copy)) == 7 and sorted(anchored_text(zotero).values()) == sorted(zotero_markers)
+    assert len(read_comments(copy)) == 7 and sorted(finding_anchors(zotero).values()) == sorted(zotero_markers)
 
 
 def libreoffice_anchors(root: etree._Element) -> dict[str, str]:
@@ -536,3 +560,61 @@ def libreoffice_anchors(root: etree._Element) -> dict[str, str]:
         else:
             add(el.tail)
     return found
+
+
+# -- who, when, and which findings ------------------------------------------------------
+
+
+def comment_attributes(copy: bytes) -> list[dict[str, str]]:
+    with zipfile.ZipFile(io.BytesIO(copy)) as archive:
+        root = etree.fromstring(archive.read("word/comments.xml"))
+    return [{k.split("}")[1]: v for k, v in c.attrib.items()} for c in root.iter(qn("w:comment"))]
+
+
+def test_every_comment_has_a_date_and_initials(draft, monkeypatch) -> None:
+    _path, _report, copy = draft
+    attributes = comment_attributes(copy)
+    assert len(attributes) == 7
+    for attrs in attributes:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", attrs["date"]) and attrs["initials"] == "CA"
+    path, report, _ = draft
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    again = docx_report.render(RunReport((report,)))
+    assert {a["date"] for a in comment_attributes(again)} == {"2026-01-01T00:00:00Z"}
+
+
+def test_the_comment_author_is_configurable(draft) -> None:
+    from types import SimpleNamespace
+
+    _path, report, _ = draft
+    options = SimpleNamespace(plugin_options={"comment-author": "Jane Q. Doe"}, offline=True)
+    copy = docx_report.render(RunReport((report,), options=options))
+    assert {(a["author"], a["initials"]) for a in comment_attributes(copy)} == {("Jane Q. Doe", "JQD")}
+    assert docx_report.initials_of("Editorial Office") == "EO" and docx_report.initials_of("Cochrane") == "CO"
+
+
+def test_infos_on_the_reference_list_only_with_min_severity_info(draft) -> None:
+    from types import SimpleNamespace
+
+    _path, report, _ = draft
+    ref = report.document.references[5]
+    info = Finding("CA205", "reference 6 has no DOI or PMID", ref.span, "info", reference=6)
+    noisy = DocumentReport(report.document, (*report.findings, info))
+    default = read_comments(docx_report.render(RunReport((noisy,))))
+    assert not any("CA205" in text for _a, _i, text in default.values())
+    assert any("1 finding(s) below the shown severity left out" in text for _a, _i, text in default.values())
+    shown = read_comments(docx_report.render(RunReport((noisy,), options=SimpleNamespace(min_severity="info"))))
+    assert sum("CA205" in text for _a, _i, text in shown.values()) == 1 and len(shown) == 8
+
+
+def test_a_suggested_fix_comes_after_the_plain_sentence(draft) -> None:
+    from citeaudit.model import Fix
+
+    _path, report, _ = draft
+    ref = report.document.references[1]
+    finding = Finding("CA304", "reference 2 disagrees with PubMed: year 2017 (record: 2018)", ref.span, "warning",
+                      reference=2, fix=Fix("year", "2017", "2018", "pubmed"))
+    copy = docx_report.render(RunReport((DocumentReport(report.document, (finding,)),)))
+    (text,) = [t for _a, _i, t in read_comments(copy).values() if "CA304" in t]
+    assert text.split("\n") == ["Reference 2 disagrees with PubMed: year 2017 (record: 2018). \u2014 CA304 (warning)",
+                                "Suggested: year 2018"]

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from lxml import etree
@@ -112,7 +113,7 @@ def sample_run(title: str = EVIL) -> RunReport:
                 path="lib.bib"),
     )
     report = DocumentReport(document, findings, resolutions, records, library)
-    return RunReport((report,))
+    return RunReport((report,), options=SimpleNamespace(min_severity="info"))
 
 
 def C(name: str) -> str:
@@ -146,7 +147,8 @@ def json_findings(report: dict) -> list[tuple]:
 def test_every_json_finding_is_shown() -> None:
     run = sample_run()
     root = parse(html_report.render(run))
-    assert html_findings(root) == json_findings(to_json(run))
+    # Each finding once, under its claim, its reference or the library: the page's order, not the JSON's.
+    assert sorted(html_findings(root), key=repr) == sorted(json_findings(to_json(run)), key=repr)
 
 
 def test_claims_are_coloured_by_their_worst_finding() -> None:
@@ -421,8 +423,148 @@ def test_example_draft_html_shows_every_finding_of_its_json_report(tmp_path: Pat
     code, _out, err = run_cli("check", *args, "--format", "html", "--output", str(page))
     assert code == 0, err
     root = parse(page.read_text(encoding="utf-8"))
-    assert json_findings(report) and html_findings(root) == json_findings(report)
+    assert json_findings(report)
+    assert sorted(html_findings(root), key=repr) == sorted(json_findings(report), key=repr)
     claims = report["documents"][0]["claims"]
     shown = {p.get("data-claim"): p.xpath(f".//*[{C('claim-text')}]")[0].text_content()
              for p in root.xpath(f"//p[{C('claim')}]")}
     assert shown == {str(c["id"]): c["text"] for c in claims}
+
+
+# -- findings explain themselves, next to their claim ---------------------------
+
+
+def flawed_page(tmp_path: Path) -> tuple[dict, Path]:
+    """The flawed bundled example as JSON and as an HTML page."""
+    from conftest import run_cli
+
+    args = example_args("review-flawed.md")
+    code, out, err = run_cli("check", *args, "--format", "json")
+    assert code == 0, err
+    page = tmp_path / "flawed.html"
+    code, _out, err = run_cli("check", *args, "--format", "html", "--output", str(page))
+    assert code == 0, err
+    return json.loads(out), page
+
+
+def test_claim_findings_sit_directly_under_their_claim_in_plain_words() -> None:
+    root = parse(html_report.render(sample_run()))
+    block = root.get_element_by_id("d0-c2").getparent()
+    items = block.xpath(f".//li[{C('finding')}]")
+    assert [li.get("data-rule") for li in items] == ["CA404", "CA402"]
+    explain = items[0].xpath(f".//*[{C('explain')}]")[0].text_content()
+    # The sentence first, the code after it.
+    assert explain.index("Dupilumab") < explain.index("CA404")
+    assert not any("CA" in li.xpath(f".//*[{C('plain')}]")[0].text_content() for li in items)
+
+
+def test_the_summary_links_to_every_finding() -> None:
+    run = sample_run()
+    root = parse(html_report.render(run))
+    links = [a.get("href") for a in root.xpath(f"//ol[{C('finding-index')}]//a")]
+    ids = [li.get("id") for li in root.xpath(f"//li[{C('finding')}]")]
+    assert sorted(links) == sorted(f"#{i}" for i in ids) and len(ids) == 7
+
+
+def test_infos_only_with_min_severity_info() -> None:
+    run = sample_run()
+    quiet = RunReport(run.documents)  # the default: warnings and errors
+    root = parse(html_report.render(quiet))
+    assert [li.get("data-rule") for li in root.xpath(f"//li[{C('finding')}]") if li.get("data-severity") == "info"] == []
+    assert len(root.xpath(f"//li[{C('finding')}]")) == 6
+    assert "1 finding(s) below the shown severity" in root.get_element_by_id("hidden").text_content()
+    loud = parse(html_report.render(run))
+    assert len(loud.xpath(f"//li[{C('finding')}]")) == 7 and not loud.xpath("//*[@id='hidden']")
+
+
+def test_several_drafts_get_a_document_index() -> None:
+    one = sample_run().documents[0]
+    root = parse(html_report.render(RunReport((one, one))))
+    index = root.xpath(f"//nav[{C('doc-index')}]//a")
+    assert [a.get("href") for a in index] == ["#d0", "#d1"]
+    assert not parse(html_report.render(sample_run())).xpath(f"//nav[{C('doc-index')}]")
+
+
+def test_the_page_states_version_date_and_registries(monkeypatch) -> None:
+    from citeaudit import __version__
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    text = parse(html_report.render(sample_run())).get_element_by_id("run").text_content()
+    assert f"citeaudit {__version__}, 2026-01-01 00:00:00 UTC" in text
+    assert "PubMed" in text and "Crossref" in text
+
+
+def test_evidence_reads_as_sentences_with_marks(tmp_path: Path) -> None:
+    report, page = flawed_page(tmp_path)
+    root = parse(page.read_text(encoding="utf-8"))
+
+    def item(rule: str) -> lxml_html.HtmlElement:
+        return root.xpath(f"//li[{C('finding')}][@data-rule='{rule}']")[0]
+
+    assert [m.text_content() for m in item("CA401").xpath(".//mark[@class='missing']")] == ["isotretinoin"]
+    conflict = [m.text_content() for m in item("CA402").xpath(".//mark[@class='conflict']")]
+    assert conflict == ["170 patients", "One hundred and seven patients"]
+    for li in root.xpath(f"//li[{C('finding')}][@data-rule='CA204' or @data-rule='CA304']"):
+        table = li.xpath(f".//table[{C('field-diff')}]")[0]
+        assert [th.text_content() for th in table.xpath(".//thead/tr/th")][:3] == ["field", "reference", "library"]
+        assert table.xpath(".//mark[@class='diff']")
+    years = {li.xpath(".//tbody/tr/td")[0].text_content() for li in root.xpath(
+        f"//li[{C('finding')}][@data-rule='CA304'][@data-reference='5']")}
+    assert years == {"2003"}
+    authors = root.xpath(f"//li[{C('finding')}][@data-rule='CA304'][@data-reference='9']//tbody/tr/td")
+    assert [td.xpath(".//mark")[0].text_content() for td in authors] == ["o", "a", "a"]
+    # No evidence is shown as raw JSON.
+    text = root.xpath("//main")[0].text_content()
+    assert '["' not in text and "null" not in text
+    assert len(root.xpath(f"//li[{C('finding')}]")) == len(report["documents"][0]["findings"])
+
+
+@pytest.mark.browser
+def test_browser_each_flagged_claim_of_the_flawed_example_shows_why_in_its_panel(browser, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    report, page = flawed_page(tmp_path)
+    document = report["documents"][0]
+    driver = browser
+    driver.set_window_size(400, 900)
+    driver.get(page.as_uri())
+    assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    panel = driver.find_element(By.ID, "panel")
+    families = set()
+    for finding in document["findings"]:
+        if finding["claim"] is not None:
+            claim = finding["claim"]
+            number = finding["citation"] or next(c["citations"][0] for c in document["claims"] if c["id"] == claim)
+        else:  # a reference's finding shows in the panel of every claim citing it
+            number = finding["reference"]
+            claim = next(c["id"] for c in document["claims"] if number in c["citations"])
+        button = driver.find_element(By.CSS_SELECTOR, f"#d0-c{claim} button.cite[data-number='{number}']")
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+        button.click()
+        assert panel.is_displayed()
+        assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+        items = panel.find_elements(By.CSS_SELECTOR, ".panel-findings .finding-copy")
+        rules = [i.get_attribute("data-rule") for i in items]
+        assert finding["rule"] in rules, (finding["rule"], claim, rules)
+        shown = items[rules.index(finding["rule"])].find_element(By.CSS_SELECTOR, ".explain").text
+        assert shown.index(finding["rule"]) > 20  # the plain sentence comes first, the code after
+        families.add(finding["rule"][:3])
+        panel.send_keys(Keys.ESCAPE)
+        assert not panel.is_displayed()
+    assert families == {"CA1", "CA2", "CA3", "CA4"}
+
+    # n and p step through the findings in page order; the buttons do the same.
+    body = driver.find_element(By.TAG_NAME, "body")
+    body.send_keys("n")
+    first = driver.switch_to.active_element
+    assert first.get_attribute("id") == "d0-f0" or "finding" in first.get_attribute("class")
+    body_items = driver.find_elements(By.CSS_SELECTOR, "main li.finding")
+    assert first == body_items[0]
+    first.send_keys("n")
+    assert driver.switch_to.active_element == body_items[1]
+    driver.switch_to.active_element.send_keys("p")
+    assert driver.switch_to.active_element == body_items[0]
+    driver.find_element(By.CSS_SELECTOR, "button[data-step='-1']").click()
+    assert driver.switch_to.active_element == body_items[-1]
+    assert "of " + str(len(body_items)) in driver.find_element(By.ID, "step-status").text

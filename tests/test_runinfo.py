@@ -31,10 +31,13 @@ def fixed_date(monkeypatch):
 def test_json_says_both_registries_answered_live(recorded_registry, tmp_path, fixed_date):
     run = json.loads(_check(tmp_path, "json"))["run"]
     assert run["date"] == DATE and run["offline"] is False
+    # The DOI system answers for reference 6, whose DOI Crossref does not know.
     assert {name: r["state"] for name, r in run["registries"].items()} == {"crossref": "answered",
+                                                                          "doi": "answered",
                                                                           "pubmed": "answered"}
     assert run["requests"] > 0
-    assert run["summary"].startswith(f"citeaudit {__version__}, 2026-01-01 00:00:00 UTC; Crossref and PubMed answered (")
+    assert run["summary"].startswith(f"citeaudit {__version__}, 2026-01-01 00:00:00 UTC; "
+                                     "Crossref, the DOI system and PubMed answered (")
 
 
 def test_a_dead_registry_is_named_with_the_reason(recorded_registry, tmp_path, fixed_date):
@@ -42,7 +45,7 @@ def test_a_dead_registry_is_named_with_the_reason(recorded_registry, tmp_path, f
     run = json.loads(_check(tmp_path, "json"))["run"]
     assert run["registries"]["pubmed"]["state"] == "unavailable"
     assert run["registries"]["crossref"]["state"] == "answered"
-    assert "Crossref answered; PubMed unavailable (" in run["summary"]
+    assert "Crossref and the DOI system answered; PubMed unavailable (" in run["summary"]
 
 
 def test_an_offline_run_says_so_in_every_format(tmp_path, fixed_date):

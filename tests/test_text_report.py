@@ -102,3 +102,62 @@ def test_example_matches_golden_json(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [c["id"] for c in document["claims"]] == list(range(1, len(document["claims"]) + 1))
     first_lines = [(c["location"]["line"], c["location"]["column"]) for c in document["claims"]]
     assert first_lines == sorted(first_lines)
+
+
+# -- CA204 / CA304: both values whole, the difference marked ---------------------
+
+LONG = ("Phototherapy with blue (415 nm) and red (660 nm) light in the treatment of acne vulgaris: "
+        "a randomized trial of four light sources in one hundred and seven patients")
+
+
+def _mismatches() -> tuple[Finding, ...]:
+    return (
+        Finding("CA304", "reference 9 disagrees with PubMed: title ...", Span(line=20, column=1),
+                severity="warning", reference=9,
+                evidence={"origin": "reference", "fields": ["authors", "title"], "differences": {
+                    "title": {"cited": LONG.replace("(660 nm)", "(630 nm)"), "record": LONG, "similarity": 98},
+                    "authors": {"cited": ["Papageorgiou", "Katsambos", "Chu"], "not_in_record": ["Katsambos"],
+                                "record": ["Papageorgiou", "Katsambas", "Chu", "Extra"]}}}),
+        Finding("CA204", "reference 5 and library entry 'kawada2002' disagree: year '2003' vs '2002'",
+                Span(line=21, column=1), severity="warning", reference=5, key="kawada2002",
+                evidence={"fields": {"year": {"reference": "2003", "library": "2002"}}}),
+    )
+
+
+def test_mismatches_show_both_whole_values_with_the_difference_marked() -> None:
+    out = render(run_of(_mismatches()))
+    title = LONG.replace("(660 nm)", "(6[-3-]{+6+}0 nm)")
+    assert f"        title: {title}  (reference \u2192 record)" in out
+    assert "        authors: Papageorgiou, Katsamb[-o-]{+a+}s, Chu  (reference \u2192 record)" in out
+    assert "        year: 200[-3-]{+2+}  (reference \u2192 library)" in out
+    assert "\x1b[" not in out
+
+
+def test_mismatch_differences_are_coloured_on_a_terminal() -> None:
+    out = render(run_of(_mismatches(), color=True))
+    assert "\x1b[1;31m3" in out and "\x1b[1;32m2" in out
+
+
+def test_registry_mismatch_messages_never_cut_a_title() -> None:
+    from citeaudit.model import Record, Work
+    from citeaudit.plugins.registry import _describe, differences
+
+    record = Record("pubmed", "1", Work(title=LONG))
+    diffs = differences(Work(title=LONG[:60] + " and something else entirely different here"), [record])
+    message = _describe(diffs)
+    assert LONG in message and "\u2026" not in message
+
+
+def test_a_misspelt_second_author_is_a_mismatch_with_registry_and_library() -> None:
+    from citeaudit.model import Person, Record, Work
+    from citeaudit.plugins.library import compare
+    from citeaudit.plugins.registry import differences
+
+    cited = Work(authors=(Person("Papageorgiou", "P"), Person("Katsambos", "A"), Person("Chu", "A")))
+    record = Work(authors=(Person("Papageorgiou", "P"), Person("Katsambas", "A"), Person("Chu", "A")))
+    assert differences(cited, [Record("pubmed", "10809858", record)])["authors"]["not_in_record"] == ["Katsambos"]
+    assert compare(cited, record)["authors"] == {"reference": "Papageorgiou, Katsambos, Chu",
+                                                 "library": "Papageorgiou, Katsambas, Chu"}
+    assert compare(record, record) == {}
+    etal = Work(authors=(Person("Papageorgiou", "P"), Person("et al.", "")))
+    assert compare(etal, record) == {}

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -36,18 +37,23 @@ from lxml import etree
 from citeaudit import hookimpl
 from citeaudit.errors import InputError, UsageError
 from citeaudit.model import Document, Finding, Marker, Span
+from citeaudit.options import Text
 from citeaudit.plugins.docx.package import CT_NS as CT
 from citeaudit.plugins.docx.package import PKG_REL_NS as PKG_REL
 from citeaudit.plugins.docx.package import R_NS as R
 from citeaudit.plugins.docx.package import W_NS as W
 from citeaudit.plugins.docx.package import Package, w
 from citeaudit.plugins.docx.text import visible
-from citeaudit.report import DocumentReport, Reporter, RunReport
+from citeaudit.explain import explain
+from citeaudit.report import DocumentReport, Reporter, RunReport, at_least, min_severity
+from citeaudit.runinfo import run_info
 
 COMMENTS_REL = R + "/comments"
 COMMENTS_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
 AUTHOR = "citeaudit"
 INITIALS = "CA"
+DEFAULT_MIN_SEVERITY = "warning"
+"""Infos (a reference without identifiers, say) are commented only with --min-severity info."""
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _TRACKED = frozenset({f"{{{W}}}ins", f"{{{W}}}moveTo"})
@@ -71,10 +77,46 @@ class Anchor:
     """marker, reference or document."""
 
 
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """Who the comments are by and when: Word and LibreOffice show all three."""
+
+    author: str = AUTHOR
+    initials: str = INITIALS
+    date: str | None = None
+    """ISO 8601 in UTC (`2026-12-05T13:27:35Z`), the run's date."""
+    headline: str = ""
+    """The run sentence (version, date, registries) the general comment starts with."""
+
+
+def initials_of(author: str) -> str:
+    """"Jane Q. Doe" -> "JQD"; one word -> its first two letters."""
+    words = re.findall(r"[^\W\d_]+", author)
+    if len(words) == 1:
+        return words[0][:2].upper()
+    return "".join(word[0] for word in words[:4]).upper() or INITIALS
+
+
+def signature(run: RunReport, hidden: int = 0) -> Signature:
+    """The author (the `comment-author` plugin option), initials, date and headline of a run."""
+    author = str((getattr(run.options, "plugin_options", None) or {}).get("comment-author") or AUTHOR).strip()
+    author = _XML_ILLEGAL.sub("", author)[:100] or AUTHOR
+    info = run_info(run)
+    headline = info.sentence() + "."
+    if hidden:
+        headline += f" {hidden} finding(s) below the shown severity left out (--min-severity info shows them)."
+    return Signature(author, INITIALS if author == AUTHOR else initials_of(author), info.date, headline)
+
+
 def render(run: RunReport) -> bytes:
     """The commented copy of the run's one Word draft."""
+    the_word_draft(run)
+    run, hidden = at_least(run, min_severity(run.options, DEFAULT_MIN_SEVERITY))
     report = the_word_draft(run)
-    return annotate(source_of(report.document), anchors(report))
+    wanted = anchors(report)
+    if not any(a.kind == "document" for a in wanted):
+        wanted.append(Anchor(None, 0, None, "", (), "document"))
+    return annotate(source_of(report.document), wanted, signature(run, hidden))
 
 
 def the_word_draft(run: RunReport) -> DocumentReport:
@@ -134,17 +176,26 @@ def _place(finding: Finding, doc: Document, by_span: dict[Span, Marker], claims:
     return Anchor(None, 0, None, "", (), "document")
 
 
-def comment_lines(anchor: Anchor) -> list[str]:
-    """The comment's paragraphs: where, when not obvious, then rule code and message per finding."""
+def comment_lines(anchor: Anchor, headline: str = "") -> list[str]:
+    """The comment's paragraphs: where, when not obvious; then per finding what is wrong in
+    plain words with the rule code and severity last, and the suggested fix when there is one.
+
+    The general comment on the first paragraph starts with `headline` (version, date, registries).
+    """
     lines = []
+    if anchor.kind == "document" and headline:
+        lines.append(headline)
     if anchor.part:
         kind, _, note = anchor.part.partition(":")
         lines.append(f"In {kind} {note}" + (f", at “{anchor.text}”:" if anchor.text else ":"))
-    elif anchor.kind == "document":
+    elif anchor.kind == "document" and anchor.findings:
         lines.append("Not tied to a place in the draft:")
     for f in anchor.findings:
         where = f" ({f.path}:{f.span.line})" if f.path and f.span.line else ""
-        lines.append(f"{f.rule} ({f.severity or 'info'}): {f.message}{where}")
+        said = explain(f)
+        if where:
+            said = said.rstrip(".") + where + "."
+        lines.append(f"{said} \u2014 {f.rule} ({f.severity or 'info'})")
         if f.fix is not None:
             lines.append(f"Suggested: {f.fix.suggestion()}")
     return lines
@@ -153,8 +204,9 @@ def comment_lines(anchor: Anchor) -> list[str]:
 # -- the commented copy ---------------------------------------------------------
 
 
-def annotate(source: Path, wanted: list[Anchor]) -> bytes:
+def annotate(source: Path, wanted: list[Anchor], sign: Signature | None = None) -> bytes:
     """The bytes of a copy of `source` with one comment per anchor."""
+    sign = sign or Signature()
     package = Package.open(source)
     main = package.main_part()
     document = package.xml(main)
@@ -166,15 +218,26 @@ def annotate(source: Path, wanted: list[Anchor]) -> bytes:
         raise InputError(source, f"{main} has no w:body")
     paragraphs = list(body.iter(w("p")))
     notes = _NoteRefs(body)
+    wanted = [_free_paragraph(a, wanted, paragraphs) if a.kind == "document" else a for a in wanted]
     for anchor in wanted:
         if not place_comment(anchor, next_id, paragraphs, notes):
             continue
-        comments.append(comment_element(next_id, comment_lines(anchor)))
+        comments.append(comment_element(next_id, comment_lines(anchor, sign.headline), sign))
         next_id += 1
     package.replace(main, document)
     package.replace(comments_part, comments)
     _declare_comments(package, main, comments_part)
     return package.write()
+
+
+def _free_paragraph(general: Anchor, wanted: list[Anchor], paragraphs: list[etree._Element]) -> Anchor:
+    """The general comment goes on the first paragraph with text that no other comment uses
+    (the title, usually), so its range never wraps a marker's comment or field."""
+    used = {a.paragraph for a in wanted if a.part is None and a is not general}
+    for index, paragraph in enumerate(paragraphs):
+        if index not in used and any(not c.char.isspace() for c in visible(paragraph)):
+            return Anchor(None, index, None, "", general.findings, "document")
+    return general
 
 
 def _comments(package: Package, main: str) -> tuple[str, etree._Element]:
@@ -360,12 +423,18 @@ def reference_run(comment_id: int) -> etree._Element:
     return run
 
 
-def comment_element(comment_id: int, lines: list[str]) -> etree._Element:
-    """A `w:comment` by citeaudit, one paragraph per line."""
+def comment_element(comment_id: int, lines: list[str], sign: Signature | None = None) -> etree._Element:
+    """A `w:comment` with author, initials and date, one paragraph per line.
+
+    Without `w:date` LibreOffice shows the comment as written on "01/03/-1".
+    """
+    sign = sign or Signature()
     comment = etree.Element(w("comment"))
     comment.set(w("id"), str(comment_id))
-    comment.set(w("author"), AUTHOR)
-    comment.set(w("initials"), INITIALS)
+    comment.set(w("author"), sign.author)
+    comment.set(w("initials"), sign.initials)
+    if sign.date:
+        comment.set(w("date"), sign.date)
     for number, line in enumerate(lines):
         paragraph = etree.SubElement(comment, w("p"))
         if number == 0:
@@ -389,6 +458,12 @@ class _NoteRefs:
 
     def run_of(self, part: str) -> etree._Element | None:
         return self.runs.get(part)
+
+
+@hookimpl(trylast=True)
+def citeaudit_add_options(group: Any) -> None:
+    group.add("comment-author", default=AUTHOR, type=Text(),
+              help="author name of the Word comments of --format docx (initials are taken from it)")
 
 
 @hookimpl(trylast=True)

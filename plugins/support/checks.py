@@ -151,6 +151,8 @@ def _numbers(claim: Claim, cited: list[Source], analysis: Analysis) -> Iterator[
                        f"gives {'; '.join(given)}", claim, int(source.key), {
                            "looked_for": f"{MEASURE_NAMES[quantity.measure]} {quantity.text}",
                            "found": given,
+                           "claim_text": quantity.text,
+                           "found_text": [o.text for o in result.others],
                            "absent_from_abstract": absent,
                            "best_sentence": sentence or _best(claim, [source], analysis)[0],
                            "records": list(source.records)})
