@@ -107,29 +107,40 @@ def fingerprint(report: DocumentReport, finding: Finding) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def _counts(run: RunReport, baseline: Path) -> tuple[Counter[tuple[str, str]], dict[tuple[str, str], Finding]]:
-    counts: Counter[tuple[str, str]] = Counter()
-    examples: dict[tuple[str, str], Finding] = {}
-    for report in run.documents:
-        path = _document_key(report.document.path, baseline)
+class BaselineRecorder:
+    """Every finding of a run, counted by fingerprint as its documents stream past."""
+
+    def __init__(self, baseline: Path) -> None:
+        self.baseline = Path(baseline)
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.examples: dict[tuple[str, str], tuple[str, str]] = {}
+        """entry -> (rule, message) of its first finding."""
+
+    def add(self, report: DocumentReport) -> None:
+        path = _document_key(report.document.path, self.baseline)
         for finding in report.findings:
             entry = (path, fingerprint(report, finding))
-            counts[entry] += 1
-            examples.setdefault(entry, finding)
-    return counts, examples
+            self.counts[entry] += 1
+            self.examples.setdefault(entry, (finding.rule, finding.message))
+
+    def write(self) -> None:
+        """Store what was counted in the baseline file (atomically), sorted for readable diffs."""
+        entries = [
+            {"path": doc, "fingerprint": fp, "rule": self.examples[(doc, fp)][0],
+             "count": self.counts[(doc, fp)], "message": self.examples[(doc, fp)][1]}
+            for doc, fp in sorted(self.counts, key=lambda e: (e[0], self.examples[e][0], e[1]))
+        ]
+        data = {"schema": SCHEMA, "tool": {"name": "citeaudit", "version": __version__},
+                "findings": entries}
+        write_atomic(self.baseline, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def write_baseline(path: Path, run: RunReport) -> None:
     """Store every finding of `run` in `path` (atomically), sorted for readable diffs."""
-    counts, examples = _counts(run, path)
-    entries = [
-        {"path": doc, "fingerprint": fp, "rule": examples[(doc, fp)].rule,
-         "count": counts[(doc, fp)], "message": examples[(doc, fp)].message}
-        for doc, fp in sorted(counts, key=lambda e: (e[0], examples[e].rule, e[1]))
-    ]
-    data = {"schema": SCHEMA, "tool": {"name": "citeaudit", "version": __version__},
-            "findings": entries}
-    write_atomic(Path(path), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    recorder = BaselineRecorder(path)
+    for report in run.documents:
+        recorder.add(report)
+    recorder.write()
 
 
 def read_baseline(path: Path) -> Counter[tuple[str, str]]:
@@ -165,22 +176,31 @@ def read_baseline(path: Path) -> Counter[tuple[str, str]]:
     return counts
 
 
-def filter_run(run: RunReport, path: Path) -> RunReport:
-    """`run` without the findings the baseline at `path` accepts; each document counts what it hid."""
-    budget = read_baseline(path)
-    documents = []
-    for report in run.documents:
-        doc = _document_key(report.document.path, path)
+class BaselineFilter:
+    """Hides, document by document, the findings a baseline accepts."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.budget = read_baseline(path)
+
+    def apply(self, report: DocumentReport) -> DocumentReport:
+        """`report` without the accepted findings; it counts what it hid."""
+        doc = _document_key(report.document.path, self.path)
         kept = []
         for finding in report.findings:
             entry = (doc, fingerprint(report, finding))
-            if budget[entry] > 0:
-                budget[entry] -= 1
+            if self.budget[entry] > 0:
+                self.budget[entry] -= 1
             else:
                 kept.append(finding)
         hidden = len(report.findings) - len(kept)
-        documents.append(replace(report, findings=tuple(kept), suppressed=report.suppressed + hidden))
-    return replace(run, documents=tuple(documents))
+        return replace(report, findings=tuple(kept), suppressed=report.suppressed + hidden)
+
+
+def filter_run(run: RunReport, path: Path) -> RunReport:
+    """`run` without the findings the baseline at `path` accepts; each document counts what it hid."""
+    accepted = BaselineFilter(path)
+    return replace(run, documents=tuple(accepted.apply(report) for report in run.documents))
 
 
 # -- a run's outputs never replace its inputs ------------------------------

@@ -79,7 +79,7 @@ def _emit(run: Any, options: Any, host: Any) -> int:
     from citeaudit.errors import UsageError
     from citeaudit.output import write_atomic
     from citeaudit.pipeline import run_sources
-    from citeaudit.report import stream_chunks
+    from citeaudit.report import StreamedRun, stream_chunks
 
     reporters = host.reporters()
     reporter = reporters.get(options.format)
@@ -87,28 +87,31 @@ def _emit(run: Any, options: Any, host: Any) -> int:
         raise UsageError(f"--format {options.format!r}: unknown format (available: {', '.join(sorted(reporters))})")
     if reporter.binary and options.output is None:
         raise UsageError(f"--format {options.format} writes a binary file: give --output FILE")
-    if options.output is not None:
-        refuse_run_inputs(options, run_sources(run))
     if reporter.stream is not None:
         totals = run.empty_totals()
-        pieces = stream_chunks(reporter.stream(options), run.documents, totals)
+        pieces = stream_chunks(reporter.stream(options), _guarded(run.documents, options), totals)
         if options.output is not None:
             write_atomic(options.output, pieces)
-        else:
+        elif reporter.progressive:
             for piece in pieces:
                 if piece:
                     click.echo(piece, nl=False, color=options.color)
                     sys.stdout.flush()
-    else:
-        rendered = reporter.render(run)
-        if options.output is not None:
-            write_atomic(options.output, rendered)
         else:
-            text = rendered.decode("utf-8") if isinstance(rendered, bytes) else rendered
-            click.echo(text, nl=not text.endswith("\n"), color=options.color)
-        totals = run.totals()
-    _after_report(run, totals, options)
-    return exit_code_of(totals, options)
+            _print_spooled(pieces, options)
+        _after_report(run, totals, options)
+        return exit_code_of(totals, options)
+    if isinstance(run, StreamedRun):
+        run = run.materialise()
+    rendered = reporter.render(run)
+    if options.output is not None:
+        refuse_run_inputs(options, run_sources(run))
+        write_atomic(options.output, rendered)
+    else:
+        text = rendered.decode("utf-8") if isinstance(rendered, bytes) else rendered
+        click.echo(text, nl=not text.endswith("\n"), color=options.color)
+    _after_report(run, run.totals(), options)
+    return exit_code(run, options)
 
 
 def _after_report(run: Any, totals: Any, options: Any) -> None:
@@ -133,6 +136,33 @@ def statistics(totals: Any) -> list[str]:
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     width = max((len(name) for name in names.values()), default=0)
     return [f"{code}  {names[code]:<{width}}  {count:>5}" for code, count in ordered]
+
+
+def _print_spooled(pieces: Any, options: Any) -> None:
+    """Print a streamed report once it is complete: nothing at all if the run fails half-way.
+
+    The pieces wait in a spool file, in memory up to a few MB and on disk
+    past that, so a large folder's report does not grow the process.
+    """
+    import tempfile
+
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+", encoding="utf-8") as spool:
+        for piece in pieces:
+            spool.write(piece)
+        spool.seek(0)
+        while block := spool.read(1 << 20):
+            click.echo(block, nl=False, color=options.color)
+
+
+def _guarded(documents: Any, options: Any) -> Any:
+    """The documents, each refused as it comes if the report would overwrite what it was read from."""
+    from citeaudit.baseline import refuse_run_inputs
+    from citeaudit.pipeline import document_sources
+
+    for report in documents:
+        if options.output is not None:
+            refuse_run_inputs(options, document_sources(report))
+        yield report
 
 
 def exit_code(run: Any, options: Any) -> int:

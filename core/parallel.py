@@ -17,7 +17,9 @@ import importlib
 import multiprocessing
 import pickle
 import types
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,6 @@ from citeaudit.errors import UsageError
 from citeaudit.manager import Host, get_plugin_manager
 from citeaudit.options import Options
 from citeaudit.pipeline import check_document, enabled_checks, load_library
-from citeaudit.progress import progress
 from citeaudit.report import DocumentReport
 
 _worker: dict[str, Any] = {}
@@ -93,25 +94,23 @@ def _picklable(report: DocumentReport) -> DocumentReport:
 _DROPPED = "citeaudit.parallel.extras-dropped"
 
 
-def _restore_extras(reports: list[DocumentReport], options: Options, host: Host) -> list[DocumentReport]:
-    """Read again, in this process, the documents whose extras a worker had to drop."""
-    if not any(_DROPPED in r.document.extras for r in reports):
-        return reports
-    restored = []
-    for report in reports:
-        if _DROPPED in report.document.extras:
-            fresh = host.read_document(report.document.path, options)
-            report = replace(report, document=replace(report.document, extras=fresh.extras))
-        restored.append(report)
-    return restored
+def _restore_extras(report: DocumentReport, options: Options, host: Host) -> DocumentReport:
+    """Read again, in this process, a document whose extras a worker had to drop."""
+    if _DROPPED not in report.document.extras:
+        return report
+    fresh = host.read_document(report.document.path, options)
+    return replace(report, document=replace(report.document, extras=fresh.extras))
 
 
 def check_in_parallel(files: list[Path], options: Options, optional: frozenset[Path] = frozenset(),
-                      host: Host | None = None) -> list[DocumentReport]:
+                      host: Host | None = None) -> Iterator[DocumentReport]:
     """Check `files` in up to `options.jobs` processes; the reports of each file, in order.
 
-    Files in `optional` that no reader recognises give none (see `check_document`).
+    Reports are yielded as soon as they are next in order, and only a few
+    chunks are handed out ahead of the one awaited, so the parent holds a
+    bounded number of reports however many files there are.
 
+    Files in `optional` that no reader recognises give none (see `check_document`).
     An error in any file (unreadable input, a failing plugin) is raised here
     as it would be when checking one by one; the other workers are stopped.
     """
@@ -119,18 +118,34 @@ def check_in_parallel(files: list[Path], options: Options, optional: frozenset[P
     recipe = _portable(host.recipe())
     workers = max(1, min(options.jobs, len(files)))
     # Chunks amortise the round trip per file; four per worker keep the load even
-    # when some drafts are much longer than others.
-    chunksize = max(1, len(files) // (workers * 4))
+    # when some drafts are much longer than others. Small chunks keep memory flat.
+    chunksize = max(1, min(CHUNK_LIMIT, len(files) // (workers * 4)))
+    chunks = [files[i:i + chunksize] for i in range(0, len(files), chunksize)]
+    ahead = workers * 2
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_start_worker, initargs=(options, optional, recipe, breaker.current()))
+    pending: deque[Future] = deque()
     try:
-        reports = []
-        with progress(options, "checking drafts", len(files)) as advance:
-            for found in pool.map(_check_one, files, chunksize=chunksize):
-                reports.extend(found)
-                advance(1)
+        for chunk in chunks:
+            pending.append(pool.submit(_check_chunk, chunk))
+            while len(pending) > ahead:
+                yield from _reports_of(pending.popleft(), options, host)
+        while pending:
+            yield from _reports_of(pending.popleft(), options, host)
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
-    return _restore_extras(reports, options, host)
+
+
+CHUNK_LIMIT = 8
+"""Files a worker checks per hand-out at most: its reports wait in the parent until their turn."""
+
+
+def _check_chunk(paths: list[Path]) -> list[DocumentReport]:
+    return [report for path in paths for report in _check_one(path)]
+
+
+def _reports_of(future: Future, options: Options, host: Host) -> Iterator[DocumentReport]:
+    for report in future.result():
+        yield _restore_extras(report, options, host)

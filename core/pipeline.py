@@ -9,9 +9,10 @@ exit code. Nothing here knows a file format, a rule or an output format.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 from citeaudit.checks import Check, CheckContext
 from citeaudit.config import Options
@@ -19,7 +20,7 @@ from citeaudit.errors import InputError, PluginError, UnrecognisedFile
 from citeaudit.manager import Host
 from citeaudit.model import Document, Finding, Library, RecordSet, Resolution
 from citeaudit.progress import progress
-from citeaudit.report import DocumentReport, RunReport
+from citeaudit.report import DocumentReport, RunReport, StreamedRun
 from citeaudit.rules import Rule, selected, severity_of
 
 
@@ -173,41 +174,58 @@ def _run(document: Document, options: Options, host: Host, library: Library | No
                           unchecked=tuple(sorted(unchecked.values(), key=lambda u: (u.claim, u.citation))))
 
 
-ParallelCheck = Callable[[list[Path], Options, frozenset[Path], Host], list[DocumentReport]]
-"""Checks files in worker processes (`citeaudit.parallel.check_in_parallel`)."""
+ParallelCheck = Callable[[list[Path], Options, frozenset[Path], Host], Iterable[DocumentReport]]
+"""Checks files in worker processes (`citeaudit.parallel.check_in_parallel`), in order."""
 
 
 def check_paths(paths: Sequence[Path], options: Options, host: Host,
                 parallel: ParallelCheck | None = None) -> RunReport:
-    """Check every draft named or found below the folders named.
+    """Check every draft named or found below the folders named, and hold every report."""
+    return stream_paths(paths, options, host, parallel).materialise()
 
-    With `parallel` and `--jobs` over 1, several files are checked in worker
-    processes; the run context (citeaudit.run) passes it, so this module
-    never imports the one that imports it.
+
+def stream_paths(paths: Sequence[Path], options: Options, host: Host,
+                 parallel: ParallelCheck | None = None) -> StreamedRun:
+    """Every draft named or found below the folders named, each checked when it is asked for.
+
+    Finding the files happens now (a missing path fails at once); reading and
+    checking happen as the run's documents are iterated, one at a time, or
+    `--jobs` at a time a few files ahead. With `parallel` and `--jobs` over 1,
+    several files are checked in worker processes; the run context
+    (citeaudit.run) passes it, so this module never imports the one that imports it.
     """
-    from citeaudit.bib.breaker import registry_run
-
     files = discover(paths, host.suffixes())
     named = {p for p in paths if not p.is_dir()}
     optional = frozenset(f for f in files if f not in named)
-    in_workers = parallel is not None and options.jobs > 1 and len(files) > 1
-    # One registry budget and breaker for the whole run, shared by every worker.
-    with registry_run(options.timeout, shared=in_workers):
-        if in_workers:
-            found = parallel(files, options, optional, host)
-        else:
-            library = load_library(options)
-            checks = enabled_checks(host, options)
-            found = []
-            with progress(options, "checking drafts", len(files)) as advance:
-                for file in files:
-                    found.extend(check_document(file, options, host, library, checks, optional=file in optional))
-                    advance(1)
-    documents = list(found)
-    if not documents:
-        raise InputError(", ".join(map(str, paths)), "no drafts found (readers take: "
-                         + ", ".join(sorted(host.suffixes())) + ")")
-    return apply_baseline(with_outages(documents, options, host), options)
+
+    from citeaudit.bib.breaker import registry_run
+    from citeaudit.bib.outage import OutageTracker
+
+    tracker = OutageTracker(options, lambda findings: finalise(findings, options, host.rules()))
+
+    def reports() -> Iterator[DocumentReport]:
+        in_workers = parallel is not None and options.jobs > 1 and len(files) > 1
+        count = 0
+        # One registry budget and circuit breaker for the whole run, shared by every worker.
+        with registry_run(options.timeout, shared=in_workers), \
+                progress(options, "checking drafts", len(files)) as advance:
+            if in_workers:
+                found: Iterable[DocumentReport] = parallel(files, options, optional, host)
+            else:
+                library = load_library(options)
+                checks = enabled_checks(host, options)
+                found = (report for f in files
+                         for report in check_document(f, options, host, library, checks, optional=f in optional))
+            for report in found:
+                count += 1
+                advance(1)
+                yield tracker.add(report)
+        tracker.finish()
+        if not count:
+            raise InputError(", ".join(map(str, paths)), "no drafts found (readers take: "
+                             + ", ".join(sorted(host.suffixes())) + ")")
+
+    return apply_baseline(StreamedRun(reports(), options, rules=host.rules(), outages=tracker.outages), options)
 
 
 def audit_library(paths: Sequence[Path], options: Options, host: Host) -> RunReport:
@@ -220,42 +238,55 @@ def audit_library(paths: Sequence[Path], options: Options, host: Host) -> RunRep
     document, resolutions = library_document(library)
     checks = [c for c in enabled_checks(host, options) if "library" in c.needs or "records" in c.needs]
     from citeaudit.bib.breaker import registry_run
+    from citeaudit.bib.outage import OutageTracker
 
+    tracker = OutageTracker(options, lambda findings: finalise(findings, options, host.rules()))
     with registry_run(options.timeout):
-        report = _run(document, options, host, library, resolutions, checks)
-    return apply_baseline(with_outages([report], options, host), options)
+        report = tracker.add(_run(document, options, host, library, resolutions, checks))
+    return apply_baseline(RunReport(documents=(report,), options=options, rules=host.rules(),
+                                    outages=tuple(tracker.finish())), options)
 
 
-def with_outages(documents: Sequence[DocumentReport], options: Options, host: Host) -> RunReport:
-    """The run's report, with one CA309 per registry that left references unverified."""
-    from citeaudit.bib.outage import find_outages, outage_finding
-
-    outages = find_outages(documents, options)
-    reports = list(documents)
-    for outage in outages:
-        first = reports[outage.first]
-        reports[outage.first] = replace(first, findings=finalise([*first.findings, outage_finding(outage)],
-                                                                 options, host.rules()))
-    return RunReport(documents=tuple(reports), options=options, rules=host.rules(), outages=tuple(outages))
+RunT = TypeVar("RunT", RunReport, StreamedRun)
 
 
-def apply_baseline(run: RunReport, options: Options) -> RunReport:
-    """Hide findings present in `--baseline`; write `--write-baseline`."""
-    if options.write_baseline:
-        from citeaudit.baseline import refuse_run_inputs, write_baseline
+def apply_baseline(run: RunT, options: Options) -> RunT:
+    """Hide findings present in `--baseline`; write `--write-baseline` once the run is done.
 
-        refuse_run_inputs(options, run_sources(run))
+    Works document by document, so a streamed run stays streamed.
+    """
+    if not options.write_baseline and not options.baseline:
+        return run
+    from citeaudit.baseline import BaselineFilter, BaselineRecorder, refuse_run_inputs
 
-        write_baseline(options.write_baseline, run)
-    if options.baseline:
-        from citeaudit.baseline import filter_run
+    recorder = BaselineRecorder(options.write_baseline) if options.write_baseline else None
+    accepted = BaselineFilter(options.baseline) if options.baseline else None
 
-        run = filter_run(run, options.baseline)
-    return run
+    def documents(reports: Iterable[DocumentReport]) -> Iterator[DocumentReport]:
+        sources: list[Path] = []
+        for report in reports:
+            if recorder is not None:
+                sources += document_sources(report)
+                recorder.add(report)
+            yield accepted.apply(report) if accepted is not None else report
+        if recorder is not None:
+            refuse_run_inputs(options, sources)
+            recorder.write()
+
+    if isinstance(run, RunReport):
+        return replace(run, documents=tuple(documents(run.documents)))
+    return replace(run, documents=documents(run.documents))
+
+
+def document_sources(report: DocumentReport) -> list[Path]:
+    """The files a document was read from (a Word draft's package too)."""
+    paths = [Path(report.document.path)]
+    docx = report.document.extras.get("docx")
+    if isinstance(docx, dict) and docx.get("path"):
+        paths.append(Path(docx["path"]))
+    return paths
 
 
 def run_sources(run: RunReport) -> list[Path]:
     """Every file the run's documents were read from (a Word draft's package too)."""
-    paths = [Path(d.document.path) for d in run.documents]
-    return paths + [Path(d.document.extras["docx"]["path"]) for d in run.documents
-                    if isinstance(d.document.extras.get("docx"), dict) and d.document.extras["docx"].get("path")]
+    return [path for report in run.documents for path in document_sources(report)]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -82,6 +82,35 @@ class RunReport:
     def totals(self) -> Totals:
         """Everything the run adds up to, as a stream of it would have counted."""
         return Totals.of(self.documents, self.options, self.started, self.rules)
+
+
+@dataclass(slots=True)
+class StreamedRun:
+    """A run whose documents are checked as they are asked for: `documents` is read once.
+
+    What a streaming reporter gets, so that the run never holds more than the
+    document being written; `materialise` makes a `RunReport` for reporters
+    that need the whole run.
+    """
+
+    documents: Iterable[DocumentReport]
+    """The reports, each produced when the iteration reaches it."""
+    options: Any = None
+    """The run's options."""
+    rules: Mapping[str, Rule] = field(default_factory=dict)
+    """The run's rule catalogue."""
+    started: float = field(default_factory=time.time)
+    """Unix time the run began."""
+    outages: Sequence[Any] = ()
+    """`citeaudit.bib.outage.Outage`s, filled in once `documents` has been read to the end."""
+
+    def empty_totals(self) -> Totals:
+        return Totals(options=self.options, rules=self.rules, started=self.started)
+
+    def materialise(self) -> RunReport:
+        documents = tuple(self.documents)  # first: reading them to the end fills in the outages
+        return RunReport(documents, self.options, rules=self.rules, started=self.started,
+                         outages=tuple(self.outages))
 
 
 @dataclass(slots=True)
@@ -196,7 +225,12 @@ def stream_chunks(stream: ReportStream, reports: Iterable[DocumentReport],
     `totals` is filled as the documents pass; `start` sees it empty (its
     options and start time), `finish` complete.
     """
+    reports = iter(reports)
+    first = next(reports, None)  # a run that fails on its first document writes nothing
     yield stream.start(totals)
+    if first is not None:
+        totals.add(first)
+        yield stream.document(first)
     for report in reports:
         totals.add(report)
         yield stream.document(report)
@@ -218,6 +252,10 @@ class Reporter:
     stream: Callable[[Any], ReportStream] | None = None
     """Given the run's options, a `ReportStream` that writes the report as documents
     complete; preferred over `render` when both are given, since memory stays flat."""
+    progressive: bool = False
+    """Written to standard output as each document completes, for a reader that follows
+    it; other streams are spooled (to disk past a few MB) and printed whole at the end,
+    so a run that fails half-way prints nothing."""
 
     def __post_init__(self) -> None:
         if self.render is None and self.stream is None:

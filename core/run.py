@@ -17,7 +17,7 @@ from typing import Any
 from citeaudit.config import build_options, disabled_plugins, load_config
 from citeaudit.manager import Host, get_plugin_manager
 from citeaudit.options import Options
-from citeaudit.report import RunReport
+from citeaudit.report import RunReport, StreamedRun
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,13 @@ class RunContext:
                                 config=config)
         return cls(options=options, host=host)
 
-    def check(self, paths: Sequence[Path]) -> RunReport:
-        """`citeaudit check`: every draft named or found below the folders, `--jobs` at a time."""
+    def check(self, paths: Sequence[Path]) -> StreamedRun:
+        """`citeaudit check`: every draft named or found below the folders, `--jobs` at a time,
+        each checked when the report asks for it (`materialise()` holds them all)."""
         from citeaudit.parallel import check_in_parallel
-        from citeaudit.pipeline import check_paths
+        from citeaudit.pipeline import stream_paths
 
-        return check_paths(paths, self.options, self.host, parallel=check_in_parallel)
+        return stream_paths(paths, self.options, self.host, parallel=check_in_parallel)
 
     def audit(self, paths: Sequence[Path]) -> RunReport:
         """`citeaudit bib`: BibTeX libraries on their own."""

@@ -99,5 +99,5 @@ class JsonLinesStream:
 @hookimpl(trylast=True)
 def citeaudit_register_reporters(register: Callable[[Reporter], None]) -> None:
     register(Reporter("json", stream=JsonStream, description="the citeaudit-report/1 JSON schema"))
-    register(Reporter("jsonl", stream=JsonLinesStream,
+    register(Reporter("jsonl", stream=JsonLinesStream, progressive=True,
                       description="one document's report per line, written as each completes"))

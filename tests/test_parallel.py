@@ -79,7 +79,7 @@ def test_twenty_drafts_with_two_jobs_give_the_same_report_as_one_by_one(folder: 
 
 def test_results_keep_the_input_order(folder: Path):
     files = sorted(folder.rglob("*.md"), reverse=True)[:5]
-    reports = check_in_parallel(files, Options(jobs=3, offline=True))
+    reports = list(check_in_parallel(files, Options(jobs=3, offline=True)))
     assert [r.document.path for r in reports] == files
     assert all(pickle.loads(pickle.dumps(r)).document.path == r.document.path for r in reports)
 
@@ -95,7 +95,7 @@ def test_an_unreadable_draft_fails_as_it_does_one_by_one(folder: Path):
 
 def test_more_jobs_than_files(folder: Path):
     files = sorted(folder.rglob("*.md"))[:2]
-    reports = check_in_parallel(files, Options(jobs=8, offline=True))
+    reports = list(check_in_parallel(files, Options(jobs=8, offline=True)))
     assert len(reports) == 2
 
 
@@ -115,7 +115,7 @@ def test_documents_whose_extras_were_dropped_are_read_again_here(folder: Path):
     path = sorted(folder.rglob("*.md"))[0]
     stripped = DocumentReport(Document(path, "markdown", (), (), extras={_DROPPED: True}), ())
     kept = DocumentReport(Document(path, "markdown", (), (), extras={"mine": 1}), ())
-    restored = _restore_extras([stripped, kept], Options(), get_plugin_manager())
+    restored = [_restore_extras(r, Options(), get_plugin_manager()) for r in (stripped, kept)]
     assert _DROPPED not in restored[0].document.extras and restored[0].document.extras
     assert restored[1] is kept
 
@@ -143,3 +143,27 @@ def test_workers_share_one_registry_cache(folder: Path, monkeypatch: pytest.Monk
     assert offline == online
     assert not any(f["rule"] == "CA308" for d in offline["documents"] for f in d["findings"]
                    if f["reference"] == 1)
+
+
+def test_the_parent_holds_a_bounded_number_of_reports(folder: Path, monkeypatch: pytest.MonkeyPatch):
+    """Reports come out while the folder is still being checked: never more handed out
+    than a few chunks ahead of the one awaited, however many files there are."""
+    import citeaudit.parallel as parallel
+
+    submitted: list[int] = []
+    real = parallel.ProcessPoolExecutor.submit
+
+    def counting(self, fn, *args, **kwargs):
+        submitted.append(len(args[0]))
+        return real(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(parallel, "CHUNK_LIMIT", 1)
+    monkeypatch.setattr(parallel.ProcessPoolExecutor, "submit", counting)
+    files = sorted(folder.rglob("*.md"))
+    assert len(files) >= 12
+    stream = check_in_parallel(files, Options(jobs=2, offline=True))
+    first = next(stream)
+    assert first.document.path == files[0]
+    assert len(submitted) <= 2 * 2 + 1 < len(files)  # the rest not handed out yet
+    rest = list(stream)
+    assert [r.document.path for r in [first, *rest]] == files and sum(submitted) == len(files)

@@ -89,7 +89,7 @@ def test_extra_plugins_reach_the_jobs_workers(tmp_path: Path, monkeypatch):
         (tmp_path / name).write_text(DRAFT)
     for jobs in (1, 2):
         context = RunContext.build({"offline": True, "jobs": jobs, "select": "EXT1"}, extra=[ExtraPlugin()])
-        run = context.check([tmp_path])
+        run = context.check([tmp_path]).materialise()
         assert [[f.message for f in d.findings] for d in run.documents] == \
             [[f"checked {n}"] for n in ("a.md", "b.md", "c.md")], jobs
 
@@ -106,7 +106,7 @@ def test_an_extra_plugin_that_cannot_reach_workers_is_a_usage_error(tmp_path: Pa
         (tmp_path / name).write_text(DRAFT)
     context = RunContext.build({"offline": True, "jobs": 2}, extra=[Local()])
     try:
-        context.check([tmp_path])
+        context.check([tmp_path]).materialise()
     except UsageError as exc:
         assert "local-plugin" in str(exc) and "worker" in str(exc)
     else:

@@ -105,3 +105,20 @@ def test_the_cli_writes_jsonl_with_one_line_per_document(tmp_path: Path):
     assert code == 0, err
     lines = out.read_text(encoding="utf-8").splitlines()
     assert [Path(json.loads(line)["path"]).name for line in lines] == ["review-flawed.md", "review.md"]
+
+
+def test_jsonl_on_stdout_is_written_as_documents_complete_and_json_only_when_whole(tmp_path: Path):
+    """A later unreadable draft: jsonl has already printed the documents before it;
+    json prints nothing, so no half-written JSON ever reaches a pipe."""
+    from conftest import run_cli
+
+    root = Path(__file__).resolve().parent.parent
+    folder = tmp_path / "drafts"
+    folder.mkdir()
+    (folder / "a.md").write_bytes((root / "examples" / "review.md").read_bytes())
+    (folder / "b.md").write_bytes(b"\x00\x01 not text")
+    code, out, err = run_cli("check", str(folder), "--offline", "--format", "jsonl")
+    assert code == 2 and "b.md" in err and err.count("\n") == 1
+    assert [Path(json.loads(line)["path"]).name for line in out.splitlines()] == ["a.md"]
+    code, out, err = run_cli("check", str(folder), "--offline", "--format", "json")
+    assert code == 2 and out == "" and "b.md" in err
