@@ -104,6 +104,10 @@ def read_text(path: Path) -> str:
         raise InputError(path, "no such file") from None
     except OSError as exc:
         raise InputError(path, f"cannot be read: {exc.strerror or exc}") from None
+    if data.startswith((b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")):
+        kind = {b"PK": "a zip archive (a Word .docx?)", b"%P": "a PDF", b"\xd0\xcf": "an old Word .doc"}[data[:2]]
+        raise InputError(path, f"is {kind}, not a BibTeX file: give the draft to `citeaudit check`"
+                               " and its library with --bib")
     return decode_bytes(data, path)
 
 

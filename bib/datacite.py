@@ -14,7 +14,6 @@ title is caught and a real one is not called missing.
 from __future__ import annotations
 
 import json
-import os
 import urllib.parse
 from collections.abc import Sequence
 from typing import Any
@@ -23,7 +22,7 @@ from citeaudit.bib.doisystem import quote
 from citeaudit.bib.http import Client, Malformed
 from citeaudit.bib.identifiers import normalize_doi
 from citeaudit.bib.records import plain
-from citeaudit.bib.registry import Answer, endpoint_missing, failed
+from citeaudit.bib.registry import Answer, base_url, batch_reply, json_body
 from citeaudit.errors import RegistryError
 from citeaudit.model import Person, Record, Work
 
@@ -36,22 +35,15 @@ PREPRINT_RELATIONS = frozenset({"IsPreprintOf"})
 """relationType from a preprint to its published version."""
 
 
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError as exc:
-        raise Malformed(f"invalid JSON: {exc}") from exc
-
-
 def _list(body: bytes) -> list[dict[str, Any]]:
-    payload = _json(body)
-    if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
+    payload = json_body(body, dict, "DataCite DOI list")
+    if not isinstance(payload.get("data"), list):
         raise Malformed("not a DataCite DOI list")
     return [item for item in payload["data"] if _is_item(item)]
 
 
 def _item(body: bytes) -> dict[str, Any]:
-    payload = _json(body)
+    payload = json_body(body)
     item = payload.get("data") if isinstance(payload, dict) else None
     if not _is_item(item):
         raise Malformed("not a DataCite DOI record")
@@ -86,7 +78,7 @@ class DataCite:
     @property
     def base_url(self) -> str:
         """`CITEAUDIT_DATACITE_URL`, read at call time."""
-        return (self._base_url or os.environ.get("CITEAUDIT_DATACITE_URL") or DEFAULT_URL).rstrip("/")
+        return base_url(self._base_url, "CITEAUDIT_DATACITE_URL", DEFAULT_URL)
 
     @staticmethod
     def wants(before: Any) -> bool:
@@ -120,13 +112,9 @@ class DataCite:
                 alone.extend(batch)
                 continue
             params = {"ids": ",".join(batch), "page[size]": str(len(batch))}
-            try:
-                reply = client.get(self.name, f"{self.base_url}/dois", params=params, parse=_list)
-            except RegistryError as exc:
-                answers.extend(failed(batch, exc))
-                continue
-            if reply.status == 404:
-                answers.extend(endpoint_missing(self.name, batch, reply.url))
+            reply = batch_reply(self.name, batch, answers, lambda p=params: client.get(
+                self.name, f"{self.base_url}/dois", params=p, parse=_list))
+            if reply is None:
                 continue
             wanted = set(batch)
             for item in reply.body:

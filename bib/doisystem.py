@@ -20,13 +20,12 @@ agency, which decides whether DataCite is asked for the metadata.
 from __future__ import annotations
 
 import json
-import os
 import urllib.parse
 from collections.abc import Sequence
 from typing import Any
 
 from citeaudit.bib.http import Client, Malformed
-from citeaudit.bib.registry import Answer
+from citeaudit.bib.registry import Answer, base_url, json_body
 from citeaudit.errors import RegistryError
 from citeaudit.model import Record, Work
 
@@ -38,23 +37,16 @@ MAX_RA_PATH = 1500
 """Longest comma-joined DOI list sent in one `/ra/` path."""
 
 
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError as exc:
-        raise Malformed(f"invalid JSON: {exc}") from exc
-
-
 def _handle(body: bytes) -> int:
-    payload = _json(body)
-    if not isinstance(payload, dict) or not isinstance(payload.get("responseCode"), int):
+    payload = json_body(body, dict, "DOI handle API answer")
+    if not isinstance(payload.get("responseCode"), int):
         raise Malformed("not a DOI handle API answer")
     return int(payload["responseCode"])
 
 
 def _agencies(body: bytes) -> list[dict[str, Any]]:
-    payload = _json(body)
-    if not isinstance(payload, list) or not all(isinstance(p, dict) for p in payload):
+    payload = json_body(body, list, "DOI registration agency answer")
+    if not all(isinstance(p, dict) for p in payload):
         raise Malformed("not a DOI registration agency answer")
     return payload
 
@@ -79,7 +71,7 @@ class DoiSystem:
     @property
     def base_url(self) -> str:
         """`CITEAUDIT_DOI_URL`, read at call time."""
-        return (self._base_url or os.environ.get("CITEAUDIT_DOI_URL") or DEFAULT_URL).rstrip("/")
+        return base_url(self._base_url, "CITEAUDIT_DOI_URL", DEFAULT_URL)
 
     @staticmethod
     def wants(before: Any) -> bool:
@@ -133,9 +125,7 @@ class DoiSystem:
 
     def parse(self, identifier: str, body: bytes, fetched_at: float | None = None) -> Record:
         """A Record that proves the DOI exists; `agency` says who registered it."""
-        payload = _json(body)
-        if not isinstance(payload, dict):
-            raise Malformed("not a stored DOI system answer")
+        payload = json_body(body, dict, "stored DOI system answer")
         agency = payload.get("agency")
         return Record(source=self.name, identifier=identifier, work=Work(doi=identifier),
                       agency=agency if isinstance(agency, str) else None, fetched_at=fetched_at)

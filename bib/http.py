@@ -194,6 +194,21 @@ class Client:
         # Jitter keeps parallel runs sharing a cache from retrying in step.
         return self.backoff * (2 ** (attempt - 1)) * (1 + random.random() / 4)
 
+    def adopt_rate_limit(self, registry: str, headers: Mapping[str, str]) -> None:
+        """Slow down to the rate a registry announces (Crossref's `X-Rate-Limit-Limit` per
+        `X-Rate-Limit-Interval`), never speed up past the rate configured."""
+        limit, interval = headers.get("X-Rate-Limit-Limit"), headers.get("X-Rate-Limit-Interval")
+        if not limit or not interval:
+            return
+        try:
+            announced = float(limit) / float(interval.strip().rstrip("s") or "1")
+        except ValueError:
+            return
+        if announced > 0:
+            with self._lock:
+                current = self.rates.get(registry)
+                self.rates[registry] = min(current, announced) if current else announced
+
     def _pace(self, registry: str) -> None:
         rate = self.rates.get(registry)
         if not rate:
@@ -236,6 +251,7 @@ class Client:
             self.breaker.answered(registry)
         with reply:
             body = self._read_body(reply, safe_url, started, timeout)
+        self.adopt_rate_limit(registry, reply.headers)
         status = reply.status_code
         if status in RETRY_STATUSES:
             reason = "rate-limited" if status == 429 else "server-error"

@@ -15,13 +15,13 @@ Two uses:
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from typing import Any
 
 from citeaudit.bib.http import Client, Malformed
 from citeaudit.bib.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
-from citeaudit.bib.registry import Answer, endpoint_missing, failed
+from citeaudit.bib.registry import Answer, endpoint_missing, failed, json_body
+from citeaudit.bib.registry import base_url as registry_url
 from citeaudit.errors import RegistryError
 from citeaudit.model import Record, Work
 
@@ -32,12 +32,7 @@ TOOL = "citeaudit"
 
 
 def _records(body: bytes) -> list[dict[str, Any]]:
-    try:
-        payload = json.loads(body)
-    except ValueError as exc:
-        raise Malformed(f"invalid JSON: {exc}") from exc
-    if not isinstance(payload, dict):
-        raise Malformed("not a PMC ID converter answer")
+    payload = json_body(body, dict, "PMC ID converter answer")
     if payload.get("status") == "error":
         raise Malformed(f"PMC ID converter error: {str(payload.get('message', ''))[:200]}")
     records = payload.get("records")
@@ -64,7 +59,7 @@ def _requested(record: dict[str, Any], kind: str) -> str | None:
 
 def base_url() -> str:
     """`CITEAUDIT_IDCONV_URL`, read at call time."""
-    return (os.environ.get("CITEAUDIT_IDCONV_URL") or DEFAULT_URL).rstrip("/")
+    return registry_url(None, "CITEAUDIT_IDCONV_URL", DEFAULT_URL)
 
 
 def convert(identifiers: Sequence[str], kind: str, client: Client,
@@ -145,12 +140,6 @@ class PmcIds:
 
     def parse(self, identifier: str, body: bytes, fetched_at: float | None = None) -> Record:
         """The Record of one converter record: the PMCID's PMID and DOI, no bibliographic fields."""
-        try:
-            record = json.loads(body)
-        except ValueError as exc:
-            raise Malformed(f"invalid JSON: {exc}") from exc
-        if not isinstance(record, dict):
-            raise Malformed("not a PMC ID converter record")
-        pmcid, pmid, doi = _ids(record)
+        pmcid, pmid, doi = _ids(json_body(body, dict, "PMC ID converter record"))
         return Record(source=self.name, identifier=identifier,
                       work=Work(pmcid=pmcid or identifier, pmid=pmid, doi=doi), fetched_at=fetched_at)

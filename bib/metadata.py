@@ -102,15 +102,19 @@ def fetch_records(resolutions: Sequence[Resolution], *, options: Any, registries
 
     Registries that follow another's answer (the DOI system after Crossref,
     DataCite after the DOI system) and local ones (Retraction Watch) are
-    asked afterwards, by `citeaudit.bib.followup`.
+    asked afterwards, in the order `citeaudit.bib.followup` plans, sharing the open cache.
     """
     direct, later = split(registries)
-    records = _fetch_direct(resolutions, options=options, registries=direct, client=client)
-    return _follow_up(records, resolutions, options=options, later=later, client=client)
+
+    def then(records: RecordSet, cache: Cache) -> RecordSet:
+        return _follow_up(records, resolutions, options=options, later=later, client=client, cache=cache)
+
+    return _fetch_direct(resolutions, options=options, registries=direct, client=client, then=then)
 
 
 def _fetch_direct(resolutions: Sequence[Resolution], *, options: Any, registries: Sequence[Any],
-                  client: Client | None = None) -> RecordSet:
+                  client: Client | None, then: Callable[[RecordSet, Cache], RecordSet]) -> RecordSet:
+    """The direct registries' outcomes, handed with the open cache to `then` (the follow-ups)."""
     by_kind = identifiers_by_kind(resolutions)
     pmids = by_kind["pmid"]
     doi_only = [doi for doi in dict.fromkeys(r.doi.lower() for r in resolutions if r.doi and not r.pmid)
@@ -161,9 +165,9 @@ def _fetch_direct(resolutions: Sequence[Resolution], *, options: Any, registries
             for registry in registries:
                 for identifier in todo[registry.name]:
                     outcomes[(registry.name, identifier)] = Unavailable(registry.name, identifier, "offline")
-            return RecordSet(outcomes=outcomes, requests=0, pmid_for_doi=links)
+            return then(RecordSet(outcomes=outcomes, requests=0, pmid_for_doi=links), cache)
         if not to_search and not any(todo.values()):
-            return RecordSet(outcomes=outcomes, requests=0, pmid_for_doi=links)
+            return then(RecordSet(outcomes=outcomes, requests=0, pmid_for_doi=links), cache)
         own = client is None
         # Registries do not wait for one another: with a client each, their
         # requests run in parallel threads, so latency and NCBI's pacing
@@ -195,7 +199,8 @@ def _fetch_direct(resolutions: Sequence[Resolution], *, options: Any, registries
                 if searcher is not None and searched is not None:
                     _link(searcher, to_search, searched, outcomes, cache, links)
             sent = sum(c.requests for c in {id(c): c for c in clients}.values())
-            return RecordSet(outcomes=outcomes, requests=sent, pmid_for_doi=links, unsearched=unsearched)
+            return then(RecordSet(outcomes=outcomes, requests=sent, pmid_for_doi=links, unsearched=unsearched),
+                        cache)
         finally:
             if own:
                 for c in clients:
@@ -263,7 +268,7 @@ def _link(searcher: Any, dois: list[str], searched: list[str],
 
 
 def _follow_up(records: RecordSet, resolutions: Sequence[Resolution], *, options: Any,
-              later: Sequence[Any], client: Client | None = None) -> RecordSet:
+              later: Sequence[Any], client: Client | None, cache: Cache) -> RecordSet:
     """`records` with the outcomes of the local and following registries added."""
     if not later:
         return records
@@ -271,7 +276,6 @@ def _follow_up(records: RecordSet, resolutions: Sequence[Resolution], *, options
     outcomes: dict[tuple[str, str], FetchOutcome] = dict(records.outcomes)
     sent = 0
     own = client is None and not options.offline
-    cache = _open(options)
     now = time.time()
     try:
         for registry in ordered(list(later)):
@@ -303,7 +307,6 @@ def _follow_up(records: RecordSet, resolutions: Sequence[Resolution], *, options
             _store(registry, registry.fetch(todo, client), cache, outcomes)
             sent += client.requests - before
     finally:
-        cache.close()
         if own and client is not None:
             client.close()
     return RecordSet(outcomes=outcomes, requests=records.requests + sent, pmid_for_doi=records.pmid_for_doi,

@@ -9,11 +9,13 @@ fresh from the network.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from citeaudit.bib.http import Client
+from citeaudit.bib.http import Client, Malformed
 from citeaudit.errors import RegistryError
 from citeaudit.model import Record
 
@@ -75,3 +77,34 @@ def failed(identifiers: Sequence[str], error: RegistryError) -> list[Answer]:
 def endpoint_missing(registry: str, identifiers: Sequence[str], url: str) -> list[Answer]:
     """Answers for a batch whose endpoint itself answered 404 (a wrong base URL, not a missing work)."""
     return failed(identifiers, RegistryError(registry, "http-404", f"{url} does not exist"))
+
+
+def json_body(body: bytes, shape: type | None = None, what: str = "registry answer") -> Any:
+    """A JSON answer, parsed; invalid JSON, or JSON not of `shape`, is `Malformed` (retried, then CA308)."""
+    try:
+        payload = json.loads(body)
+    except ValueError as exc:
+        raise Malformed(f"invalid JSON: {exc}") from exc
+    if shape is not None and not isinstance(payload, shape):
+        raise Malformed(f"not a {what}")
+    return payload
+
+
+def base_url(explicit: str | None, variable: str, default: str) -> str:
+    """A registry's base URL: the one given, else the environment variable (read at call
+    time, so tests and air-gapped sites can point elsewhere), else the public service."""
+    return (explicit or os.environ.get(variable) or default).rstrip("/")
+
+
+def batch_reply(registry: str, batch: Sequence[str], answers: list[Answer], request: Any) -> Any:
+    """The reply to one batch request, or None after adding the batch's failed Answers:
+    the error it raised, or a 404 of the endpoint itself (a wrong base URL)."""
+    try:
+        reply = request()
+    except RegistryError as exc:
+        answers.extend(failed(batch, exc))
+        return None
+    if reply.status == 404:
+        answers.extend(endpoint_missing(registry, batch, reply.url))
+        return None
+    return reply

@@ -31,7 +31,7 @@ from typing import Any
 from citeaudit.bib.cache import Cache, Entry
 from citeaudit.bib.http import Client, Malformed
 from citeaudit.bib.identifiers import normalize_doi, normalize_pmid
-from citeaudit.bib.registry import Answer
+from citeaudit.bib.registry import Answer, json_body
 from citeaudit.errors import InputError
 from citeaudit.model import Notice, Record, Work
 
@@ -170,12 +170,7 @@ class RetractionWatch:
 
     def parse(self, identifier: str, body: bytes, fetched_at: float | None = None) -> Record:
         """The Record of one listed work: its notices, title and identifiers from the CSV."""
-        try:
-            work = json.loads(body)
-        except ValueError as exc:
-            raise Malformed(f"invalid JSON: {exc}") from exc
-        if not isinstance(work, dict):
-            raise Malformed("not a stored Retraction Watch work")
+        work = json_body(body, dict, "stored Retraction Watch work")
         try:
             return Record(source=NAME, identifier=identifier,
                           work=Work(title=work.get("title"), doi=work.get("doi"), pmid=work.get("pmid")),

@@ -215,6 +215,19 @@ def bib(ctx: click.Context, libraries: tuple[Path, ...], **params: Any) -> None:
 
 
 @cli.command()
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@_options_of("fix")
+@click.pass_context
+def fix(ctx: click.Context, path: Path, **params: Any) -> None:
+    """Write a corrected copy of a library or draft (never in place)."""
+    from citeaudit.bib.fixrun import run_fix
+
+    context = _context(ctx, params)
+    log, _gaps = run_fix(path, context.options, context.host)
+    click.echo(log, nl=False)
+
+
+@cli.command()
 @click.option("--format", "format", type=click.Choice(["text", "json", "markdown"]), default="text")
 @click.pass_context
 def rules(ctx: click.Context, format: str) -> None:

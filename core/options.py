@@ -229,6 +229,8 @@ class Assignments(Kind):
 
 COMMANDS = ("check", "bib")
 """The commands that take the report options."""
+WITH_FIX = (*COMMANDS, "fix")
+"""The report options `fix` takes too (registry access, output, format)."""
 
 
 @dataclass(frozen=True)
@@ -271,11 +273,13 @@ MAX_JOBS = 256
 
 OPTIONS: tuple[Option, ...] = (
     Option("bib", Paths(), (), "BibTeX library (repeatable).", relative=True, multiple=True),
-    Option("format", Text(), "text", "text (default), json, sarif, junit, github, html, docx.", metavar="NAME"),
+    Option("format", Text(), "text", "text (default), json, sarif, junit, github, html, docx.", metavar="NAME",
+           commands=WITH_FIX),
     Option("output", PathValue(), None, "Write the report there (atomically) instead of stdout.",
-           flags=("--output", "-o"), config=False),
-    Option("offline", Flag(), False, "No network: registry data only from the cache (missing: CA308)."),
-    Option("refresh", Flag(), False, "Fetch registry data again even when cached."),
+           flags=("--output", "-o"), config=False, commands=WITH_FIX),
+    Option("offline", Flag(), False, "No network: registry data only from the cache (missing: CA308).",
+           commands=WITH_FIX),
+    Option("refresh", Flag(), False, "Fetch registry data again even when cached.", commands=WITH_FIX),
     Option("fail-on", Choice(FAIL_ON), "error", "Lowest severity that makes the exit code 1 (default: error).",
            metavar="LEVEL"),
     Option("min-severity", Choice(("error", "warning", "info")), None,
@@ -287,21 +291,27 @@ OPTIONS: tuple[Option, ...] = (
            flags=None),
     Option("config", PathValue(), None, "Configuration file (default: citeaudit.toml or "
            "[tool.citeaudit] in pyproject.toml, searched upward).", config=False, attr="config_path",
-           commands=(*COMMANDS, "cache")),
+           commands=(*WITH_FIX, "cache")),
     Option("baseline", PathValue(), None, "Report only findings not in this baseline.", relative=True),
     Option("write-baseline", PathValue(), None, "Write this run's findings as a baseline.", config=False),
     Option("jobs", Integer(1, MAX_JOBS), 1, "Documents checked in parallel.", flags=("--jobs", "-j")),
     Option("cache-dir", PathValue(), None, "Registry cache folder (default: the user cache dir).",
-           env="CITEAUDIT_CACHE_DIR", relative=True, commands=(*COMMANDS, "cache")),
+           env="CITEAUDIT_CACHE_DIR", relative=True, commands=(*WITH_FIX, "cache")),
     Option("mailto", Text(), None, "Contact address for the registries' polite pools.", env="CITEAUDIT_MAILTO",
-           metavar="ADDRESS"),
+           metavar="ADDRESS", commands=WITH_FIX),
     Option("timeout", Number(0.0, 86400.0, above=True), 60.0,
-           "Overall time budget for registry requests, in seconds (default 60).", metavar="SECONDS"),
+           "Overall time budget for registry requests, in seconds (default 60).", metavar="SECONDS",
+           commands=WITH_FIX),
     Option("quiet", Flag(), False, "Only the findings and the summary line; no progress bar.",
-           flags=("--quiet", "-q")),
+           flags=("--quiet", "-q"), commands=WITH_FIX),
     Option("statistics", Flag(), False, "After the report, the number of findings per rule (code, name, count)."),
     Option("color", Flag(), None, "Colour in text output (default: NO_COLOR, FORCE_COLOR, else when stdout "
            "is a terminal).", flags=("--color/--no-color",)),
+    Option("dry-run", Flag(), False, "fix: print the changes, write nothing.", config=False, commands=("fix",)),
+    Option("fix-fields", Names(), (), "fix: change only these fields (doi, pmid, pmcid, year, volume, issue, "
+           "pages, journal, preprint).", flags=("--select",), config=False, commands=("fix",), metavar="FIELDS"),
+    Option("journal-style", Choice(("keep", "full", "abbrev")), "keep",
+           "fix: journal names as they are (keep), in full, or abbreviated.", commands=("fix",)),
     Option("plugin-option", Assignments(), (), "Set an option a plugin declared (repeatable).",
            config=False, multiple=True),
     Option("disable-plugins", Names(), (), "Do not load this plugin (repeatable).",

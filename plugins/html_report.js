@@ -33,15 +33,28 @@
     }
   }
 
-  // A copy of a finding for the panel: no ids (they stay unique), not counted as a finding.
-  function copyOf(item) {
-    var copy = item.cloneNode(true);
+  // A copy for the panel, without ids (they stay unique on the page).
+  function idless(node) {
+    var copy = node.cloneNode(true);
     copy.removeAttribute("id");
     copy.querySelectorAll("[id]").forEach(function (el) { el.removeAttribute("id"); });
+    return copy;
+  }
+
+  // A finding's copy is not counted as a finding (filters, next/previous).
+  function copyOf(item) {
+    var copy = idless(item);
     copy.classList.remove("finding");
     copy.classList.add("finding-copy");
     copy.hidden = false;
     return copy;
+  }
+
+  function note(text) {
+    var p = document.createElement("p");
+    p.className = "none";
+    p.textContent = text;
+    return p;
   }
 
   function heading(text) {
@@ -73,29 +86,18 @@
     own.forEach(function (item) { list.appendChild(copyOf(item)); });
     theirs.forEach(function (item) { list.appendChild(copyOf(item)); });
     panelBody.appendChild(heading(list.children.length ? "Why this claim is flagged" : "No finding"));
-    if (list.children.length) {
-      panelBody.appendChild(list);
-    } else {
-      var clean = document.createElement("p");
-      clean.className = "none";
-      clean.textContent = "No check found a problem with this claim or reference " + number + ".";
-      panelBody.appendChild(clean);
-    }
+    panelBody.appendChild(list.children.length ? list
+      : note("No check found a problem with this claim or reference " + number + "."));
     panelBody.appendChild(heading("Reference " + number));
     if (source) {
-      var copy = source.cloneNode(true);
-      copy.removeAttribute("id");
-      copy.querySelectorAll("[id]").forEach(function (el) { el.removeAttribute("id"); });
+      var copy = idless(source);
       copy.querySelectorAll(".ref-findings").forEach(function (el) { el.remove(); });
       var ranges = ((data.highlights[doc] || {})[claim] || {})[number];
       var box = copy.querySelector(".abstract");
       if (box && ranges && ranges.length) highlight(box, ranges);
       panelBody.appendChild(copy);
     } else {
-      var none = document.createElement("p");
-      none.className = "none";
-      none.textContent = "The reference list has no entry " + number + ".";
-      panelBody.appendChild(none);
+      panelBody.appendChild(note("The reference list has no entry " + number + "."));
     }
     panel.hidden = false;
     panel.focus();

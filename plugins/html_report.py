@@ -196,7 +196,7 @@ def claim_highlights(report: DocumentReport) -> dict[str, dict[str, list[list[in
                 continue
             related = [f for f in report.findings if f.claim == claim.id
                        and number in (f.reference, f.citation)]
-            terms = [t for f in related for t in evidence_terms(f.evidence)]
+            terms = [t for f in related for t in evidence_terms(_claim_side(f.evidence))]
             ranges = highlight_ranges(abstract, terms) if terms else []
             if not ranges:
                 ranges = highlight_ranges(abstract, claim_terms(claim.text))
@@ -205,6 +205,15 @@ def claim_highlights(report: DocumentReport) -> dict[str, dict[str, list[list[in
         if per_ref:
             result[str(claim.id)] = per_ref
     return result
+
+
+HIGHLIGHTED = ("looked_for", "found_text", "drug")
+"""Evidence keys naming what the claim says (and where the abstract says otherwise); other keys
+(the concepts a work covers, say) would mark drugs the claim never names."""
+
+
+def _claim_side(evidence: Any) -> dict[str, Any]:
+    return {k: evidence[k] for k in HIGHLIGHTED if k in evidence} if isinstance(evidence, Mapping) else {}
 
 
 def records_of(report: DocumentReport, key: int | str) -> list[tuple[str, str, Any]]:

@@ -14,7 +14,7 @@ from citeaudit import hookimpl
 from citeaudit.authoryear import alphabetical
 from citeaudit.checks import Check, CheckContext
 from citeaudit.markers import PERSISTENT_KEYS
-from citeaudit.model import Claim, Document, Finding, Marker, Reference
+from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span
 from citeaudit.rules import Rule
 
 NEAR_IDENTICAL = 95.0
@@ -274,7 +274,7 @@ def reference_numbering(context: CheckContext) -> Iterator[Finding]:
         assert number is not None
         message, evidence = "", {}
         if number in seen:
-            message = f"reference number {number} is used twice in the list (first at line {seen[number].span.line})"
+            message = f"reference number {number} is used twice in the list{_first_at(seen[number].span)}"
             evidence = {"problem": "repeat", "first": seen[number].span.location()}
         elif number < highest:
             message = f"reference {number} comes after {highest} in the list"
@@ -290,6 +290,15 @@ def reference_numbering(context: CheckContext) -> Iterator[Finding]:
         seen.setdefault(number, ref)
         if number <= highest + 1 + len(numbered):
             highest = max(highest, number)
+
+
+def _first_at(span: Span) -> str:
+    """" (first at line 12)" / " (first in paragraph 8)", or nothing when the reader gives no place."""
+    if span.line is not None:
+        return f" (first at line {span.line})"
+    if span.paragraph is not None:
+        return f" (first in paragraph {span.paragraph + 1})"
+    return ""
 
 
 _IDENTIFIERS = re.compile(r"(?:doi\s*:?\s*|https?://\S+|\b10\.\d{4,9}/|pmid\s*:?\s*\d+|pmcid\s*:?\s*pmc\d+|pmc\d+)\S*")

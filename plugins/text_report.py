@@ -38,7 +38,7 @@ def clean(text: Any) -> str:
 
 
 def place(path: str, span: Span) -> str:
-    """`path:line:col` (text), `path:line:xpath` (XML), `path:¶paragraph:offset` (docx), with
+    """`path:line:col` (text), `path:line:xpath` (XML), `path:¶paragraph:col` (docx), with
     the part when there is one."""
     where = path
     if span.part and not span.part.endswith((".bib", ".bibtex")):
@@ -48,7 +48,8 @@ def place(path: str, span: Span) -> str:
         if span.column is None and span.xpath:
             where += f":{span.xpath}"  # XML: the line alone says little in a one-line file
     elif span.paragraph is not None:
-        where += f":\u00b6{span.paragraph}" + (f":{span.offset}" if span.offset is not None else "")
+        # Paragraph and column counted from 1, as lines and columns are for text formats.
+        where += f":\u00b6{span.paragraph + 1}" + (f":{span.offset + 1}" if span.offset is not None else "")
     elif span.xpath:
         where += f":{span.xpath}"
     return clean(where)

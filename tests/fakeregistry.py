@@ -21,6 +21,8 @@ Endpoints (the ones INTERFACE.md names), under `fake.url`:
 | `work`    | `GET /crossref/works/{doi}` (404 "Resource not found." when unknown) |
 | `efetch`  | `GET/POST /eutils/efetch.fcgi?db=pubmed&id=1,2` (unknown PMIDs left out, as PubMed does) |
 | `esearch` | `GET/POST /eutils/esearch.fcgi?term="A"[doi] OR "B"[doi]` |
+| `search`  | `GET /crossref/works?query.bibliographic=...&rows=N` (best `rows` works by shared words, weak ones too) |
+| `ecitmatch` | `GET /eutils/ecitmatch.cgi?bdata=...` (journal, year, volume, page, author, key lines joined by `%0D`) |
 | `handle`  | `GET /doi/api/handles/{doi}` (responseCode 1, or 404 with 100 when unknown) |
 | `ra`      | `GET /doi/ra/{doi},{doi}` (registration agency per DOI) |
 | `datacite-list` | `GET /datacite/dois?ids=A,B` |
@@ -301,6 +303,8 @@ class FakeRegistry:
 
     def answer(self, endpoint: str, path: str, params: dict[str, list[str]]) -> tuple[int, str, bytes]:
         """(status, content type, body) of a well-behaved registry."""
+        if endpoint in ("search", "ecitmatch"):
+            return search_answer(self, endpoint, params)
         if endpoint == "works":
             dois = [d[4:].lower() for d in ",".join(params.get("filter", [""])).split(",")
                     if d.startswith("doi:")]
@@ -441,6 +445,8 @@ def _endpoint(path: str) -> str:
         return "efetch"
     if path.endswith("/esearch.fcgi"):
         return "esearch"
+    if path.endswith("/ecitmatch.cgi"):
+        return "ecitmatch"
     return "other"
 
 
@@ -472,6 +478,8 @@ class _Handler(BaseHTTPRequestHandler):
         query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
         form = urllib.parse.parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True) if body else {}
         endpoint = _endpoint(parsed.path)
+        if endpoint == "works" and "query.bibliographic" in query:
+            endpoint = "search"
         fake = self.fake
         with fake._lock:
             fake.requests.append(Logged(self.command, endpoint, parsed.path, query, form,
@@ -556,3 +564,79 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
+
+
+# -- bibliographic search and citation matching (issue 17) ----------------------
+#
+# The world is whatever works and articles were added; `add_medline` adds both
+# forms of each record of a MEDLINE (.nbib) file, through the converters of
+# examples/build_snapshot.py (the same facts, moved into Crossref JSON and
+# PubMed XML).
+
+
+def add_medline(fake: FakeRegistry, path: Path) -> dict[str, dict[str, list[str]]]:
+    """Serve every record of a MEDLINE file as a Crossref work and a PubMed article; returns them by PMID."""
+    import sys
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    if str(examples) not in sys.path:
+        sys.path.insert(0, str(examples))
+    import build_snapshot
+
+    records = build_snapshot.parse(Path(path))
+    served = {}
+    for pmid, record in records.items():
+        try:
+            work = build_snapshot.crossref_work(record)
+            article = build_snapshot.pubmed_article(pmid, record)
+        except (KeyError, IndexError, StopIteration, ValueError):
+            continue  # a record without title, authors, volume or pages is not served
+        fake.add_work(work)
+        fake.add_article(article.encode("utf-8"))
+        served[pmid] = record
+    return served
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
+
+
+def search_answer(fake: FakeRegistry, endpoint: str, params: dict[str, list[str]]) -> tuple[int, str, bytes]:
+    """Crossref's bibliographic search and NCBI's ECitMatch over the served world."""
+    if endpoint == "search":
+        query = _words(params.get("query.bibliographic", [""])[0])
+        rows = int(params.get("rows", ["20"])[0])
+        scored = []
+        for item in fake.works.values():
+            text = " ".join([*item.get("title", []), *item.get("container-title", []),
+                             *(a.get("family", "") for a in item.get("author", [])),
+                             *(str(p) for p in item.get("issued", {}).get("date-parts", [[]])[0])])
+            # Like Crossref, every work scores something and the best `rows` come back, however weak.
+            scored.append((len(query & _words(text)) + 0.01, item))
+        scored.sort(key=lambda pair: -pair[0])
+        items = [{**item, "score": round(score, 2)} for score, item in scored[:rows]]
+        body = {"status": "ok", "message-type": "work-list", "message-version": "1.0.0",
+                "message": {"total-results": len(fake.works), "items": items, "items-per-page": rows}}
+        return 200, "application/json", json.dumps(body).encode()
+    lines = []
+    for line in params.get("bdata", [""])[0].split("\r"):
+        parts = line.split("|")
+        if len(parts) < 6:
+            continue
+        journal, year, volume, page, author, key = (p.strip().lower() for p in parts[:6])
+        pmid = next((p for p, xml in fake.articles.items() if _cites(xml, journal, year, volume, page, author)),
+                    "NOT_FOUND")
+        lines.append("|".join(parts[:6]) + "|" + pmid)
+    return 200, "text/plain; charset=UTF-8", ("\n".join(lines) + "\n").encode()
+
+
+def _cites(xml: bytes, journal: str, year: str, volume: str, page: str, author: str) -> bool:
+    article = etree.fromstring(xml)
+    fold = lambda t: " ".join(re.findall(r"[a-z0-9]+", (t or "").lower()))  # noqa: E731
+    names = {fold(article.findtext(".//Journal/Title")), fold(article.findtext(".//MedlineTA"))}
+    first = article.find(".//AuthorList/Author")
+    family = fold(first.findtext("LastName")) if first is not None else ""
+    return (fold(journal) in names and article.findtext(".//PubDate/Year") == year
+            and (article.findtext(".//JournalIssue/Volume") or "").strip() == volume
+            and (article.findtext(".//MedlinePgn") or "").split("-")[0].strip().lower() == page
+            and bool(family) and fold(author).startswith(family))

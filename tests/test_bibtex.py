@@ -279,3 +279,14 @@ def test_quoted_values_and_brace_errors(tmp_path: Path) -> None:
 def test_entries_on_one_line_keep_their_lines(tmp_path: Path) -> None:
     library = load_library([write(tmp_path, "\n\n@article{a, title={A}} @article{b,\n title={B}}\n")])
     assert [(e.key, e.span.line) for e in library.entries] == [("a", 3), ("b", 3)]
+
+
+@pytest.mark.parametrize(("head", "kind"), [(b"PK\x03\x04", "zip archive"), (b"%PDF-1.7", "PDF")])
+def test_a_word_file_or_pdf_given_as_a_library_is_one_error(tmp_path: Path, head: bytes, kind: str) -> None:
+    from conftest import run_cli
+
+    path = tmp_path / "draft.docx"
+    path.write_bytes(head + b"\x00" * 64 + b"@article{x, title={y}}")
+    code, out, err = run_cli("bib", str(path))
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert kind in err and "not a BibTeX file" in err

@@ -618,3 +618,29 @@ def test_a_suggested_fix_comes_after_the_plain_sentence(draft) -> None:
     (text,) = [t for _a, _i, t in read_comments(copy).values() if "CA304" in t]
     assert text.split("\n") == ["Reference 2 disagrees with PubMed: year 2017 (record: 2018). \u2014 CA304 (warning)",
                                 "Suggested: year 2018"]
+
+
+def test_cli_takes_min_severity_and_the_comment_author(tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    path = tmp_path / "draft.docx"
+    d = docx.Document()
+    d.add_heading("Acne and light", level=1)
+    d.add_paragraph("Blue light reduced inflammatory lesions [1]. It also helps [2].")
+    d.add_heading("References", level=2)
+    d.add_paragraph("1. Papageorgiou P, Katsambas A, Chu A. Phototherapy with blue (415 nm) and red (660 nm) "
+                    "light in the treatment of acne vulgaris. Br J Dermatol. 2000;142(5):973-8.")
+    d.save(path)
+    out = tmp_path / "draft.citeaudit.docx"
+    args = ["check", str(path), "--offline", "--fail-on", "never", "--format", "docx", "--output", str(out),
+            "--plugin-option", "comment-author=Jane Doe"]
+    code, _o, err = run_cli(*args)
+    assert code == 0, err
+    default = read_comments(out.read_bytes())
+    assert {(a, i) for a, i, _t in default.values()} == {("Jane Doe", "JD")}
+    assert not any("CA205" in t for _a, _i, t in default.values())  # an info: left out by default
+    code, _o, err = run_cli(*args, "--min-severity", "info")
+    assert code == 0, err
+    everything = read_comments(out.read_bytes())
+    assert any(t.endswith("\u2014 CA205 (info)") for _a, _i, t in everything.values())
+    assert len(everything) > len(default)

@@ -258,6 +258,29 @@ def test_highlights_prefer_evidence_then_claim_words() -> None:
     assert [evil[a:b] for a, b in highlights["2"]["2"]] == ["dupilumab"]
 
 
+def test_highlights_never_mark_drugs_the_claim_does_not_name() -> None:
+    run = sample_run()
+    doc = run.documents[0]
+    finding = Finding("CA401", "vitiligo is not named", Span(line=3, column=1), "warning", claim=1, citation=1,
+                      reference=1, evidence={"looked_for": ["vitiligo"], "found": ["terbutaline", "asthma"],
+                                             "best_sentence": None})
+    highlights = html_report.claim_highlights(DocumentReport(doc.document, (finding,), doc.resolutions,
+                                                             doc.records, doc.library))
+    abstract = nejm_abstract()
+    marked = {abstract[a:b].lower() for a, b in highlights["1"]["1"]}
+    # "vitiligo" is not in the abstract, so the claim's own words are marked instead; never the
+    # concepts the check listed as found in the work.
+    assert "terbutaline" in marked  # it is in the claim
+    finding2 = Finding("CA401", "x", Span(line=4, column=1), "warning", claim=2, citation=2, reference=2,
+                       evidence={"looked_for": ["tralokinumab"], "found": ["dupilumab"]})
+    marks = html_report.claim_highlights(DocumentReport(doc.document, (finding2,), doc.resolutions,
+                                                        doc.records, doc.library))
+    evil = doc.records.record("crossref", "10.1000/<x>\"y").abstract
+    assert "dupilumab" in {evil[a:b] for a, b in marks["2"]["2"]}  # from the claim's words, not from "found"
+    assert html_report._claim_side({"found": ["dupilumab"], "looked_for": "x", "records": ["pubmed:1"]}) == {
+        "looked_for": "x"}
+
+
 def test_highlight_ranges_are_whole_words_merged_and_sorted() -> None:
     text = "In 34.4% vs 134.4% of IL-4 and il-4R patients"
     ranges = html_report.highlight_ranges(text, ["34.4%", "IL-4", "il-4r", ""])

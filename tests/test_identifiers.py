@@ -99,3 +99,18 @@ def test_labelled_sici_doi_keeps_its_check_character():
                              "doi:10.1002/1097-0096(200103/04)29:3<130::aid-jcu1012>3.0.co;2-x")
     assert found.doi == "10.1002/1097-0096(200103/04)29:3<130::aid-jcu1012>3.0.co;2-x"
     assert find_identifiers("doi:10.1000/abc; PMID: 12").doi == "10.1000/abc"
+
+
+def test_short_dois_are_valid_and_known_as_short() -> None:
+    from citeaudit.bib.identifiers import is_short_doi
+
+    assert normalize_doi("10/F6KFT3") == "10/f6kft3" and is_short_doi("10/f6kft3")
+    assert normalize_doi("https://doi.org/10/98p") == "10/98p"
+    assert not is_short_doi("10.1038/ng.2938") and normalize_doi("10/") is None
+
+
+def test_an_author_named_doi_is_not_a_doi_and_libkey_urls_give_pmids() -> None:
+    assert find_identifiers("Doi T., Hamaguchi T. NC-6004 phase I. 2017").raw == ()
+    assert find_identifiers("doi 10.1/x and doi: 6857").raw == (("doi", "10.1/x"), ("doi", "6857"))
+    found = find_identifiers("https://libkey.io/libraries/2/pmid/30778736")
+    assert found.pmid == "30778736" and found.raw == (("pmid", "30778736"),)

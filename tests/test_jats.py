@@ -546,3 +546,39 @@ def test_single_line_xml_places_carry_an_xpath(tmp_path: Path) -> None:
     findings = _json(str(path))["findings"]
     assert {f["rule"]: f["location"]["xpath"] for f in findings if f["rule"].startswith("CA10")} == {
         "CA102": "/article/back/ref-list/ref[4]", "CA103": "/article/body/sec/p[2]/xref"}
+
+
+def _long_article(paragraphs: int) -> str:
+    """An article of `paragraphs` cited paragraphs, a table citing refs after each tenth, floats at the end."""
+    cite = '<xref ref-type="bibr" rid="R{0}">{0}</xref>'
+    body = []
+    for n in range(1, paragraphs + 1):
+        low = n % 50 + 1
+        body.append(f'<p>Finding {n} holds in cohort {n} [{cite.format(low)}&#x2013;{cite.format(low + 2)}]. '
+                    f'See <xref ref-type="table" rid="T{n // 10}">Table</xref>; also <xref ref-type="bibr" '
+                    f'rid="R{low}">{low}-{low + 1}</xref>.</p>')
+    floats = "".join(f'<table-wrap id="T{t}"><table><tr><td>Row {cite.format(t % 50 + 1)}</td></tr></table>'
+                     "</table-wrap>" for t in range(paragraphs // 10 + 1))
+    references = "".join(f'<ref id="R{n}"><label>{n}</label><mixed-citation>Author A. Title {n}. J Test. '
+                         f"2020;{n}:1-2.</mixed-citation></ref>" for n in range(1, 54))
+    return (f"<article><body>{''.join(body)}</body><back><ref-list>{references}</ref-list></back>"
+            f"<floats-group>{floats}</floats-group></article>")
+
+
+def test_reading_grows_linearly_with_the_article(tmp_path: Path) -> None:
+    # A growth ratio, not seconds (benchmarks/jats_large.py has the figures): four times
+    # the text must take well under the sixteen times a quadratic step would.
+    import time
+
+    times = []
+    for paragraphs in (250, 1000):
+        path = tmp_path / f"long{paragraphs}.xml"
+        path.write_text(_long_article(paragraphs), encoding="utf-8")
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            document = read(path)
+            best = min(best, time.perf_counter() - started)
+        assert len(document.claims) >= 2 * paragraphs
+        times.append(best)
+    assert times[1] / times[0] < 8

@@ -207,3 +207,11 @@ def test_no_match_when_the_entry_is_missing(pairs: list[tuple[str, Work]]) -> No
     refs = [reference(i, text) for i, (text, _) in enumerate(pairs) if i >= half]
     out = resolve(document(*refs), lib)
     assert [n for n, r in out.items() if r.entry is not None] == []
+
+
+def test_an_nlm_journal_subtitle_does_not_hide_the_journal() -> None:
+    from citeaudit.bib.journals import same_journal
+
+    full = "Journal of cosmetic and laser therapy : official publication of the European Society for Laser Dermatology"
+    assert same_journal("J Cosmet Laser Ther", full)
+    assert not same_journal("J Dermatol Sci", full)

@@ -44,3 +44,15 @@ def test_ci_level_is_not_a_percentage() -> None:
 def test_compare(claim, outcome) -> None:
     (result,) = compare(extract(claim), ABSTRACT)
     assert result.outcome == outcome
+
+
+def test_spelled_out_counts_are_read_whole() -> None:
+    from citeaudit.plugins.support.quantities import extract, spelled_value
+
+    # Abstracts open sentences with spelled numbers (PMID 10809858, 16766484).
+    found = [(q.measure, q.value) for q in extract("One hundred and seven patients with mild to moderate acne")]
+    assert found == [("participants", 107.0)]
+    assert [(q.measure, q.value) for q in extract("Twenty-four subjects, Fitzpatrick skin types II-V")] == [
+        ("participants", 24.0)]
+    assert spelled_value("thirty five") == 35 and spelled_value("nine hundred") == 900
+    assert spelled_value("twenty-eleven") is None and spelled_value("hundred") is None

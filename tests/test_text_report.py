@@ -68,8 +68,8 @@ def test_input_text_cannot_reach_the_terminal() -> None:
 
 @pytest.mark.parametrize(("span", "expected"), [
     (Span(line=4, column=2), "d.md:4:2"),
-    (Span(paragraph=12, offset=5), "d.md:\u00b612:5"),
-    (Span(paragraph=0, offset=3, part="footnote:2"), "d.md[footnote:2]:\u00b60:3"),
+    (Span(paragraph=12, offset=5), "d.md:\u00b613:6"),
+    (Span(paragraph=0, offset=3, part="footnote:2"), "d.md[footnote:2]:\u00b61:4"),
     (Span(xpath="/article/body/p[3]", line=40), "d.md:40:/article/body/p[3]"),
     (Span(xpath="/article/body/p[3]"), "d.md:/article/body/p[3]"),
 ])

@@ -20,8 +20,8 @@ from citeaudit.authoryear import is_author_year
 from citeaudit.bib.identifiers import find_identifiers, normalize_doi
 from citeaudit.bib.refparse import parse_reference
 from citeaudit.claims import Block, build_claims
-from citeaudit.model import Document, Marker, Reference, Span, Work
-from citeaudit.plugins.docx.fields import FieldItem
+from citeaudit.model import Document, Finding, Marker, Reference, Span, Work
+from citeaudit.plugins.docx.fields import NO_ITEM_DATA, FieldItem
 from citeaudit.plugins.docx.items import (
     Citation,
     Entry,
@@ -111,7 +111,7 @@ class Assembler:
         managers = sorted({c.range.field.manager for c in cites if c.range.field.manager})
         return Document(
             path=self.path, format="docx", claims=build_claims(blocks), references=tuple(references),
-            style="numeric" if numbered else "author-year",
+            style="numeric" if numbered else "author-year", diagnostics=_without_item_data(cites),
             extras={"docx": {"path": str(self.path), "reference_managers": managers,
                              "bibliography": source}},
         )
@@ -284,7 +284,7 @@ class Assembler:
             paragraph = part.paragraphs[para]
             numbers = cite.numbers or tuple(item_numbers[i.id] for i in unique_items(field_.items))
             problem = cite.problem
-            if not numbers and problem is None:
+            if not numbers and problem is None and field_.manager not in NO_ITEM_DATA:
                 problem = field_.problem or "citation field names no cited item"
             if start == end and problem is None:
                 problem = "citation field shows no text (update the field)"
@@ -305,6 +305,23 @@ class Assembler:
             if markers:
                 yield Block(text=paragraph.text, markers=sorted(markers, key=lambda m: m[0]),
                             span_at=paragraph.span, section=section if part is self.body else None)
+
+
+def _without_item_data(cites: list[_Cite]) -> tuple[Finding, ...]:
+    """One note for the citations (Word's own, Citavi) whose cited works the draft does not store."""
+    bare = [c for c in cites if c.range.field.manager in NO_ITEM_DATA
+            and not any(item.work != Work() for item in c.range.field.items)]
+    if not bare:
+        return ()
+    first = bare[0]
+    (para, offset), _end = Assembler._marker_range(first.part, first.range)
+    names = " and ".join(sorted({"Word" if c.range.field.manager == "word" else "Citavi" for c in bare}))
+    return (Finding(
+        rule="CA104", span=first.part.paragraphs[para].span(offset),
+        message=(f"{len(bare)} {names} citation{'s' if len(bare) > 1 else ''} store no data about the "
+                 "works cited: they are read by the numbers they show only (save the draft with its "
+                 "sources, or export the library as BibTeX and pass it with --bib)"),
+        evidence={"citations": len(bare), "manager": names}),)
 
 
 # -- references helpers ------------------------------------------------------------------

@@ -11,6 +11,8 @@ cited items' metadata:
     ADDIN ZOTERO_BIBL / ADDIN Mendeley Bibliography / ADDIN EN.REFLIST
                                               the rendered bibliography
     w:sdt tagged MENDELEY_CITATION_v3_<base64 JSON>   Mendeley Cite (a content control, no field)
+    CITATION <tag> [\\m <tag>...] / BIBLIOGRAPHY   Word's own citations; the data is in customXml
+    ADDIN CitaviPlaceholder{<base64 JSON>}    Citavi (its data embedded only in some versions)
 
 `read_field` turns one instruction into a `Field` whose items are ready to
 become `Reference`s, so a draft written with a reference manager needs no
@@ -25,7 +27,7 @@ import binascii
 import html
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -44,6 +46,8 @@ MENDELEY_CITE = "MENDELEY_CITATION_v3_"
 """Tag prefix of a Mendeley Cite citation content control."""
 
 FieldKind = Literal["citation", "bibliography", "hyperlink", "endnote-data", "other"]
+NO_ITEM_DATA = frozenset({"word", "citavi"})
+"""Managers whose citations may carry no item data: the reader says so once per document."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,7 @@ class Field:
 
 
 _ADDIN = re.compile(r"^\s*ADDIN\s+(?P<code>\S+)(?:\s+(?P<word>\S+))?", re.IGNORECASE)
+_WORD_FIELD = re.compile(r"^\s*(CITATION|BIBLIOGRAPHY)\b", re.IGNORECASE)
 _HYPERLINK = re.compile(r'^\s*HYPERLINK\s+(?:"(?P<quoted>[^"]*)"|(?P<bare>\S+))', re.IGNORECASE)
 _ENDNOTE_XML = re.compile(r"<EndNote\b.*</EndNote>", re.DOTALL | re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]+>")
@@ -92,10 +97,17 @@ def classify(instruction: str) -> tuple[FieldKind, str | None]:
     link = _HYPERLINK.match(instruction)
     if link:
         return "hyperlink", None
+    word_field = _WORD_FIELD.match(instruction)
+    if word_field:
+        return ("citation" if word_field[1].upper() == "CITATION" else "bibliography"), "word"
     match = _ADDIN.match(instruction)
     if not match:
         return "other", None
     code = match.group("code").upper()
+    if code.startswith(("CITAVIPLACEHOLDER", "CITAVI.PLACEHOLDER")):
+        return "citation", "citavi"
+    if code.startswith(("CITAVIBIBLIOGRAPHY", "CITAVI.BIBLIOGRAPHY")):
+        return "bibliography", "citavi"
     word = (match.group("word") or "").upper()
     if code == "ZOTERO_ITEM":
         return "citation", "zotero"
@@ -114,12 +126,15 @@ def classify(instruction: str) -> tuple[FieldKind, str | None]:
     return "other", None
 
 
-def read_field(instruction: str, *, nested: Sequence[str] = (), data: Sequence[str] = ()) -> Field:
+def read_field(instruction: str, *, nested: Sequence[str] = (), data: Sequence[str] = (),
+               sources: Mapping[str, Work] | None = None) -> Field:
     """What a field instruction says.
 
     `nested` are the instructions of fields nested inside this one's
     instruction, `data` the base64 `w:fldData` payloads of this field and
-    of those nested fields: EndNote moves long citations there.
+    of those nested fields: EndNote moves long citations there. `sources`
+    are Word's own bibliography sources by tag (`citeaudit.plugins.docx.sources`),
+    which Word's CITATION fields name.
     """
     kind, manager = classify(instruction)
     if kind == "hyperlink":
@@ -130,7 +145,59 @@ def read_field(instruction: str, *, nested: Sequence[str] = (), data: Sequence[s
         return Field(kind=kind, manager=manager)
     if manager == "endnote":
         return _read_endnote(instruction, nested, data)
+    if manager == "word":
+        return _read_word(instruction, sources or {})
+    if manager == "citavi":
+        return read_citavi(instruction)
     return _read_csl(instruction, manager or "zotero")
+
+
+# -- Word's own citations and Citavi -------------------------------------------
+
+
+def _read_word(instruction: str, sources: Mapping[str, Work]) -> Field:
+    """`CITATION Smi20 \\l 1033 \\m Jon19`: the first tag and each `\\m` tag name a source."""
+    words = instruction.split()
+    tags = [words[1]] if len(words) > 1 and not words[1].startswith("\\") else []
+    tags += [words[i + 1] for i, word in enumerate(words[:-1]) if word.lower() == "\\m"]
+    items = tuple(FieldItem(id=f"word:{tag}", work=sources.get(tag, Work())) for tag in dict.fromkeys(tags))
+    return Field(kind="citation", manager="word", items=items)
+
+
+def read_citavi(instruction: str) -> Field:
+    """`ADDIN CitaviPlaceholder{base64 JSON}`: its Entries name references, with their data when embedded."""
+    payload = re.sub(r"^\s*ADDIN\s+Citavi\.?Placeholder", "", instruction, flags=re.IGNORECASE)
+    payload = "".join(payload.split()).strip("{}")
+    try:
+        value = json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4)).decode("utf-8-sig"))
+    except (binascii.Error, ValueError):
+        return Field(kind="citation", manager="citavi")
+    entries = value.get("Entries") if isinstance(value, dict) else None
+    items = []
+    for position, entry in enumerate(entries if isinstance(entries, list) else [], 1):
+        if not isinstance(entry, dict):
+            continue
+        reference = entry.get("Reference") if isinstance(entry.get("Reference"), dict) else {}
+        ident = entry.get("ReferenceId") or reference.get("Id") or f"item-{position}"
+        items.append(FieldItem(id=f"citavi:{ident}", work=_citavi_work(reference)))
+    return Field(kind="citation", manager="citavi", items=tuple(items))
+
+
+def _citavi_work(reference: dict[str, Any]) -> Work:
+    if not reference:
+        return Work()
+    authors = tuple(Person(family=_text(a.get("LastName")) or "", given=_text(a.get("FirstName")) or "")
+                    for a in _list(reference.get("Authors")) if isinstance(a, dict) and a.get("LastName"))
+    periodical = reference.get("Periodical") if isinstance(reference.get("Periodical"), dict) else {}
+    year = _YEAR.search(str(reference.get("Year") or reference.get("YearResolved") or ""))
+    pages = reference.get("PageRange")
+    return Work(
+        title=_text(reference.get("Title")), authors=authors, year=int(year[1]) if year else None,
+        journal=_text(periodical.get("Name")), volume=_text(reference.get("Volume")),
+        issue=_text(reference.get("Number")),
+        pages=_text(pages.get("OriginalString") if isinstance(pages, dict) else pages),
+        doi=normalize_doi(str(reference.get("Doi") or "")) or None,
+        pmid=normalize_pmid(str(reference.get("PubMedId") or "")) or None)
 
 
 def read_content_control(tag: str) -> Field | None:

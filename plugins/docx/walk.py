@@ -15,6 +15,7 @@ from citeaudit.model import Span
 from citeaudit.plugins.docx.fields import Field, read_content_control, read_field
 from citeaudit.plugins.docx.package import CUSTOM_NS, R_NS, Package
 from citeaudit.plugins.docx.package import w as _w
+from citeaudit.plugins.docx.sources import read_sources
 from citeaudit.plugins.docx.styles import Numbering, Styles, num_pr
 from citeaudit.plugins.docx.text import SKIPPED, run_text
 
@@ -91,6 +92,7 @@ class Reader:
         self.package = package
         self.styles = Styles.read(package.optional_xml(package.related(main, "styles")))
         self.numbering = Numbering.read(package.optional_xml(package.related(main, "numbering")))
+        self.sources = read_sources(package)
 
     def read_part(self, name: str, kind: str | None) -> Part:
         root = self.package.xml(name)
@@ -234,7 +236,7 @@ class Reader:
             return
         nested = [_SPACES.sub(" ", "".join(c.instruction)) for c in closed.children]
         data = [*closed.data, *(d for c in closed.children for d in c.data)]
-        parsed = read_field("".join(closed.instruction), nested=nested, data=data)
+        parsed = read_field("".join(closed.instruction), nested=nested, data=data, sources=self.sources)
         if parsed.kind == "hyperlink" and parsed.target and closed.start and self.current is not None:
             paragraph = self.paragraphs[closed.start[0]]
             if paragraph is self.current:

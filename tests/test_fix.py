@@ -1,0 +1,213 @@
+"""`citeaudit fix`: identifiers restored, years corrected, invented entries left alone, nothing else touched.
+
+The world is the 'Blue Light for Acne' MEDLINE library (tests/data/support/blue-light.nbib),
+served by the loopback fake registry as Crossref works and PubMed articles. The library
+fixed is made from the same real records with identifiers stripped, years shifted and
+invented entries mixed in.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import DATA, run_cli
+from fakeregistry import FakeRegistry, add_medline
+
+NBIB = DATA / "support" / "blue-light.nbib"
+
+INVENTED = {
+    "okonkwo2016": ("Okonkwo, Adaeze and Lindqvist, Per", "Narrowband violet light therapy for inflammatory "
+                    "acne in adolescents: a multicentre randomised sham-controlled trial",
+                    "J Cosmet Laser Ther", "2016", "18", "211--217"),
+    "haverkamp2019": ("Haverkamp, Joris", "Blue light irradiation suppresses sebocyte lipogenesis through "
+                      "a photoreceptor-independent pathway in ex vivo human skin",
+                      "Br J Dermatol", "2019", "181", "1022--1030"),
+    "sato2014": ("Sato, Keiko and Moreau, Luc", "Home-use light-emitting diode devices for acne vulgaris: "
+                 "a network meta-analysis of twenty-two trials", "Dermatol Ther", "2014", "27", "301--309"),
+}
+
+
+def _entry(key: str, record: dict, *, doi: bool = True, pmid: bool = True, year_shift: int = 0) -> str:
+    doi_value = next(v[:-6] for v in record.get("LID", []) + record.get("AID", []) if v.endswith(" [doi]"))
+    fields = [("author", " and ".join(record["FAU"])), ("title", record["TI"][0].rstrip(".")),
+              ("journal", record["TA"][0]), ("year", str(int(record["DP"][0][:4]) + year_shift)),
+              ("volume", record["VI"][0])]
+    if record.get("IP"):
+        fields.append(("number", record["IP"][0]))
+    fields.append(("pages", record["PG"][0].replace("-", "--")))
+    if doi:
+        fields.append(("doi", doi_value))
+    if pmid:
+        fields.append(("pmid", record["PMID"][0]))
+    body = ",\n".join(f"  {name:<7} = {{{value}}}" for name, value in fields)
+    return f"@article{{{key},\n{body}\n}}\n"
+
+
+def _invented(key: str) -> str:
+    author, title, journal, year, volume, pages = INVENTED[key]
+    return (f"@article{{{key},\n  author  = {{{author}}},\n  title   = {{{title}}},\n"
+            f"  journal = {{{journal}}},\n  year    = {{{year}}},\n  volume  = {{{volume}}},\n"
+            f"  pages   = {{{pages}}}\n}}\n")
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch):
+    with FakeRegistry() as fake:
+        records = add_medline(fake, NBIB)
+        fake.use(monkeypatch)
+        yield fake, records
+
+
+@pytest.fixture
+def library(world, tmp_path: Path):
+    """(path, text, what was done to which key) of a library built from the served records."""
+    fake, records = world
+    pmids = [p for p, r in records.items() if r.get("TA") and r.get("VI") and r.get("PG")][:16]
+    plan = {"intact": pmids[0:4], "stripped": pmids[4:9], "no_pmid": pmids[9:11], "no_doi": pmids[11:12],
+            "shifted": pmids[12:15], "shifted_stripped": pmids[15:16]}
+    parts = ["% A library made from real MEDLINE records for citeaudit's fix tests.\n",
+             '@string{jdd = "J Drugs Dermatol"}\n', '@preamble{"\\newcommand{\\noop}[1]{}"}\n']
+    keys: dict[str, str] = {}
+    for group, chosen in plan.items():
+        for pmid in chosen:
+            key = f"r{pmid}"
+            keys[key] = group
+            record = records[pmid]
+            parts.append(_entry(key, record,
+                                doi=group not in ("stripped", "no_doi", "shifted_stripped"),
+                                pmid=group not in ("stripped", "no_pmid", "shifted_stripped"),
+                                year_shift={"shifted": 3, "shifted_stripped": 1}.get(group, 0)))
+            parts.append("\n")
+    for key in INVENTED:
+        keys[key] = "invented"
+        parts.append(_invented(key) + "\n")
+    path = tmp_path / "library.bib"
+    text = "".join(parts)
+    path.write_text(text, encoding="utf-8")
+    return path, text, keys, records
+
+
+def _entries(text: str) -> dict[str, str]:
+    """Entry text by key, for byte comparisons."""
+    import re
+
+    starts = [(m.start(), m.group(1)) for m in re.finditer(r"^@\w+\{([^,\s]+),", text, re.MULTILINE)]
+    return {key: text[start:(starts[i + 1][0] if i + 1 < len(starts) else len(text))]
+            for i, (start, key) in enumerate(starts)}
+
+
+def test_fix_restores_identifiers_corrects_years_and_invents_nothing(world, library):
+    fake, _ = world
+    path, text, keys, records = library
+    code, out, err = run_cli("fix", str(path), "--format", "json")
+    assert code == 0, err
+    log = json.loads(out)
+    assert log["schema"] == "citeaudit-fixes/1"
+    output = Path(log["output"])
+    assert output == path.with_name("library.fixed.bib")
+    assert path.read_text(encoding="utf-8") == text  # the input is untouched
+    fixed = output.read_text(encoding="utf-8")
+    changes = {(c["key"], c["field"]): c for c in log["changes"]}
+    for key, group in keys.items():
+        pmid = key[1:]
+        if group in ("stripped", "no_doi", "shifted_stripped"):
+            record = records[pmid]
+            doi = next(v[:-6] for v in record.get("LID", []) + record.get("AID", []) if v.endswith(" [doi]"))
+            assert changes[(key, "doi")]["new"] == doi.lower(), key
+        if group in ("stripped", "no_pmid", "shifted_stripped"):
+            assert changes[(key, "pmid")]["new"] == pmid, key
+        if group in ("shifted", "shifted_stripped") and group == "shifted":
+            assert changes[(key, "year")]["new"] == records[pmid]["DP"][0][:4], key
+        if group == "invented":
+            assert not any(k == key for k, _ in changes), key
+    # Unchanged entries (and the comment, @string, @preamble) are byte for byte as they were.
+    before, after = _entries(text), _entries(fixed)
+    assert list(before) == list(after)
+    changed_keys = {c["key"] for c in log["changes"]}
+    unchanged = [key for key in before if key not in changed_keys]
+    assert len(unchanged) >= len(INVENTED)
+    for key in unchanged:
+        assert before[key] == after[key], key
+    assert fixed.startswith(text[: text.index("@article")])
+    # The loader reads the fixed copy, with the identifiers in it.
+    from citeaudit.bib.bibtex import load_library
+
+    fixed_library = load_library([output])
+    assert not fixed_library.problems
+    assert sum(1 for e in fixed_library.entries if e.work.doi) == sum(1 for g in keys.values() if g != "invented")
+    # One search per entry that needed one, plus a handful of batched requests.
+    searched = sum(1 for g in keys.values() if g in ("stripped", "shifted_stripped", "invented"))
+    assert fake.count("search") == searched
+    assert fake.count() - fake.count("search") <= 6
+    assert log["requests"] == fake.count()
+
+
+def test_a_second_run_asks_nothing_and_dry_run_writes_nothing(world, library):
+    fake, _ = world
+    path, text, keys, _ = library
+    code, first, err = run_cli("fix", str(path), "--dry-run")
+    assert code == 0, err
+    assert not path.with_name("library.fixed.bib").exists()
+    assert "(dry run: nothing written)" in first
+    asked = fake.count()
+    code, second, err = run_cli("fix", str(path), "--dry-run", "--offline")
+    assert code == 0, err
+    assert fake.count() == asked  # everything came from the cache
+    assert second == first
+
+
+def test_offline_without_cache_says_what_it_could_not_look_up(world, library):
+    fake, _ = world
+    path, _, keys, _ = library
+    code, out, err = run_cli("fix", str(path), "--offline", "--dry-run")
+    assert code == 0, err
+    assert fake.count() == 0
+    line = next(line for line in out.splitlines() if line.startswith("could not look up"))
+    assert "okonkwo2016 (offline and not in the cache)" in line
+
+
+def test_select_limits_the_changes_and_output_never_replaces_the_input(world, library):
+    path, text, keys, _ = library
+    code, out, err = run_cli("fix", str(path), "--select", "year", "--format", "json")
+    assert code == 0, err
+    assert {c["field"] for c in json.loads(out)["changes"]} == {"year"}
+    code, out, err = run_cli("fix", str(path), "--output", str(path))
+    assert code == 2 and "refusing to overwrite" in err
+    assert path.read_text(encoding="utf-8") == text
+    code, out, err = run_cli("fix", str(path), "--select", "colour")
+    assert code == 2 and "--select colour" in err
+
+
+def test_text_log_has_one_line_per_change(world, library):
+    path, _, keys, _ = library
+    code, out, err = run_cli("fix", str(path))
+    assert code == 0, err
+    changes = [line for line in out.splitlines() if " -> " in line]
+    code, log, err = run_cli("fix", str(path), "--format", "json", "--dry-run")
+    assert len(changes) == len(json.loads(log)["changes"])
+    assert any(line.startswith("r") and ": doi (none) -> 10." in line and "crossref-search, title" in line
+               for line in changes)
+
+
+def test_a_draft_gets_the_identifiers_of_its_references(world, tmp_path: Path):
+    fake, records = world
+    pmid, record = next((p, r) for p, r in records.items() if r.get("TA") and r.get("VI") and r.get("PG"))
+    family = record["FAU"][0].split(",")[0]
+    draft = tmp_path / "draft.md"
+    draft.write_text("# Review\n\nBlue light helps [1]. It may not [2].\n\n## References\n\n"
+                     f"1. {family} A, et al. {record['TI'][0]} {record['TA'][0]}. {record['DP'][0][:4]};"
+                     f"{record['VI'][0]}:{record['PG'][0]}.\n"
+                     "2. Okonkwo A, Lindqvist P. Narrowband violet light therapy for inflammatory acne in "
+                     "adolescents: a multicentre randomised sham-controlled trial. J Cosmet Laser Ther. "
+                     "2016;18:211-7.\n", encoding="utf-8")
+    out_path = tmp_path / "draft.fixed.md"
+    code, out, err = run_cli("fix", str(draft), "--output", str(out_path))
+    assert code == 0, err
+    fixed = out_path.read_text(encoding="utf-8").splitlines()
+    doi = next(v[:-6] for v in record.get("LID", []) + record.get("AID", []) if v.endswith(" [doi]"))
+    assert fixed[6].endswith(f"doi:{doi.lower()} PMID: {pmid}")
+    assert fixed[7].endswith("2016;18:211-7.")
+    code, out, err = run_cli("fix", str(tmp_path / "x.docx")) if (tmp_path / "x.docx").write_bytes(b"PK") else (0, "", "")
+    assert code == 2 and "not supported" in err
