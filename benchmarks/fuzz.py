@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/fuzz.py [--per-reader N] [--jobs J] [--seed S] [--spot K]
 
-Inputs are real corpus files (/work/shared/corpus, tests/data) mutated at the
+Inputs are real corpus files (../shared/corpus beside the repository, tests/data) mutated at the
 byte level and structurally (format tokens spliced in, ranges cut, repeated
 or swapped, encodings changed, files truncated), random bytes, truncated and
 corrupted zips, deep nesting and enormous lines. Each input is written to a
@@ -22,6 +22,11 @@ file appeared. A sample of inputs per reader is also run through the real
 CLI in subprocesses (exit code in 0/1/2, no traceback, one stderr line on
 exit 2, and the same outcome as in-process). Results go to
 benchmarks/out/fuzz.json; crashing inputs to benchmarks/out/crashes/.
+
+Then the hostile classes of benchmarks/fuzz_hostile.py (registry JSON of
+the wrong types, huge digits, surrogates, deep nesting, macro bombs,
+hostile output targets, cache rows, long scans, devices as inputs) run
+through the real CLI and are reported per class (`--hostile N` cases each).
 """
 
 from __future__ import annotations
@@ -48,8 +53,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
-CORPUS = Path("/work/shared/corpus")
-SEEDS = Path("/work/shared/seeds")
+SHARED = ROOT.parent / "shared"
+"""The shared corpus beside the repository (as in CI: a fresh clone with shared/ beside it)."""
+CORPUS = SHARED / "corpus"
+SEEDS = SHARED / "seeds"
 TIME_LIMIT = 60
 """Seconds one input may take before it counts as a hang."""
 
@@ -439,7 +446,7 @@ def run_one(task: tuple[str, int, int, list[str]]) -> dict:
 def _crash_site(result: dict) -> str:
     """Exception type and the innermost citeaudit frame: one entry per distinct bug."""
     frames = re.findall(r'File "([^"]+)", line (\d+)', result.get("traceback", ""))
-    ours = [f"{Path(f).name}:{n}" for f, n in frames if "/work/main/" in f or "citeaudit" in f]
+    ours = [f"{Path(f).name}:{n}" for f, n in frames if f.startswith(str(ROOT)) or "citeaudit" in f]
     return f"{result.get('error', result['outcome']).split(':')[0]} at {ours[-1] if ours else '?'}"
 
 
@@ -600,6 +607,8 @@ def main() -> int:
     parser.add_argument("--readers", default=",".join(READERS))
     parser.add_argument("--registry-runs", type=int, default=120,
                         help="runs against the fake registry with random faults")
+    parser.add_argument("--hostile", type=int, default=10,
+                        help="cases per hostile class (benchmarks/fuzz_hostile.py), through the real CLI")
     args = parser.parse_args()
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -657,6 +666,11 @@ def main() -> int:
         g = summary["registry"]
         print(f"registry  runs {g['runs']:>6}  faults injected {g['faults_injected']}  failures {g['failures']}"
               f"  slowest run {g['slowest_run_s']} s on a {g['budget_s']:g} s budget", flush=True)
+    if args.hostile:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from fuzz_hostile import CLASSES, run as run_hostile
+
+        summary["hostile"] = run_hostile(args.hostile, args.seed, list(CLASSES), max(1, args.jobs))
     summary["seconds"] = round(time.perf_counter() - started, 1)
     total_crashes = sum(r["tracebacks"] + r["hangs"] for r in summary["readers"].values()) + \
         summary.get("grammar", {}).get("crashes", 0)
@@ -664,7 +678,8 @@ def main() -> int:
     print(f"total: {sum(r['inputs'] for r in summary['readers'].values()) + summary.get('grammar', {}).get('inputs', 0)}"
           f" inputs, tracebacks+hangs {total_crashes}, files modified {total_modified}, {summary['seconds']} s")
     (OUT / "fuzz.json").write_text(json.dumps(summary, indent=2, ensure_ascii=True) + "\n")
-    failures = summary.get("registry", {}).get("failures", 0)
+    failures = summary.get("registry", {}).get("failures", 0) + \
+        sum(c["failed"] for c in summary.get("hostile", {}).get("classes", {}).values())
     return 1 if total_crashes or total_modified or failures else 0
 
 

@@ -4,7 +4,7 @@
     python benchmarks/run.py --quick    # tiny inputs, one run each: a smoke test, no targets
 
 Inputs are generated into a temporary folder from real corpus records
-(/work/shared/corpus, or --corpus): the PubMed efetch XML and Crossref JSON
+(../shared/corpus beside the repository, or --corpus): the PubMed efetch XML and Crossref JSON
 records, and the reference lists of the JATS articles. Records are reused
 under fresh identifiers when a scenario needs more references than the
 corpus has. A loopback registry (tests/fakeregistry.py) serves them with
@@ -48,7 +48,8 @@ from citeaudit.bib.records import from_crossref, from_pubmed, pubmed_articles  #
 from citeaudit.errors import CiteauditError  # noqa: E402
 from citeaudit.model import Work  # noqa: E402
 
-DEFAULT_CORPUS = Path("/work/shared/corpus")
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
+"""The corpus beside the repository (CI: a fresh clone with shared/ beside it)."""
 LATENCY = 0.1
 """Seconds the loopback registry waits before answering each request."""
 FORMATS = ("markdown", "jats", "docx")

@@ -37,7 +37,13 @@ from citeaudit.bib.identifiers import (
     normalize_pmid,
 )
 from citeaudit.errors import InputError, LimitExceeded
-from citeaudit.limits import MAX_BIBTEX_BYTES, MAX_BIBTEX_NESTING, MAX_LIBRARY_ENTRIES
+from citeaudit.inputs import read_bounded
+from citeaudit.limits import (
+    MAX_BIBTEX_BYTES,
+    MAX_BIBTEX_NESTING,
+    MAX_BIBTEX_VALUE_CHARS,
+    MAX_LIBRARY_ENTRIES,
+)
 from citeaudit.model import Finding, Library, LibraryEntry, Person, Span, Work
 
 _LATEX = re.compile(r"[\\{}~$]|--")
@@ -92,18 +98,7 @@ def load_library(paths: Sequence[Path]) -> Library:
 
 def read_text(path: Path) -> str:
     """The file's text: UTF-8 (BOM or not), UTF-16 (BOM or not), else Latin-1."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_BIBTEX_BYTES:
-            raise LimitExceeded(path, f"file is {size // (1024 * 1024)} MB; the limit is "
-                                      f"{MAX_BIBTEX_BYTES // (1024 * 1024)} MB")
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise InputError(path, "is a folder, not a BibTeX file") from None
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot be read: {exc.strerror or exc}") from None
+    data = read_bounded(path, MAX_BIBTEX_BYTES, what="the BibTeX file")  # /dev/zero has no size to check
     if data.startswith((b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")):
         kind = {b"PK": "a zip archive (a Word .docx?)", b"%P": "a PDF", b"\xd0\xcf": "an old Word .doc"}[data[:2]]
         raise InputError(path, f"is {kind}, not a BibTeX file: give the draft to `citeaudit check`"
@@ -143,6 +138,26 @@ class _Scanner(LowLevelParser):
 
     def __init__(self, text: str, macros: CaseInsensitiveDict, errors: list, path: Path) -> None:
         super().__init__(text, macros=macros, handle_error=errors.append, filename=str(path))
+
+    def parse_value(self) -> None:
+        """pybtex's loop over `a # "b" # c`, stopping a value that expands past the limit.
+
+        An @string is stored expanded, so `@string{b = a # a}` doubles `a`: a
+        1.7 kB chain of them spells gigabytes. Each value (and so each macro)
+        is measured before it is joined, which bounds memory and time.
+        """
+        parts: list[str] = []
+        size = 0
+        while True:
+            if parts and not self.optional([self.HASH]):
+                break
+            part = self.parse_value_part()
+            size += len(part)
+            if size > MAX_BIBTEX_VALUE_CHARS:
+                raise PybtexSyntaxError(f"value expands to more than {MAX_BIBTEX_VALUE_CHARS:,} characters "
+                                        "(@string macros doubling each other?)", self)
+            parts.append(part)
+        self.current_value = parts
 
     def parse_value_part(self) -> str:
         token = self.required([self.QUOTE, self.LBRACE, self.NUMBER, self.NAME], description="field value")
@@ -264,30 +279,84 @@ def _drop_repeated_keys(raws: list[_Raw], problems: list[Finding]) -> list[_Raw]
 
 
 def _inherit_crossrefs(raws: list[_Raw], problems: list[Finding]) -> None:
-    """Fill missing fields from the `crossref` parent, as BibTeX and biber do."""
+    """Fill missing fields from the `crossref` parent, as BibTeX and biber do.
+
+    The nearest ancestor's value wins; a parent's title becomes the child's
+    booktitle. Each entry's chain is resolved once and remembered, so a
+    chain of 2,000 entries costs 2,000 steps, not 2,000 walks of it.
+    """
     by_key = {raw.key.lower(): raw for raw in raws}
+    resolved: dict[str, _Chain] = {}
     for raw in raws:
-        chain: list[str] = [raw.key.lower()]
-        parent_key = raw.fields.get("crossref")
-        while parent_key:
-            parent = by_key.get(parent_key.lower())
-            if parent is None:
-                problems.append(Finding(rule="CA201", message=f"entry {raw.key!r}: crossref to "
-                                        f"{parent_key!r}, which is not in the library",
-                                        span=Span(line=raw.line), key=raw.key, path=str(raw.path)))
-                break
-            if parent_key.lower() in chain:
-                problems.append(Finding(rule="CA201", message=f"entry {raw.key!r}: crossref cycle "
-                                        + " -> ".join([*chain, parent_key.lower()]),
-                                        span=Span(line=raw.line), key=raw.key, path=str(raw.path)))
-                break
-            chain.append(parent_key.lower())
+        chain = _resolve_chain(raw, by_key, resolved)
+        parent = chain.parent
+        if parent is not None:
             for name, value in parent.fields.items():
-                if name not in ("crossref", "ids") and name not in raw.fields and name not in raw.inherited:
+                if name not in raw.fields:
                     raw.inherited[name] = value
-            if "title" in parent.fields and "booktitle" not in raw.fields:
-                raw.inherited.setdefault("booktitle", parent.fields["title"])
-            parent_key = parent.fields.get("crossref")
+            if parent.book is not None and "booktitle" not in raw.fields:
+                raw.inherited["booktitle"] = parent.book
+        if chain.missing:
+            problems.append(Finding(rule="CA201", message=f"entry {raw.key!r}: crossref to "
+                                    f"{chain.missing!r}, which is not in the library",
+                                    span=Span(line=raw.line), key=raw.key, path=str(raw.path)))
+        elif chain.cycle:
+            problems.append(Finding(rule="CA201", message=f"entry {raw.key!r}: crossref cycle "
+                                    + " -> ".join(chain.cycle),
+                                    span=Span(line=raw.line), key=raw.key, path=str(raw.path)))
+
+
+@dataclass(slots=True)
+class _Chain:
+    """What an entry passes to its children: its and its ancestors' fields, and how its chain ends."""
+
+    fields: dict[str, str]
+    """Its own fields over its ancestors' (crossref and ids left out)."""
+    book: str | None
+    """The booktitle a child inherits: the nearest booktitle or title up the chain."""
+    parent: _Chain | None = None
+    """The resolved parent (None at the top of the chain)."""
+    missing: str | None = None
+    """The parent key at the end of the chain that is not in the library."""
+    cycle: tuple[str, ...] = ()
+    """The keys of the cycle the chain runs into."""
+
+
+def _resolve_chain(raw: _Raw, by_key: dict[str, _Raw], resolved: dict[str, _Chain]) -> _Chain:
+    """`raw`'s chain, resolving each entry above it at most once (no recursion)."""
+    path: list[_Raw] = []
+    seen: dict[str, int] = {}
+    node: _Raw | None = raw
+    above: _Chain | None = None
+    missing: str | None = None
+    cycle: tuple[str, ...] = ()
+    while node is not None:
+        key = node.key.lower()
+        if key in resolved:
+            above = resolved[key]
+            break
+        if key in seen:
+            cycle = tuple(r.key.lower() for r in path[seen[key]:]) + (key,)
+            break
+        seen[key] = len(path)
+        path.append(node)
+        parent_key = node.fields.get("crossref")
+        if not parent_key:
+            break
+        node = by_key.get(parent_key.lower())
+        if node is None:
+            missing = parent_key
+    # Resolve from the top down; an entry on a cycle keeps its own fields only.
+    for entry in reversed(path):
+        parent = above if not (cycle and entry.key.lower() in cycle) else None
+        own = {k: v for k, v in entry.fields.items() if k not in ("crossref", "ids")}
+        fields = {**parent.fields, **own} if parent is not None else own
+        book = entry.fields.get("booktitle") or entry.fields.get("title") or (parent.book if parent else None)
+        above = _Chain(fields=fields, book=book, parent=parent,
+                       missing=missing if parent is None else parent.missing,
+                       cycle=cycle if parent is None else parent.cycle)
+        resolved[entry.key.lower()] = above
+    return resolved[raw.key.lower()]
 
 
 def _entry(raw: _Raw, problems: list[Finding]) -> LibraryEntry:

@@ -14,9 +14,13 @@ How long a row is trusted online (offline, every row is used, however old):
 | "does not exist" (404, absent from efetch) | 1 day | a DOI is often cited before it is registered |
 | DOI -> PMID link | 30 days (7 when none was found) | PubMed indexes new work weeks after it appears |
 
-A file that is not a database (or a malformed one) is moved aside
-(`*.corrupt-<time>`) and rebuilt, with a warning in the log: a cache is never
-a reason to fail a run. A database that is merely busy (another process is
+A file that is not a database (or a malformed one), or a database whose
+`answers` table has other columns, is moved aside (`*.corrupt-<time>`) and
+rebuilt, with a warning in the log: a cache is never a reason to fail a run.
+A row whose values have the wrong types (a text body, a text time) is
+skipped as if absent, so it is fetched again. A cache that cannot be
+written (a read-only file, folder or file system) is still read: it is
+opened read-only and writes are skipped. A database that is merely busy (another process is
 creating it, switching it to WAL or writing) is waited for, never moved: the
 other processes would go on writing to the renamed file.
 """
@@ -104,15 +108,21 @@ class Cache:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.read_only = False
+        """True when the cache can only be read: rows are served, writes skipped."""
         self._db = self._open()
 
     def _open(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             return self._connect_patiently()
-        except sqlite3.DatabaseError as exc:
-            if not _not_a_database(exc):
-                raise
+        except (sqlite3.DatabaseError, PermissionError) as exc:
+            rebuild = isinstance(exc, _ForeignCache) or _not_a_database(exc)
+            if not rebuild:
+                db = self._connect_read_only() if self.path.is_file() and not _busy(exc) else None
+                if db is None:
+                    raise
+                return db  # a cache we may read but not write
             aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
             log.warning("registry cache %s cannot be read (%s); moved it to %s and started a new one",
                         self.path, exc, aside.name)
@@ -139,6 +149,27 @@ class Cache:
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 0.5)
 
+    def _connect_read_only(self) -> sqlite3.Connection | None:
+        """The cache opened for reading only, or None; `immutable` where no -shm can be made."""
+        from urllib.parse import quote
+
+        for mode in ("mode=ro", "immutable=1"):
+            try:
+                db = sqlite3.connect(f"file:{quote(str(self.path.resolve()))}?{mode}", uri=True,
+                                     timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
+            except sqlite3.Error:
+                continue
+            try:
+                _check_columns(db)
+                db.execute("SELECT count(*) FROM answers").fetchone()
+            except sqlite3.Error:
+                db.close()
+                continue
+            log.info("registry cache %s is read-only: reading it, storing nothing new", self.path)
+            self.read_only = True
+            return db
+        return None
+
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None,
                              check_same_thread=False)
@@ -151,6 +182,7 @@ class Cache:
                 db.execute("PRAGMA journal_mode = WAL")
             with _Transaction(db):
                 db.execute(SCHEMA)
+            _check_columns(db)
             db.execute("SELECT count(*) FROM answers").fetchone()
         except sqlite3.Error:
             db.close()
@@ -177,7 +209,11 @@ class Cache:
                 f"SELECT identifier, body, fetched_at, expires_at FROM answers "
                 f"WHERE registry = ? AND identifier IN ({marks})", (registry, *chunk))
             for identifier, body, fetched_at, expires_at in rows:
-                found[identifier] = Entry(registry, identifier, body, fetched_at, expires_at)
+                if _usable(identifier, body, fetched_at, expires_at):
+                    found[identifier] = Entry(registry, identifier, body, fetched_at, expires_at)
+                else:
+                    log.info("registry cache: skipped a %s row of the wrong shape for %r",
+                             registry, str(identifier)[:80])
         return found
 
     def get(self, registry: str, identifier: str) -> Entry | None:
@@ -186,7 +222,7 @@ class Cache:
 
     def put_many(self, entries: Sequence[Entry]) -> None:
         """Store rows, replacing older answers, in one transaction."""
-        if not entries:
+        if not entries or self.read_only:
             return
         with self._transaction():
             self._db.executemany(
@@ -206,6 +242,8 @@ class Cache:
 
     def clear(self) -> int:
         """Remove every row; returns how many there were."""
+        if self.read_only:
+            raise sqlite3.OperationalError(f"{self.path}: the cache is read-only")
         with self._transaction():
             count = self._db.execute("SELECT count(*) FROM answers").fetchone()[0]
             self._db.execute("DELETE FROM answers")
@@ -245,7 +283,27 @@ class _Transaction:
         self.db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
-def _busy(exc: sqlite3.Error) -> bool:
+class _ForeignCache(sqlite3.DatabaseError):
+    """A database whose `answers` table is not ours: rebuilt like a corrupt one."""
+
+
+COLUMNS = ("registry", "identifier", "body", "fetched_at", "expires_at")
+
+
+def _check_columns(db: sqlite3.Connection) -> None:
+    found = tuple(row[1] for row in db.execute("PRAGMA table_info(answers)"))
+    if found != COLUMNS:
+        raise _ForeignCache(f"its answers table has columns {', '.join(found) or 'none'}, not {', '.join(COLUMNS)}")
+
+
+def _usable(identifier: object, body: object, fetched_at: object, expires_at: object) -> bool:
+    """Whether a row has the types citeaudit writes (SQLite columns take any type)."""
+    times_ok = all(isinstance(t, (int, float)) and not isinstance(t, bool) and t == t and abs(t) < 1e12
+                   for t in (fetched_at, expires_at))
+    return isinstance(identifier, str) and (body is None or isinstance(body, bytes)) and times_ok
+
+
+def _busy(exc: BaseException) -> bool:
     """Whether `exc` is lock contention: wait, do not rebuild."""
     code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
     if code is not None:
@@ -254,7 +312,7 @@ def _busy(exc: sqlite3.Error) -> bool:
     return "locked" in message or "busy" in message
 
 
-def _not_a_database(exc: sqlite3.Error) -> bool:
+def _not_a_database(exc: BaseException) -> bool:
     """Whether `exc` says the file is not a database, or a malformed one: rebuild."""
     code = getattr(exc, "sqlite_errorcode", None)
     if code is not None:

@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from citeaudit.bib.http import Client, Malformed
+from citeaudit import safejson
 from citeaudit.bib.records import crossref_items, from_crossref
 from citeaudit.bib.registry import Answer, endpoint_missing, failed
+from citeaudit.bib.shape import crossref_work
 from citeaudit.errors import RegistryError, UsageError
 from citeaudit.model import Record
 
@@ -58,24 +60,25 @@ def crossref_headers() -> dict[str, str]:
 
 def _json(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        return safejson.loads(body)
     except ValueError as exc:
         raise Malformed(f"invalid JSON: {exc}") from exc
 
 
 def _list(body: bytes) -> list[dict[str, Any]]:
+    """The works of a `/works?filter=` answer, each of the shape records.py reads (else Malformed)."""
     payload = _json(body)
     if not isinstance(payload, dict) or not isinstance(payload.get("message"), dict) \
             or not isinstance(payload["message"].get("items"), list):
         raise Malformed("not a Crossref work list")
-    return crossref_items(payload)
+    return [crossref_work(item) for item in crossref_items(payload)]
 
 
 def _item(body: bytes) -> dict[str, Any]:
     items = crossref_items(_json(body))
     if len(items) != 1:
         raise Malformed("not a Crossref work")
-    return items[0]
+    return crossref_work(items[0])
 
 
 def stored_body(item: dict[str, Any]) -> bytes:
@@ -142,7 +145,7 @@ class Crossref:
                 continue
             wanted = set(batch)
             for item in reply.body:
-                doi = str(item.get("DOI", "")).lower()
+                doi = (item.get("DOI") or "").lower()
                 if doi in wanted:
                     found[doi] = stored_body(item)
             alone.extend(d for d in batch if d not in found)

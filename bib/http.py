@@ -113,7 +113,8 @@ class Client:
                  retries: int = 3, backoff: float = 0.5, max_wait: float = 30.0,
                  rates: Mapping[str, float] | None = None, mailto: str | None = None,
                  session: requests.Session | None = None,
-                 sleep: Callable[[float], None] = time.sleep, answer_timeout: float = 8.0,
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic, answer_timeout: float = 8.0,
                  breaker: RegistryRun | None = None) -> None:
         self.budget = budget or Budget(60.0)
         self.request_timeout = request_timeout
@@ -138,6 +139,8 @@ class Client:
         agent = f"citeaudit/{__version__} (https://pypi.org/project/citeaudit/"
         self.session.headers["User-Agent"] = agent + (f"; mailto:{mailto})" if mailto else ")")
         self.sleep = sleep
+        self.clock = clock
+        """What request pacing measures time with (tests pass a fake one with a fake `sleep`)."""
         self.requests = 0
         self._last: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -214,7 +217,7 @@ class Client:
         if not rate:
             return
         with self._lock:
-            now = time.monotonic()
+            now = self.clock()
             wait = self._last.get(registry, 0.0) + 1.0 / rate - now
             self._last[registry] = now + max(0.0, wait)
         if wait > 0:

@@ -10,13 +10,12 @@ match is ambiguous rather than guessing.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from citeaudit.bib.compare import fold, same_person
 from citeaudit.bib.refparse import parse_reference
 from citeaudit.model import Document, Library, LibraryEntry, Reference, Resolution, Work
 
@@ -167,18 +166,11 @@ def reference_work(ref: Reference) -> Work:
                 doi=work.doi, pmid=work.pmid, pmcid=work.pmcid, kind=work.kind)
 
 
-def fold(text: str) -> str:
-    """Lower case, accents and punctuation gone, white space single: for comparing names and titles."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return " ".join(re.sub(r"[^\w]+|_", " ", text).split())
-
-
 def _family(work: Work) -> str:
     first = work.first_author
     return fold(first.family) if first else ""
 
 
 def _same_family(a: str, b: str) -> bool:
-    """Same family name, allowing a particle or second surname on one side."""
-    return a == b or a.split()[-1] == b.split()[-1] or a.split()[0] == b.split()[0]
+    """Same family name (citeaudit.bib.compare.same_person), for ruling candidates out."""
+    return same_person(a, b)

@@ -35,7 +35,7 @@ from citeaudit.bib.cache import (
 from citeaudit.bib import breaker
 from citeaudit.bib.followup import identifiers_by_kind, ordered, split
 from citeaudit.bib.http import Budget, Client
-from citeaudit.bib.identifiers import is_short_doi
+from citeaudit.bib.identifiers import normalize_pmid
 from citeaudit.bib.registry import Answer, DoiSearch, Registry
 from citeaudit.progress import progress
 from citeaudit.errors import RegistryError
@@ -65,6 +65,10 @@ def _outcome(registry: Registry, entry: Entry) -> FetchOutcome:
         return registry.parse(entry.identifier, entry.body, entry.fetched_at)
     except ValueError:
         return Unavailable(registry.name, entry.identifier, "malformed-response")
+
+
+def _malformed(outcome: FetchOutcome) -> bool:
+    return isinstance(outcome, Unavailable) and outcome.reason == "malformed-response"
 
 
 def _open(options: Any) -> Cache:
@@ -117,8 +121,9 @@ def _fetch_direct(resolutions: Sequence[Resolution], *, options: Any, registries
     """The direct registries' outcomes, handed with the open cache to `then` (the follow-ups)."""
     by_kind = identifiers_by_kind(resolutions)
     pmids = by_kind["pmid"]
+    wanted_dois = set(by_kind["doi"])  # `in` over the list was quadratic: 100,000 entries never finished
     doi_only = [doi for doi in dict.fromkeys(r.doi.lower() for r in resolutions if r.doi and not r.pmid)
-                if doi in by_kind["doi"]]
+                if doi in wanted_dois]
     outcomes: dict[tuple[str, str], FetchOutcome] = {}
     links: dict[str, str] = {}
     cache = _open(options)
@@ -139,21 +144,25 @@ def _fetch_direct(resolutions: Sequence[Resolution], *, options: Any, registries
             rows = cached(registry.name, asked)
             todo[registry.name] = []
             for identifier in asked:
-                if identifier in rows:
-                    outcomes[(registry.name, identifier)] = _outcome(registry, rows[identifier])
+                outcome = _outcome(registry, rows[identifier]) if identifier in rows else None
+                if outcome is None or (_malformed(outcome) and not options.offline):
+                    todo[registry.name].append(identifier)  # absent, or a bad row: fetch it again
                 else:
-                    todo[registry.name].append(identifier)
+                    outcomes[(registry.name, identifier)] = outcome
         searcher = next((r for r in registries if isinstance(r, DoiSearch)), None)
         to_search: list[str] = []
         if searcher is not None and doi_only:
             rows = cached(LINKS, doi_only)
             for doi in doi_only:
-                if doi not in rows:
+                body = rows[doi].body if doi in rows else None
+                pmid = normalize_pmid(body.decode("ascii", "replace")) if body else None
+                if doi not in rows or (body and not pmid):  # absent, or a link row that is no PMID
                     to_search.append(doi)
-                elif rows[doi].body:
-                    links[doi] = rows[doi].body.decode()
+                elif pmid:
+                    links[doi] = pmid
             # A linked PMID's record is wanted like any PMID the draft names.
-            linked = [p for p in dict.fromkeys(links.values()) if p not in pmids]
+            named = set(pmids)
+            linked = [p for p in dict.fromkeys(links.values()) if p not in named]
             if linked:
                 rows = cached(searcher.name, linked, always=True)
                 for pmid in linked:
@@ -228,7 +237,8 @@ def _search(searcher: Any, dois: list[str], client: Client, todo: list[str]) -> 
     except RegistryError as exc:
         log.info("DOI to PMID search failed: %s", exc)
         return exc
-    todo.extend(p for p in found if p not in todo)
+    asked = set(todo)  # a set: `p not in todo` over a list was quadratic in the ids found
+    todo.extend(p for p in dict.fromkeys(found) if p not in asked)
     return found
 
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from lxml import etree
 
 from citeaudit.bib.http import Client, Malformed
+from citeaudit.bib.identifiers import normalize_pmid
 from citeaudit.bib.records import from_pubmed, pubmed_articles, pubmed_pmid
 from citeaudit.bib.registry import Answer, endpoint_missing, failed
 from citeaudit.errors import InputError, RegistryError
@@ -33,7 +34,8 @@ MAX_GET = 1800
 TOOL = "citeaudit"
 
 
-def _xml(root_tag: str):
+def _xml(root_tag: str, max_ids: int = 0):
+    """The parse callback for an E-utilities answer: its root, every part in the shape read."""
     def parse(body: bytes) -> etree._Element:
         try:
             root = parse_xml(body, "E-utilities response")
@@ -41,6 +43,15 @@ def _xml(root_tag: str):
             raise Malformed(exc.reason) from exc
         if root.tag != root_tag:
             raise Malformed(f"expected <{root_tag}>, got <{root.tag}>")
+        if root_tag == "PubmedArticleSet":
+            for article in pubmed_articles(root):
+                from_pubmed(article)  # every field in bounds, or Malformed: retried, not stored
+        if root_tag == "eSearchResult":
+            ids = [el.text for el in root.iterfind("IdList/Id")]
+            if len(ids) > max_ids:  # no real esearch answer sends more than retmax
+                raise Malformed(f"{len(ids):,} ids where at most {max_ids} were asked for")
+            if not all(i and normalize_pmid(i) == i for i in ids):
+                raise Malformed("an esearch id that is not a PMID")
         return root
     return parse
 
@@ -64,7 +75,8 @@ class PubMed:
         """NCBI's limit: 3 requests a second, 10 with an API key."""
         return 10.0 if os.environ.get("NCBI_API_KEY") else 3.0
 
-    def _call(self, client: Client, endpoint: str, params: dict[str, str], root_tag: str):
+    def _call(self, client: Client, endpoint: str, params: dict[str, str], root_tag: str,
+              max_ids: int = 0):
         params = {**params, "tool": TOOL}
         if client.mailto:
             params["email"] = client.mailto
@@ -73,8 +85,8 @@ class PubMed:
             params["api_key"] = key
         url = f"{self.base_url}/{endpoint}"
         if key or len(urllib.parse.urlencode(params)) > MAX_GET:
-            return client.post(self.name, url, data=params, parse=_xml(root_tag))
-        return client.get(self.name, url, params=params, parse=_xml(root_tag))
+            return client.post(self.name, url, data=params, parse=_xml(root_tag, max_ids))
+        return client.get(self.name, url, params=params, parse=_xml(root_tag, max_ids))
 
     def fetch(self, identifiers: Sequence[str], client: Client) -> list[Answer]:
         """One Answer per PMID, 200 PMIDs a request."""
@@ -102,15 +114,16 @@ class PubMed:
             batch = dois[start:start + BATCH]
             # Quotes keep DOIs with brackets, colons or semicolons one search phrase.
             term = " OR ".join(f'"{d.replace(chr(34), "")}"[doi]' for d in batch)
+            retmax = 3 * len(batch)
             reply = self._call(client, "esearch.fcgi",
-                               {"db": "pubmed", "term": term, "retmax": str(3 * len(batch))},
-                               "eSearchResult")
+                               {"db": "pubmed", "term": term, "retmax": str(retmax)},
+                               "eSearchResult", max_ids=retmax)
             if reply.status == 404:
                 raise RegistryError(self.name, "http-404", f"{reply.url} does not exist")
             error = reply.body.findtext("ERROR")
             if error:
                 raise RegistryError(self.name, "registry-error", " ".join(error.split())[:200])
-            pmids.extend(p for p in (el.text for el in reply.body.iterfind("IdList/Id")) if p)
+            pmids.extend(el.text for el in reply.body.iterfind("IdList/Id"))
         return list(dict.fromkeys(pmids))
 
     def parse(self, identifier: str, body: bytes, fetched_at: float | None = None) -> Record:

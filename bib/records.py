@@ -16,8 +16,12 @@ from typing import Any
 
 from lxml import etree
 
+from citeaudit.bib.http import Malformed
 from citeaudit.bib.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
+from citeaudit.bib.shape import crossref_work
+from citeaudit.limits import MAX_REGISTRY_TEXT_CHARS
 from citeaudit.model import Notice, Person, Record, Work
+from citeaudit.numbers import parse_int
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -78,7 +82,7 @@ def _year(date: Any) -> int | None:
         year = date["date-parts"][0][0]
     except (KeyError, IndexError, TypeError):
         return None
-    return int(year) if isinstance(year, int) or (isinstance(year, str) and year.isdigit()) else None
+    return parse_int(year, 4)
 
 
 def crossref_abstract(jats: str | None) -> str | None:
@@ -107,7 +111,8 @@ def crossref_abstract(jats: str | None) -> str | None:
 
 def from_crossref(item: dict[str, Any], identifier: str | None = None,
                   fetched_at: float | None = None) -> Record:
-    """The Record of one Crossref work item (the `message` of `/works/{doi}`)."""
+    """The Record of one Crossref work item (the `message` of `/works/{doi}`); Malformed if misshapen."""
+    crossref_work(item)
     doi = normalize_doi(str(item.get("DOI", ""))) or (identifier or "").lower()
     title = _first(item.get("title"))
     subtitle = _first(item.get("subtitle"))
@@ -118,7 +123,7 @@ def from_crossref(item: dict[str, Any], identifier: str | None = None,
                given=plain(a.get("given")) or "")
         for a in item.get("author") or () if a.get("family") or a.get("name")
     )
-    print_year = _year(item.get("published-print")) or _year(item.get("journal-issue", {}).get("published-print"))
+    print_year = _year(item.get("published-print")) or _year((item.get("journal-issue") or {}).get("published-print"))
     years = [y for y in (print_year, _year(item.get("issued")), _year(item.get("published-online")),
                          _year(item.get("published"))) if y]
     pages = plain(item.get("page")) or plain(item.get("article-number"))
@@ -183,9 +188,12 @@ def _date(value: Any) -> str | None:
     if isinstance(value, dict):
         if value.get("date-time"):
             return str(value["date-time"])[:10]
-        parts = (value.get("date-parts") or [[None]])[0]
-        if parts and parts[0]:
-            return "-".join(f"{int(p):02d}" if i else str(p) for i, p in enumerate(parts))
+        parts = (value.get("date-parts") or [[None]])[0] or [None]
+        numbers = [parse_int(p, 4) for p in parts]
+        if None in numbers:
+            numbers = numbers[:numbers.index(None)]
+        if numbers:
+            return "-".join(f"{n:02d}" if i else str(n) for i, n in enumerate(numbers))
     return None
 
 
@@ -208,12 +216,18 @@ def _text(element: etree._Element | None) -> str | None:
     """All text inside an element, inline markup (<i>, <sup>) dropped, white space folded."""
     if element is None:
         return None
-    return " ".join("".join(element.itertext()).split()) or None
+    return _fold("".join(element.itertext()))
 
 
 def _fold(text: str | None) -> str | None:
-    """XML text (entities already decoded) with white space folded; None when empty."""
-    return " ".join(text.split()) or None if text else None
+    """XML text (entities already decoded) with white space folded; None when empty.
+
+    Malformed when longer than any real field (`MAX_REGISTRY_TEXT_CHARS`)."""
+    if not text:
+        return None
+    if len(text) > MAX_REGISTRY_TEXT_CHARS:
+        raise Malformed(f"a PubMed field is {len(text):,} characters long, over {MAX_REGISTRY_TEXT_CHARS:,}")
+    return " ".join(text.split()) or None
 
 
 def _pubmed_year(date: etree._Element | None) -> int | None:
@@ -221,9 +235,9 @@ def _pubmed_year(date: etree._Element | None) -> int | None:
         return None
     year = date.findtext("Year")
     if not year:
-        match = re.match(r"\s*(\d{4})", date.findtext("MedlineDate") or "")
+        match = re.match(r"\s*([0-9]{4})", date.findtext("MedlineDate") or "")
         year = match.group(1) if match else None
-    return int(year) if year and year.isdigit() else None
+    return parse_int(year, 4)
 
 
 def pubmed_articles(root: etree._Element) -> list[etree._Element]:
@@ -251,7 +265,7 @@ def from_pubmed(article: etree._Element, identifier: str | None = None,
     if art is None:
         art = citation
     pmid = pubmed_pmid(article) or identifier or ""
-    ids = {el.get("IdType"): (el.text or "").strip()
+    ids = {el.get("IdType"): _fold(el.text) or ""
            for el in article.iterfind("PubmedData/ArticleIdList/ArticleId")}
     doi = normalize_doi(ids.get("doi", "")) or next(
         (normalize_doi(el.text or "") for el in art.iterfind("ELocationID")

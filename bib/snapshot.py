@@ -26,6 +26,7 @@ from typing import Any
 
 from lxml import etree
 
+from citeaudit import safejson
 from citeaudit.bib import retractionwatch
 from citeaudit.bib.cache import LINK_TTL, LINKS, Cache, Entry, record_ttl
 from citeaudit.bib.crossref import stored_body
@@ -39,15 +40,14 @@ from citeaudit.bib.records import (
     pubmed_pmid,
 )
 from citeaudit.errors import InputError, LimitExceeded
+from citeaudit.inputs import read_bounded
 from citeaudit.limits import MAX_SNAPSHOT_UNPACKED_BYTES, MAX_XML_BYTES
 from citeaudit.safexml import parse as parse_xml
+from citeaudit.safexml import refuse_declarations
 
 
 def _read(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
+    data = read_bounded(path, MAX_SNAPSHOT_UNPACKED_BYTES, what="the snapshot")  # devices too
     if data[:2] != b"\x1f\x8b":
         return data
     unpacker = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
@@ -99,12 +99,15 @@ def _pubmed_large(data: bytes, path: Path) -> list[Entry]:
 
     articles = []
     try:
-        for _event, element in etree.iterparse(io.BytesIO(data), tag="PubmedArticle",
-                                               resolve_entities=False, no_network=True, load_dtd=False):
+        parser = etree.iterparse(io.BytesIO(data), tag="PubmedArticle",
+                                 resolve_entities=False, no_network=True, load_dtd=False)
+        for _event, element in parser:
             articles.append(element)
     except etree.XMLSyntaxError as exc:
         raise InputError(path, f"malformed PubMed XML: {exc.msg}",
                          line=exc.position[0] if exc.position else None) from exc
+    if parser.root is not None:
+        refuse_declarations(parser.root, path, "PubMed XML")
     return _pubmed_entries(articles, path)
 
 
@@ -115,7 +118,10 @@ def _pubmed_entries(articles: list[etree._Element], path: Path) -> list[Entry]:
         pmid = pubmed_pmid(article)
         if not pmid:
             raise InputError(path, "a PubmedArticle has no PMID", line=article.sourceline)
-        record = from_pubmed(article, pmid, now)
+        try:
+            record = from_pubmed(article, pmid, now)
+        except ValueError as exc:
+            raise InputError(path, f"PubMed record {pmid} is malformed: {exc}", line=article.sourceline) from None
         ttl = record_ttl(record.work.year, bool(record.notices), False, now)
         entries.append(Entry("pubmed", pmid, etree.tostring(article, encoding="utf-8"), now, now + ttl))
         if record.work.doi:
@@ -133,15 +139,19 @@ def _crossref(data: bytes, path: Path) -> list[Entry]:
         raise InputError(path, f"not UTF-8 at byte {exc.start}") from exc
     payloads: list[tuple[int, Any]] = []
     try:
-        payloads.append((1, json.loads(text)))
+        payloads.append((1, safejson.loads(text)))
     except json.JSONDecodeError:
         for number, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
             try:
-                payloads.append((number, json.loads(line)))
+                payloads.append((number, safejson.loads(line)))
             except json.JSONDecodeError as exc:
                 raise InputError(path, f"invalid JSON: {exc.msg}", line=number) from exc
+            except ValueError as exc:
+                raise InputError(path, str(exc), line=number) from None
+    except ValueError as exc:  # too deep, or a number of too many digits
+        raise InputError(path, str(exc), line=1) from None
     now = time.time()
     entries = []
     for number, payload in payloads:
@@ -149,10 +159,14 @@ def _crossref(data: bytes, path: Path) -> list[Entry]:
         if not items:
             raise InputError(path, "JSON that is not a Crossref work or work list", line=number)
         for item in items:
-            doi = normalize_doi(str(item.get("DOI", "")))
+            raw = item.get("DOI")
+            doi = normalize_doi(raw) if isinstance(raw, str) else None
             if not doi:
-                raise InputError(path, f"invalid DOI {item.get('DOI')!r}", line=number)
-            record = from_crossref(item, doi, now)
+                raise InputError(path, f"invalid DOI {str(raw)[:100]!r}", line=number)
+            try:
+                record = from_crossref(item, doi, now)
+            except ValueError as exc:
+                raise InputError(path, f"Crossref work is malformed: {exc}", line=number) from None
             ttl = record_ttl(record.work.year, bool(record.notices),
                              record.preprint_of is not None or record.work.kind == "preprint", now)
             entries.append(Entry("crossref", doi, stored_body(item), now, now + ttl))

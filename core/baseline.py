@@ -24,7 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from citeaudit import __version__
+from citeaudit import safejson
 from citeaudit.errors import InputError
+from citeaudit.inputs import read_bounded
+from citeaudit.limits import MAX_BASELINE_BYTES
 from citeaudit.model import Finding, Reference
 from citeaudit.output import identity, refuse_inputs, write_atomic
 from citeaudit.report import DocumentReport, RunReport
@@ -145,18 +148,17 @@ def write_baseline(path: Path, run: RunReport) -> None:
 
 def read_baseline(path: Path) -> Counter[tuple[str, str]]:
     """(document path relative to the baseline, fingerprint) -> how many findings it accepts."""
+    if not Path(path).exists():
+        raise InputError(path, "no such baseline file (write one with --write-baseline)")
+    raw = read_bounded(path, MAX_BASELINE_BYTES, what="the baseline")  # /dev/zero has no size
     try:
-        data: Any = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, "no such baseline file (write one with --write-baseline)") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot read the baseline: {exc.strerror}") from exc
+        data: Any = safejson.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise InputError(path, "the baseline is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise InputError(path, f"the baseline is not JSON: {exc.msg}", line=exc.lineno) from exc
-    except RecursionError:
-        raise InputError(path, "the baseline is not a baseline: nested too deeply") from None
+    except ValueError as exc:  # nested too deeply, or a number of thousands of digits
+        raise InputError(path, f"the baseline is not a baseline: {exc}") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else None
         raise InputError(path, f"not a citeaudit baseline (schema {found!r}, expected {SCHEMA!r})")

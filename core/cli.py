@@ -80,6 +80,7 @@ def _emit(run: Any, options: Any, host: Any) -> int:
     from citeaudit.output import write_atomic
     from citeaudit.pipeline import run_sources
     from citeaudit.report import StreamedRun, stream_chunks
+    from citeaudit.safejson import clean  # a file name that is not UTF-8 holds lone surrogates
 
     reporters = host.reporters()
     reporter = reporters.get(options.format)
@@ -89,7 +90,8 @@ def _emit(run: Any, options: Any, host: Any) -> int:
         raise UsageError(f"--format {options.format} writes a binary file: give --output FILE")
     if reporter.stream is not None:
         totals = run.empty_totals()
-        pieces = stream_chunks(reporter.stream(options), _guarded(run.documents, options), totals)
+        pieces = (clean(piece) if isinstance(piece, str) else piece
+                  for piece in stream_chunks(reporter.stream(options), _guarded(run.documents, options), totals))
         if options.output is not None:
             write_atomic(options.output, pieces)
         elif reporter.progressive:
@@ -108,7 +110,7 @@ def _emit(run: Any, options: Any, host: Any) -> int:
         refuse_run_inputs(options, run_sources(run))
         write_atomic(options.output, rendered)
     else:
-        text = rendered.decode("utf-8") if isinstance(rendered, bytes) else rendered
+        text = clean(rendered.decode("utf-8") if isinstance(rendered, bytes) else rendered)
         click.echo(text, nl=not text.endswith("\n"), color=options.color)
     _after_report(run, run.totals(), options)
     return exit_code(run, options)
@@ -311,12 +313,38 @@ def cache_import(ctx: click.Context, files: tuple[Path, ...], **params: Any) -> 
         click.echo(f"imported {count} {source} records")
 
 
+class Interrupted(BaseException):
+    """Ctrl-C, raised by our SIGINT handler: not a KeyboardInterrupt, which click
+    would answer with a blank line of its own before ours."""
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise Interrupted()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    from citeaudit.errors import CiteauditError
-
     args = list(sys.argv[1:] if argv is None else argv)
     show_traceback = "--traceback" in args
+    import signal
+    import threading
+
+    ours = threading.current_thread() is threading.main_thread() \
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    previous = signal.signal(signal.SIGINT, _interrupt) if ours else None
+    try:
+        return _main(args, show_traceback)
+    except Interrupted:  # between _main's handlers: still one line
+        click.echo("citeaudit: interrupted", err=True)
+        return ExitCode.INTERRUPTED
+    finally:
+        if ours:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main(args: list[str], show_traceback: bool) -> int:
+    from citeaudit.errors import CiteauditError
+
     try:
         code = cli.main(args=args, prog_name="citeaudit", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -324,9 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         click.echo(f"citeaudit: error: {exc.format_message()}", err=True)
         return ExitCode.ERROR
-    except click.exceptions.Abort:
-        return ExitCode.INTERRUPTED
-    except KeyboardInterrupt:
+    except (Interrupted, click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
         click.echo("citeaudit: interrupted", err=True)
         return ExitCode.INTERRUPTED
     except CiteauditError as exc:

@@ -33,7 +33,10 @@ def _words(items: Sequence[Any]) -> str:
 
 
 def _fields(names: Sequence[str]) -> str:
-    return _words([FIELD_NAMES.get(n, n.replace("_", " ")) for n in names])
+    """ "a different year", "different authors", "a different year and volume"."""
+    words = [FIELD_NAMES.get(n, n.replace("_", " ")) for n in names]
+    article = "" if words and words[0] == "authors" else "a "
+    return article + "different " + _words(words)
 
 
 def _sentence(text: str) -> str:
@@ -56,13 +59,13 @@ def explain(finding: Finding) -> str:
     if rule == "CA102" and finding.reference is not None:
         return f"Reference {finding.reference} is in the reference list but never cited in the text."
     if rule == "CA204" and isinstance(evidence.get("fields"), Mapping):
-        return (f"The reference and its library entry{_key(finding)} give a different "
+        return (f"The reference and its library entry{_key(finding)} give "
                 f"{_fields(list(evidence['fields']))}.")
     if rule == "CA304" and isinstance(evidence.get("differences"), Mapping):
         who = "The library entry" if evidence.get("origin") == "library entry" else "The reference"
         registries = _words([{"crossref": "Crossref", "pubmed": "PubMed"}.get(r, r)
                              for r in evidence.get("registries", [])]) or "the registry"
-        return f"{who} gives a different {_fields(list(evidence['differences']))} than {registries}."
+        return f"{who} gives {_fields(list(evidence['differences']))} than {registries}."
     if rule == "CA305":
         return f"The cited work ({ref}) has been retracted. {_notices(evidence)}".strip()
     if rule == "CA306":
@@ -84,10 +87,10 @@ def explain(finding: Finding) -> str:
     if rule == "CA403" and isinstance(looked_for, list):
         types = _words(evidence.get("found") or [])
         return f"The claim calls {ref} a {_words(looked_for)}; PubMed lists it as {types}."
-    if rule == "CA404" and evidence.get("drug"):
+    if rule == "CA404" and evidence.get("drug") and looked_for:
         own = _words([str(t).replace("-", " ") for t in evidence.get("found", [])])
-        return (f"{_sentence(str(evidence['drug']))} is not \u201c{looked_for}\u201d: "
-                f"its label makes it {own} (citeaudit dermatology lexicon).")
+        return (f"The claim calls {evidence['drug']} \u201c{looked_for}\u201d, but its label makes it "
+                f"{own} (citeaudit dermatology lexicon).")
     if rule == "CA406":
         return f"The claim shares few words with {ref}; is this the work that supports it?"
     return _sentence(finding.message).rstrip(".") + "."

@@ -29,6 +29,15 @@ MAX_REFERENCES = 5000
 """Most reference-list entries in one draft. Systematic reviews with the longest lists
 cite about 1,500 works; several checks compare references pairwise."""
 
+MAX_NUMBER_DIGITS = 9
+"""Most digits in a number read from a draft, a library or a registry (a citation number,
+a list label, a year); a longer run of digits is text, not a number. Python's int() refuses
+more than 4,300 digits with an error, which crafted markers, labels and years used to reach."""
+
+MAX_JSON_DEPTH = 100
+"""Deepest nesting of JSON read from outside (registry answers, snapshots, citation-manager
+field data); Crossref works nest about 6 deep, CSL JSON about 5."""
+
 # -- Word packages ------------------------------------------------------------------
 
 MAX_DOCX_BYTES = 256 * 1024 * 1024
@@ -66,12 +75,25 @@ MAX_BIBTEX_NESTING = 100
 """Deepest brace nesting in one BibTeX field value; real titles nest two or three deep.
 Deeper values get a CA201 finding and the entry is skipped."""
 
+MAX_BIBTEX_VALUE_CHARS = 1_000_000
+"""Longest BibTeX field or @string value after macro expansion, in characters (a long
+abstract is 5,000). Macros are stored expanded, so a chain of @string doubling each other
+spells gigabytes in a few lines; past this the entry gets a CA201 finding and is skipped."""
+
+MAX_BASELINE_BYTES = 64 * 1024 * 1024
+"""Largest --baseline file read, in bytes (a baseline of 10,000 findings is about 3 MB)."""
+
 # -- registry answers ---------------------------------------------------------------
 
 MAX_REGISTRY_ANSWER_BYTES = 64 * 1024 * 1024
 """Largest registry answer read, in bytes after decompression; a batch of 100 Crossref
 works with their reference lists is about 5 MB. Over it the answer is malformed (retried,
 then CA308): it stops gzip bombs and endless bodies."""
+
+MAX_REGISTRY_TEXT_CHARS = 100_000
+"""Longest text taken from one field of a registry record (a title, an author's name, an
+abstract); the longest real abstracts are about 10,000 characters. A longer one makes the
+answer malformed (retried, then CA308), so no check spends its time on a 10 MB title."""
 
 # -- registry snapshots ---------------------------------------------------------------
 

@@ -26,6 +26,8 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from citeaudit.numbers import parse_int
+
 MAX_RANGE = 100
 """A range wider than this is taken for a typo, not a citation of 100 works."""
 
@@ -105,6 +107,9 @@ def parse_numbers(body: str) -> tuple[tuple[int, ...], str | None]:
                 problems.append("empty item")
             continue
         match = re.fullmatch(rf"(\d+)\s*[{_DASHES}]\s*(\d+)", item)
+        if match and (parse_int(match[1]) is None or parse_int(match[2]) is None):
+            problems.append(f"unreadable item {_shown(item)!r}")  # thousands of digits, or not ASCII
+            continue
         if match:
             low, high = int(match[1]), int(match[2])
             if low > high:
@@ -123,12 +128,13 @@ def parse_numbers(body: str) -> tuple[tuple[int, ...], str | None]:
             else:
                 numbers.extend(range(low, high + 1))
             continue
-        if item.isdigit() and int(item) > 0:
-            numbers.append(int(item))
-        elif item.isdigit():
+        number = parse_int(item)
+        if number:
+            numbers.append(number)
+        elif number == 0:
             problems.append("reference number 0")
         else:
-            problems.append(f"unreadable item {item!r}")
+            problems.append(f"unreadable item {_shown(item)!r}")
     if not numbers and not problems:
         problems.append("no reference number")
     return tuple(numbers), (problems[0] if problems else None)
@@ -275,6 +281,11 @@ def _brackets(text: str, reference_count: int | None = None) -> list[Found]:
     return out
 
 
+def _shown(item: str) -> str:
+    """An unreadable item as a message quotes it: a crafted one may be megabytes long."""
+    return item if len(item) <= 40 else item[:40] + "…"
+
+
 _ITEMS = re.compile(rf"\s*(\d+)\s*(?:[,;{_DASHES}]\s*(\d+)\s*)?")
 _YEARS = range(1900, 2101)
 
@@ -289,7 +300,9 @@ def _values(text: str, m: re.Match[str], reference_count: int | None) -> bool:
     pair = _ITEMS.fullmatch(m[2])
     if pair is None:
         return False
-    low, high = int(pair[1]), int(pair[2]) if pair[2] else None
+    low, high = parse_int(pair[1]), parse_int(pair[2]) if pair[2] else None
+    if low is None or (pair[2] and high is None):
+        return False  # a number of thousands of digits is no interval or year
     if high is not None and low == 0:
         return True
     if high is None:

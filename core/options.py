@@ -295,6 +295,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("baseline", PathValue(), None, "Report only findings not in this baseline.", relative=True),
     Option("write-baseline", PathValue(), None, "Write this run's findings as a baseline.", config=False),
     Option("jobs", Integer(1, MAX_JOBS), 1, "Documents checked in parallel.", flags=("--jobs", "-j")),
+    Option("executor", Choice(("processes", "dask")), "processes",
+           "Where a folder's drafts are checked: processes on this machine (--jobs), or dask: "
+           "a Dask distributed cluster (pip install 'citeaudit[dask]'; docs/scale.md).",
+           metavar="NAME", commands=("check",)),
+    Option("scheduler", Text(), None, "Dask scheduler address for --executor dask (tcp://HOST:8786).",
+           env="DASK_SCHEDULER_ADDRESS", metavar="ADDRESS", commands=("check",)),
     Option("cache-dir", PathValue(), None, "Registry cache folder (default: the user cache dir).",
            env="CITEAUDIT_CACHE_DIR", relative=True, commands=(*WITH_FIX, "cache")),
     Option("mailto", Text(), None, "Contact address for the registries' polite pools.", env="CITEAUDIT_MAILTO",

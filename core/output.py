@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from citeaudit.errors import UsageError
+from citeaudit.safejson import clean
 
 TMP_SUFFIX = ".tmp"
 """Temporary names are `.<name>.citeaudit-<pid>-<hex>.tmp`; only these are ever cleaned up."""
@@ -114,7 +115,8 @@ Payload = str | bytes | Iterable[str | bytes]
 def _write_all(fd: int, payload: Payload) -> None:
     pieces = (payload,) if isinstance(payload, (str, bytes)) else payload
     for piece in pieces:
-        view = memoryview(piece.encode("utf-8") if isinstance(piece, str) else piece)
+        # A lone surrogate (a file name that is not UTF-8) as U+FFFD, never a UnicodeEncodeError.
+        view = memoryview(clean(piece).encode("utf-8") if isinstance(piece, str) else piece)
         while view:
             view = view[os.write(fd, view):]
 

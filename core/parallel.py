@@ -16,10 +16,13 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import pickle
+import signal
+import threading
 import types
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -59,6 +62,9 @@ def _host_from(recipe: dict[str, Any]) -> Host:
 
 
 def _start_worker(options: Options, optional: frozenset[Path], recipe: dict[str, Any], run: Any = None) -> None:
+    # Ctrl-C reaches every process of the terminal's group: the parent alone
+    # answers it (one line, exit 130), workers are stopped by the parent.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     breaker.use(run)  # the parent's registry budget and circuit breaker
     host = _host_from(recipe)
     _worker.update(options=options, host=host, library=load_library(options),
@@ -102,6 +108,30 @@ def _restore_extras(report: DocumentReport, options: Options, host: Host) -> Doc
     return replace(report, document=replace(report.document, extras=fresh.extras))
 
 
+@contextmanager
+def _workers_ignore_sigint() -> Iterator[None]:
+    """SIGINT ignored while worker processes start: they inherit it, even through exec.
+
+    A worker interrupted while it imports would print a traceback before its
+    initializer could ignore the signal.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Interrupted: end the workers now rather than wait for their current drafts."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 def check_in_parallel(files: list[Path], options: Options, optional: frozenset[Path] = frozenset(),
                       host: Host | None = None) -> Iterator[DocumentReport]:
     """Check `files` in up to `options.jobs` processes; the reports of each file, in order.
@@ -127,13 +157,17 @@ def check_in_parallel(files: list[Path], options: Options, optional: frozenset[P
     pending: deque[Future] = deque()
     try:
         for chunk in chunks:
-            pending.append(pool.submit(_check_chunk, chunk))
+            with _workers_ignore_sigint():  # a worker started now inherits SIGINT ignored
+                pending.append(pool.submit(_check_chunk, chunk))
             while len(pending) > ahead:
                 yield from _reports_of(pending.popleft(), options, host)
         while pending:
             yield from _reports_of(pending.popleft(), options, host)
-    except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException as exc:
+        if isinstance(exc, Exception):
+            pool.shutdown(wait=True, cancel_futures=True)
+        else:  # Ctrl-C, as KeyboardInterrupt or the command line's own Interrupted
+            _stop(pool)
         raise
     pool.shutdown(wait=True)
 

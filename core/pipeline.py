@@ -10,7 +10,7 @@ exit code. Nothing here knows a file format, a rule or an output format.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -127,20 +127,38 @@ def check_document(path: Path, options: Options, host: Host, library: Library | 
     `optional` files were found in a folder rather than named: one that no
     reader recognises (a `pom.xml` beside the drafts) is passed over (no report).
     """
+    checks = enabled_checks(host, options) if checks is None else checks
+    return tuple(_run(read.document, options, host, read.library, read.resolutions, checks)
+                 for read in read_resolved(path, options, host, library, optional=optional))
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """One document as read, with its library and its references resolved: ready to fetch for."""
+
+    document: Document
+    library: Library | None
+    """The run's library, or the one the draft names in its front matter."""
+    resolutions: dict
+    """Reference number (or key) -> Resolution."""
+
+
+def read_resolved(path: Path, options: Options, host: Host, library: Library | None, *,
+                  optional: bool = False) -> tuple[Resolved, ...]:
+    """The first phase of a check: read the file and resolve each document's references."""
     from citeaudit.bib.match import resolve
 
-    checks = enabled_checks(host, options) if checks is None else checks
     try:
         documents = host.read_documents(path, options)
     except UnrecognisedFile:
         if optional:
             return ()
         raise
-    reports = []
+    resolved = []
     for document in documents:
         own = library if library is not None else _front_matter_library(document)
-        reports.append(_run(document, options, host, own, resolve(document, own), checks))
-    return tuple(reports)
+        resolved.append(Resolved(document, own, resolve(document, own)))
+    return tuple(resolved)
 
 
 def _front_matter_library(document: Document) -> Library | None:
@@ -155,14 +173,28 @@ def _front_matter_library(document: Document) -> Library | None:
 
 def _run(document: Document, options: Options, host: Host, library: Library | None,
          resolutions: dict, checks: Sequence[Check]) -> DocumentReport:
+    wanted = wanted_records(checks, library, resolutions)
+    records = None if wanted is None else fetch_records(wanted, options, host)
+    return finish_document(document, options, host, library, resolutions, checks, records)
+
+
+def wanted_records(checks: Sequence[Check], library: Library | None,
+                   resolutions: Mapping) -> list[Resolution] | None:
+    """The second phase: what to fetch from the registries (None when no check needs records)."""
     needs = set().union(*(c.needs for c in checks)) if checks else set()
-    records = None
-    if needs & {"records", "library-records"}:
-        extra: list[Resolution] = []
-        if "library-records" in needs and library is not None:
-            extra = [Resolution(reference=None, entry=e, method="key", doi=e.work.doi,
-                                pmid=e.work.pmid, pmcid=e.work.pmcid) for e in library.entries]
-        records = fetch_records(resolutions.values(), options, host, extra)
+    if not needs & {"records", "library-records"}:
+        return None
+    extra: list[Resolution] = []
+    if "library-records" in needs and library is not None:
+        extra = [Resolution(reference=None, entry=e, method="key", doi=e.work.doi,
+                            pmid=e.work.pmid, pmcid=e.work.pmcid) for e in library.entries]
+    return [*resolutions.values(), *extra]
+
+
+def finish_document(document: Document, options: Options, host: Host, library: Library | None,
+                    resolutions: dict, checks: Sequence[Check], records: RecordSet | None,
+                    ) -> DocumentReport:
+    """The last phase: every enabled check over the document and its records (no I/O)."""
     context = CheckContext(document=document, options=options, library=library,
                            resolutions=resolutions, records=records)
     _known_codes(document.diagnostics, host.rules(), host.reader_of(document.path), "its reader")
@@ -204,7 +236,7 @@ def stream_paths(paths: Sequence[Path], options: Options, host: Host,
     tracker = OutageTracker(options, lambda findings: finalise(findings, options, host.rules()))
 
     def reports() -> Iterator[DocumentReport]:
-        in_workers = parallel is not None and options.jobs > 1 and len(files) > 1
+        in_workers = parallel is not None and (len(files) > 1 or options.executor == "dask")
         count = 0
         # One registry budget and circuit breaker for the whole run, shared by every worker.
         with registry_run(options.timeout, shared=in_workers), \

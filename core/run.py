@@ -44,10 +44,18 @@ class RunContext:
     def check(self, paths: Sequence[Path]) -> StreamedRun:
         """`citeaudit check`: every draft named or found below the folders, `--jobs` at a time,
         each checked when the report asks for it (`materialise()` holds them all)."""
-        from citeaudit.parallel import check_in_parallel
-        from citeaudit.pipeline import stream_paths
+        from citeaudit.pipeline import ParallelCheck, stream_paths
 
-        return stream_paths(paths, self.options, self.host, parallel=check_in_parallel)
+        parallel: ParallelCheck | None = None
+        if self.options.executor == "dask":
+            from citeaudit.cluster import check_on_cluster
+
+            parallel = check_on_cluster
+        elif self.options.jobs > 1:
+            from citeaudit.parallel import check_in_parallel
+
+            parallel = check_in_parallel
+        return stream_paths(paths, self.options, self.host, parallel=parallel)
 
     def audit(self, paths: Sequence[Path]) -> RunReport:
         """`citeaudit bib`: BibTeX libraries on their own."""

@@ -4,6 +4,9 @@ Every reader of XML (JATS, the parts of a .docx, PubMed responses) goes
 through `parse`, so one place decides what hostile input is refused:
 external entities (XXE), parameter entities, entity expansion ("billion
 laughs"), DTD fetches, and inputs over `MAX_BYTES` or deeper than `MAX_DEPTH`.
+The parser never resolves, loads or fetches anything; declarations are then
+refused from what the parser recorded (`refuse_declarations`), wherever they
+stand in the text and in whatever encoding.
 """
 
 from __future__ import annotations
@@ -22,11 +25,6 @@ MAX_DEPTH = MAX_XML_DEPTH
 """Deepest element nesting accepted (see `citeaudit.limits`)."""
 
 
-_INTERNAL_SUBSET = re.compile(
-    rb"<!DOCTYPE\s+[^\s\[>]+(?:\s+(?:SYSTEM|PUBLIC)(?:\s+(?:\"[^\"]*\"|'[^']*'))+)?\s*\[", re.I)
-"""A DOCTYPE with an internal subset (`<!DOCTYPE x [...]>`); a `[` later in the text is no such thing."""
-
-
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
@@ -39,9 +37,6 @@ def parse(data: bytes, path: str | Path, *, what: str = "XML") -> etree._Element
     if len(data) > MAX_BYTES:
         raise LimitExceeded(path, f"{what} is {len(data) // (1024 * 1024)} MiB, over the "
                                   f"{MAX_BYTES // (1024 * 1024)} MiB limit")
-    if b"<!entity" in data[:65536].lower() or _INTERNAL_SUBSET.search(data[:65536]):
-        raise InputError(path, f"{what} declares entities or an internal DTD subset; refused "
-                               "(entity expansion and external entities are not allowed)")
     try:
         root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
@@ -51,8 +46,45 @@ def parse(data: bytes, path: str | Path, *, what: str = "XML") -> etree._Element
         raise InputError(path, f"malformed {what}: {exc.msg}", line=line) from exc
     if root is None:
         raise InputError(path, f"empty {what}")
+    refuse_declarations(root, path, what)
     _check_depth(root, path, what)
     return root
+
+
+def refuse_declarations(root: etree._Element, path: str | Path, what: str = "XML") -> None:
+    """InputError when the document's DOCTYPE has an internal subset (`<!DOCTYPE x [...]>`).
+
+    Read from the parsed document, not from its text: libxml2 records the
+    DOCTYPE without expanding or loading anything (given the parser above),
+    so white space, comments or a UTF-16 encoding before it cannot hide a
+    subset, as they hid it from the 64 kB text scan this replaces. A DOCTYPE
+    naming only an external DTD (PubMed's, JATS's) is fine: it is never
+    loaded. lxml lists a subset's entities and elements but not its
+    attribute lists or notations, so when a DOCTYPE is present its canonical
+    serialisation (libxml2's, one form whatever the input looked like) is
+    what is read.
+    """
+    tree = root.getroottree()
+    dtd = tree.docinfo.internalDTD
+    if dtd is None:
+        return
+    entity = next(dtd.iterentities(), None)
+    element = next(dtd.iterelements(), None)
+    if entity is not None:
+        declared = f"declares entity {entity.name!r} in an internal DTD subset"
+    elif element is not None:
+        declared = f"declares element {element.name!r} in an internal DTD subset"
+    elif _SUBSET.match(etree.tostring(tree, encoding="utf-8")):
+        declared = "has an internal DTD subset"
+    else:
+        return
+    raise InputError(path, f"{what} {declared}; refused "
+                           "(entity expansion and external entities are not allowed)")
+
+
+_SUBSET = re.compile(rb"""(?:<\?xml[^>]*\?>)?\s*(?:(?:<!--.*?-->|<\?.*?\?>)\s*)*"""
+                     rb"""<!DOCTYPE\s+[^\s\[>]+(?:\s+(?:SYSTEM|PUBLIC)(?:\s+(?:"[^"]*"|'[^']*'))+)?\s*\[""", re.S)
+"""The head of libxml2's serialisation of a document whose DOCTYPE has an internal subset."""
 
 
 def _check_depth(root: etree._Element, path: str | Path, what: str) -> None:

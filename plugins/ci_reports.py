@@ -63,7 +63,8 @@ def _artifact(path: str | Path) -> dict[str, Any]:
     shown = portable_path(path)
     if Path(shown).is_absolute():
         return {"uri": Path(shown).as_uri()}
-    return {"uri": quote(shown, safe="/"), "uriBaseId": SRCROOT}
+    # surrogateescape: a file name that is not UTF-8 keeps its own bytes, percent-encoded
+    return {"uri": quote(shown, safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}
 
 
 def _sarif_location(report: DocumentReport, finding: Finding) -> dict[str, Any]:
@@ -354,7 +355,8 @@ class JunitStream:
     def __init__(self, options: Any = None) -> None:
         import tempfile
 
-        self.body = tempfile.SpooledTemporaryFile(max_size=self.SPOOL_BYTES, mode="w+", encoding="utf-8")
+        self.body = tempfile.SpooledTemporaryFile(max_size=self.SPOOL_BYTES, mode="w+", encoding="utf-8",
+                                                  errors="surrogatepass")  # any str round-trips
         self.tests = self.failures = 0
         self.info: RunInfo | None = None
         self.rules: Mapping[str, Rule] = {}

@@ -20,6 +20,7 @@ before parsing.
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 import html.entities
 import re
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from lxml import etree
 from citeaudit import hookimpl, safexml
 from citeaudit.claims import Block, build_claims
 from citeaudit.errors import InputError, LimitExceeded
+from citeaudit.inputs import read_bounded
 from citeaudit.markers import parse_numbers
 from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span
 from citeaudit.plugins.jats_floats import reading_order
@@ -55,6 +57,10 @@ _CONTAINERS = frozenset({"list", "list-item", "table-wrap", "table", "fig", "fig
                          "ref-list", "ref", "notes", "sub-article", "floats-group"})
 """Elements that hold blocks rather than prose: inside a block they are
 skipped, because their own blocks are read on their own."""
+
+_NOTICES = frozenset({"correction", "retraction", "expression-of-concern", "addendum", "erratum",
+                      "removal", "partial-retraction", "article-commentary-notice"})
+"""Article types of notices, whose reference list names the article noticed without citing it."""
 
 _NO_TEXT = frozenset({"math", "tex-math", "alternatives", "object-id", "graphic",
                       "inline-graphic", "media"})
@@ -104,14 +110,7 @@ def citeaudit_read_document(path: Path, options: object) -> Document | tuple[Doc
 
 
 def _read_bytes(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > safexml.MAX_BYTES:
-            raise LimitExceeded(path, f"JATS XML is {size} bytes, over the "
-                                      f"{safexml.MAX_BYTES} bytes limit")
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
+    return read_bounded(path, safexml.MAX_BYTES, what="JATS XML")
 
 
 def _may_be_jats(data: bytes) -> bool:
@@ -199,6 +198,8 @@ def read_article(article: etree._Element, path: Path) -> Document:
         extras["unordered_claims"] = tuple(unordered_claims)
     if article.getparent() is not None:
         extras["article"] = tree.getpath(article)
+    if article.get("article-type") in _NOTICES and not claims:
+        extras["uncited_by_design"] = True  # the notice's ref is the article it is about
     return Document(path=path, format="jats", claims=tuple(claims), references=references,
                     style=context.style, diagnostics=diagnostics, extras=extras)
 
@@ -214,6 +215,8 @@ class _Context:
     style: str
     unresolved: dict[Marker, tuple[str, ...]] = field(default_factory=dict)
     """Markers naming rids that are no `<ref>`, for CA101."""
+    paths: dict[etree._Element, dict[etree._Element, str]] = field(default_factory=dict)
+    """parent -> {child: XPath}, filled a parent at a time (see `_span`)."""
 
 
 def detect_style(article: etree._Element, references: tuple[Reference, ...]) -> str:
@@ -461,7 +464,7 @@ def _group_markers(body: str, group: list[_Xref], context: _Context) -> list[tup
             if context.style == "numeric" and len(resolved) == 1:
                 resolved = _spelled_out(body[xref.start:xref.end], resolved[0], context.listed)
             marker = Marker(text=_written(body[xref.start:xref.end], xref.element), numbers=resolved,
-                            span=_span(xref.element, context.tree), style="xref", keys=keys,
+                            span=_span(xref.element, context), style="xref", keys=keys,
                             problem=None if keys else "xref without a rid")
             index += 1
         if missing:
@@ -502,7 +505,7 @@ def _range_marker(written: str, first: _Xref, keys: tuple[str, ...], end_keys: t
         resolved = (*low, *high)
         if low and high:
             problem = f"descending range {written}"
-    marker = Marker(text=written, numbers=tuple(resolved), span=_span(first.element, context.tree),
+    marker = Marker(text=written, numbers=tuple(resolved), span=_span(first.element, context),
                     style="xref", keys=all_keys, problem=problem)
     return marker, missing
 
@@ -512,8 +515,24 @@ def _written(text: str, xref: etree._Element) -> str:
     return text or f'<xref ref-type="bibr" rid="{xref.get("rid") or ""}"/>'
 
 
-def _span(el: etree._Element, tree: etree._ElementTree) -> Span:
-    return Span(line=el.sourceline, xpath=tree.getpath(el))
+def _span(el: etree._Element, context: _Context) -> Span:
+    """The element's line and XPath. `getpath` counts the preceding siblings each time,
+    so 300,000 xrefs in one paragraph took minutes; siblings are numbered once here."""
+    parent = el.getparent()
+    if parent is None or not isinstance(el.tag, str) or "{" in el.tag:
+        return Span(line=el.sourceline, xpath=context.tree.getpath(el))
+    paths = context.paths.get(parent)
+    if paths is None:
+        base = context.tree.getpath(parent)
+        children = [c for c in parent if isinstance(c.tag, str) and "{" not in c.tag]
+        total = Counter(c.tag for c in children)
+        seen: Counter[str] = Counter()
+        paths = {}
+        for child in children:
+            seen[child.tag] += 1
+            paths[child] = f"{base}/{child.tag}[{seen[child.tag]}]" if total[child.tag] > 1 else f"{base}/{child.tag}"
+        context.paths[parent] = paths
+    return Span(line=el.sourceline, xpath=paths.get(el) or context.tree.getpath(el))
 
 
 def _undefined_citations(claims: list[Claim],

@@ -16,6 +16,7 @@ from dataclasses import replace
 from lxml import etree
 
 from citeaudit.model import Person, Reference, Span, Work
+from citeaudit.numbers import parse_int
 
 _CITATIONS = frozenset({"element-citation", "mixed-citation", "nlm-citation", "citation"})
 _TITLES = ("article-title", "chapter-title", "data-title", "part-title")
@@ -38,7 +39,7 @@ def read_references(article: etree._Element, tree: etree._ElementTree) -> tuple[
     for position, ref in enumerate(article.iter("ref"), start=1):
         label = ref.findtext("label")
         match = _LABEL_NUMBER.fullmatch(label or "")
-        number = int(match.group(1)) if match else position
+        number = (parse_int(match.group(1)) if match else None) or position  # not "²", not 5,000 digits
         references.append(read_reference(ref, number, tree))
     return tuple(references)
 

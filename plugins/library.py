@@ -17,9 +17,9 @@ import re
 from collections.abc import Iterator
 
 from citeaudit import hookimpl
+from citeaudit.bib.compare import fold, same_journal, same_number, same_pages, same_person
 from citeaudit.bib.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
-from citeaudit.bib.journals import same_journal
-from citeaudit.bib.match import fold, reference_work
+from citeaudit.bib.match import reference_work
 from citeaudit.checks import Check, CheckContext
 from citeaudit.markers import PERSISTENT_KEYS
 from citeaudit.model import Finding, Fix, LibraryEntry, Reference, Resolution, Work
@@ -103,84 +103,29 @@ def compare(ref: Work, entry: Work) -> dict[str, dict[str, str]]:
 
     if ref.year is not None and entry.year is not None and ref.year != entry.year:
         differ("year", ref.year, entry.year)
-    if ref.volume and entry.volume and _plain(ref.volume) != _plain(entry.volume):
+    if ref.volume and entry.volume and not same_number(ref.volume, entry.volume):
         differ("volume", ref.volume, entry.volume)
-    if ref.issue and entry.issue and _plain(ref.issue) != _plain(entry.issue):
+    if ref.issue and entry.issue and not same_number(ref.issue, entry.issue):
         differ("issue", ref.issue, entry.issue)
     if ref.pages and entry.pages and not same_pages(ref.pages, entry.pages):
         differ("pages", ref.pages, entry.pages)
     a, b = ref.first_author, entry.first_author
-    if a and b and not _same_person(a.family, b.family):
+    if a and b and not same_person(a.family, b.family):
         differ("first author", a.family, b.family)
     elif _other_authors_differ(ref, entry):
         differ("authors", _families(ref, len(ref.authors)), _families(entry, len(ref.authors)))
     if ref.journal and (entry.journal or entry.journal_abbrev):
-        if not (same_journal(ref.journal, entry.journal) or same_journal(ref.journal, entry.journal_abbrev)):
+        if not same_journal(ref.journal, entry.journal, entry.journal_abbrev):
             differ("journal", ref.journal, entry.journal or entry.journal_abbrev)
     return out
 
 
-def page_range(pages: str) -> tuple[str, str | None]:
-    """First and last page, the last written out in full: `62-9` -> (`62`, `69`), `645.e1-5` -> (.., `645.e5`).
-
-    E-locators and article numbers (`e0152459`, `1341632`) are one "page";
-    a leading `e` and zeros are dropped so `e12019` and `12019` compare equal.
-    """
-    parts = _DASHES.split(pages.strip().rstrip(".").lower(), maxsplit=1)
-    first = _elocator(parts[0])
-    if len(parts) == 1 or not parts[1]:
-        return first, None
-    last = parts[1]
-    if last.isdigit() and len(last) < len(first) and first[-len(last):].isdigit():
-        last = first[: len(first) - len(last)] + last
-    return first, _elocator(last)
-
-
-def same_pages(a: str, b: str) -> bool:
-    """Page ranges agree: same first page, and same last page when both give one.
-
-    A suffix after the last page (`69.e1`, the online supplement Elsevier
-    appends) is compared only by its leading number.
-    """
-    first_a, last_a = page_range(a)
-    first_b, last_b = page_range(b)
-    if first_a != first_b:
-        return False
-    if last_a is None or last_b is None:
-        return True
-    return _leading_number(last_a) == _leading_number(last_b)
-
-
-def _elocator(page: str) -> str:
-    page = page.strip()
-    if re.fullmatch(r"e?0*\d+", page):
-        return page.lstrip("e").lstrip("0") or "0"
-    return page
-
-
-def _leading_number(page: str) -> str:
-    m = re.match(r"\d+", page)
-    return m.group() if m else page
-
-
-def _plain(value: str) -> str:
-    text = fold(value)
-    return text.lstrip("0") if text.isdigit() else text
-
-
-def _same_person(a: str, b: str) -> bool:
-    fa, fb = fold(a), fold(b)
-    if not fa or not fb:
-        return True
-    return fa == fb or fa.split()[-1] == fb.split()[-1] or fa.split()[0] == fb.split()[0]
-
-
 def _other_authors_differ(ref: Work, entry: Work) -> bool:
     """Whether an author after the first is spelt differently ("et al." ends the comparison)."""
-    for mine, theirs in zip(ref.authors[1:], entry.authors[1:]):
+    for mine, theirs in zip(ref.authors[1:], entry.authors[1:], strict=False):
         if fold(mine.family).startswith("et al"):
             break
-        if not _same_person(mine.family, theirs.family):
+        if not same_person(mine.family, theirs.family):
             return True
     return False
 

@@ -33,6 +33,7 @@ from citeaudit import hookimpl
 from citeaudit.authoryear import is_author_year
 from citeaudit.claims import Block, build_claims
 from citeaudit.errors import InputError, LimitExceeded
+from citeaudit.inputs import read_bounded
 from citeaudit.limits import MAX_TEXT_BYTES
 from citeaudit.markers import find_markers
 from citeaudit.model import Document, Marker, Reference, Span, Work
@@ -72,13 +73,7 @@ def citeaudit_read_document(path: Path, options: Any) -> Document | None:
 
 def read_markdown(path: Path) -> Document:
     """Read a Markdown or plain-text draft; InputError when it is not readable text."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise LimitExceeded(path, f"file is {size} bytes, more than the {MAX_BYTES} accepted")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(path, f"cannot read: {exc.strerror or exc}") from exc
+    data = read_bounded(path, MAX_BYTES, what="the draft")  # /dev/zero has no size to check first
     text, encoding = decode(data, path)
     return parse_markdown(text, path, plain=path.suffix.lower() == ".txt", encoding=encoding)
 

@@ -9,16 +9,22 @@ say in `evidence` exactly which field differs and how.
 
 from __future__ import annotations
 
-import functools
-import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rapidfuzz import fuzz
 
 from citeaudit import hookimpl
-from citeaudit.bib import journals
+from citeaudit.bib.compare import (
+    TITLE_SAME,
+    TITLE_UNRELATED,
+    fold,
+    same_journal,
+    same_number,
+    same_pages,
+    same_person,
+    title_similarity,
+)
 from citeaudit.bib.crossref import Crossref
 from citeaudit.bib.datacite import DataCite
 from citeaudit.bib.doisystem import DoiSystem
@@ -40,10 +46,6 @@ from citeaudit.options import Integer, Number
 from citeaudit.plugins.notices import details, distinct, evidence, notice_fix
 from citeaudit.rules import Rule
 
-TITLE_SAME = 90.0
-"""token-set similarity (0-100) at or above which two titles are the same title."""
-TITLE_UNRELATED = 50.0
-"""Below this the titles do not match at all: CA304 becomes an error, CA303 a conflict."""
 REGISTRY_NAMES = {"crossref": "Crossref", "pubmed": "PubMed", "doi": "the DOI system", "datacite": "DataCite",
                   "pmc": "the PMC ID converter", "retractionwatch": "Retraction Watch"}
 
@@ -297,8 +299,19 @@ def _check_pmcid(context: CheckContext, ref: Reference, resolution: Resolution) 
     ours = ", ".join(f"{k} {v}" for k, v in (("PMID", resolution.pmid), ("DOI", resolution.doi)) if v)
     yield _finding("CA303", f"{_label(ref)}: PMCID {resolution.pmcid} names a different work "
                             f"(PMC: {theirs}; the reference: {ours})", ref, resolution,
+                   pmcid_fix(ref, resolution, context.records.record("pubmed", resolution.pmid)),
                    pmcid=resolution.pmcid, doi=resolution.doi, pmid=resolution.pmid,
                    registry="pmc", **why)
+
+
+def pmcid_fix(ref: Reference, resolution: Resolution, pubmed: Record | None) -> Fix | None:
+    """The PMCID PubMed gives the reference's PMID, when that record is the cited work (its title fits)."""
+    if pubmed is None or not pubmed.work.pmcid or pubmed.work.pmcid == resolution.pmcid:
+        return None
+    cited = (resolution.entry.work.title if resolution.entry else None) or ref.work.title
+    if cited and (title_similarity(cited, pubmed.work.title) or 0.0) < TITLE_SAME:
+        return None
+    return Fix(field="pmcid", old=resolution.pmcid, new=pubmed.work.pmcid, source="pubmed")
 
 
 def check_conflict(context: CheckContext) -> Iterable[Finding]:
@@ -347,87 +360,6 @@ def _short(text: str | None, size: int = 70) -> str:
 # -- CA304 ---------------------------------------------------------------------
 
 
-# Every cited author is compared with every record author: the same few
-# hundred names are folded tens of thousands of times in a long review.
-@functools.lru_cache(maxsize=16384)
-def _fold(text: str | None) -> str:
-    """Lower case, no diacritics, no markup, punctuation as spaces."""
-    if not text:
-        return ""
-    text = re.sub(r"<[^>]+>", " ", text)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.replace("&", " and ").replace("ß", "ss")
-    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
-
-
-def title_similarity(a: str | None, b: str | None) -> float | None:
-    """0-100, tolerant of subtitles and word order; None when either is missing."""
-    fa, fb = _fold(a), _fold(b)
-    if not fa or not fb:
-        return None
-    return max(fuzz.ratio(fa, fb), fuzz.token_set_ratio(fa, fb) if min(len(fa), len(fb)) >= 20 else 0)
-
-
-def same_journal(cited: str, record: Work) -> bool:
-    """Whether a cited journal name is the record's, full or abbreviated, either way round."""
-    for name in (record.journal, record.journal_abbrev):
-        if not name:
-            continue
-        if journals.same_journal(cited, name) or fuzz.ratio(_fold(cited), _fold(name)) >= 92:
-            return True
-    return False
-
-
-def _surname(person_family: str) -> str:
-    return _fold(person_family).replace(" ", "")
-
-
-def same_person(cited: str, family: str, given: str = "") -> bool:
-    """Whether a cited family name is this author's (particles and hyphens tolerated)."""
-    a, b = _surname(cited), _surname(family)
-    if not a or not b:
-        return True
-    if a == b or a.endswith(b) or b.endswith(a):
-        return True
-    # Names written given-first by mistake, or a corporate author cut short.
-    return _surname(given) == a or fuzz.ratio(a, b) >= 90
-
-
-_PAGE = re.compile(r"^\s*([A-Za-z]*)(\d+)([A-Za-z]*)\s*(?:[-–—]+\s*([A-Za-z]*)(\d+)(?:\.?(e\d+))?\s*)?$")
-
-
-def page_range(pages: str | None) -> tuple[str, str | None] | None:
-    """(first page, expanded last page) of `62-9`, `62-69.e1`, `e0152459`; None if unreadable."""
-    if not pages:
-        return None
-    match = _PAGE.match(pages.replace("\u2013", "-"))
-    if not match:
-        return None
-    prefix, first, suffix, _lp, last, _e = match.groups()
-    start = f"{prefix}{first}{suffix}".lower()
-    if last is None:
-        return start, None
-    if len(last) < len(first):  # 62-9 means 62-69; 1116-22 means 1116-1122
-        last = first[: len(first) - len(last)] + last
-    return start, last
-
-
-def same_pages(cited: str, record: str) -> bool:
-    """First pages equal (e-locator prefix tolerated) and last pages, when both given, equal."""
-    a, b = page_range(cited), page_range(record)
-    if a is None or b is None:
-        return _fold(cited) == _fold(record)
-    first_a, first_b = a[0].lstrip("e"), b[0].lstrip("e")
-    if first_a != first_b:
-        return False
-    return a[1] is None or b[1] is None or a[1] == b[1]
-
-
-def _num(value: str | None) -> str:
-    return re.sub(r"[^0-9a-z]", "", (value or "").lower()).lstrip("0")
-
-
 def differences(cited: Work, records: list[Record]) -> dict[str, dict[str, Any]]:
     """Fields of `cited` that agree with none of the records, each with what the records say."""
     diffs: dict[str, dict[str, Any]] = {}
@@ -453,22 +385,21 @@ def differences(cited: Work, records: list[Record]) -> dict[str, dict[str, Any]]
             diffs["first_author"] = {"cited": cited.authors[0].family, "record": first.family}
         families = [a for r in authored for a in r.work.authors]
         absent = [p.family for p in cited.authors[1:]
-                  if not _fold(p.family).startswith("et al")
+                  if not fold(p.family).startswith("et al")
                   and not any(same_person(p.family, a.family, a.given) for a in families)]
         if absent:
             diffs["authors"] = {"cited": [p.family for p in cited.authors], "not_in_record": absent,
                                 "record": [a.family for a in authored[0].work.authors[:10]]}
     if cited.journal:
         journals = [r.work for r in records if r.work.journal or r.work.journal_abbrev]
-        if journals and not any(same_journal(cited.journal, w) for w in journals):
+        if journals and not any(same_journal(cited.journal, w.journal, w.journal_abbrev) for w in journals):
             diffs["journal"] = {"cited": cited.journal, "record": journals[0].journal or journals[0].journal_abbrev,
                                 "abbreviation": journals[0].journal_abbrev}
     for field in ("volume", "issue"):
         value = getattr(cited, field)
         if value:
             values = seen(lambda r, f=field: getattr(r.work, f))
-            if values and not any(_num(value) == _num(v) or _num(value) in re.split(r"[-/–]", v.lower())
-                                  for v in values):
+            if values and not any(same_number(value, v) for v in values):
                 diffs[field] = {"cited": value, "record": values[0]}
     if cited.pages:
         pages = seen(lambda r: r.work.pages)
@@ -533,7 +464,7 @@ def metadata_fix(diffs: dict[str, dict[str, Any]], records: list[Record]) -> Fix
             if name == "authors":
                 # The misspelt name and the record's name nearest to it.
                 old = diff["not_in_record"][0]
-                best = max(diff["record"], key=lambda family: fuzz.ratio(_fold(old), _fold(family)))
+                best = max(diff["record"], key=lambda family: fuzz.ratio(fold(old), fold(family)))
                 return Fix(field="author", old=old, new=best, source=records[0].source)
             return Fix(field=name, old=str(diff["cited"]), new=str(diff["record"]), source=records[0].source)
     return None

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = Path("/work/shared/corpus")
+CORPUS = ROOT.parent / "shared" / "corpus"
+"""The benchmark corpus beside the repository (CI runs in a fresh clone with shared/ beside it)."""
 
 
 @pytest.fixture(scope="module")

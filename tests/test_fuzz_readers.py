@@ -178,11 +178,21 @@ def test_marker_grammar_never_raises_and_spans_point_at_the_marker(text, count):
 
 
 def test_an_enormous_paragraph_is_read_in_linear_time(tmp_path):
-    draft = tmp_path / "long.md"
+    """Growth, not seconds (issue 19, defect 10): a paragraph four times as long may take about
+    four times as long to read, never sixteen (quadratic marker and sentence code took hours)."""
     sentence = "Dupilumab improved eczema in the trial).3 Patients fared well [2]. "
-    draft.write_text(sentence * 20000 + "\n\n# References\n\n1. A. 2020.\n2. B. 2021.\n3. C. 2022.\n",
-                     encoding="utf-8")
-    started = time.monotonic()
-    document = HOST.read_document(draft, _options(tmp_path))
-    assert time.monotonic() - started < 20  # quadratic marker and sentence code took hours here
-    assert len(document.claims) >= 20000
+
+    def read(count: int) -> float:
+        draft = tmp_path / f"long{count}.md"
+        draft.write_text(sentence * count + "\n\n# References\n\n1. A. 2020.\n2. B. 2021.\n3. C. 2022.\n",
+                         encoding="utf-8")
+        best = float("inf")
+        for _ in range(2):  # the better of two: a loaded machine stalls one run, rarely both
+            started = time.perf_counter()
+            document = HOST.read_document(draft, _options(tmp_path))
+            best = min(best, time.perf_counter() - started)
+        assert len(document.claims) >= count
+        return best
+
+    small, large = read(1500), read(6000)
+    assert large / small < 9, f"reading 4x the text took {large / small:.1f}x as long"

@@ -180,3 +180,27 @@ def test_kill_9_while_writing_leaves_no_temporary_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
     assert (tmp_path / "report.json").read_text() == "old"
 
+
+
+def test_the_commented_docx_copy_keeps_no_symlink_member(tmp_path):
+    """A member marked as a symlink in the source package is a plain file in the copy."""
+    import zipfile
+
+    source = DATA / "docx/metypeset_R09_numbered_refs_medical.docx"
+    draft = tmp_path / "draft.docx"
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(draft, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            new.writestr(info, old.read(info))
+        link = zipfile.ZipInfo("word/media/link.png")
+        link.create_system = 3
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        new.writestr(link, "/etc/passwd")
+    out = tmp_path / "commented.docx"
+    code, _out, err = run_cli("check", str(draft), "--offline", "--fail-on", "never", "--format", "docx",
+                              "--output", str(out))
+    assert code == 0, err
+    with zipfile.ZipFile(out) as copy:
+        modes = {i.filename: i.external_attr >> 16 for i in copy.infolist()}
+    assert "word/media/link.png" in modes
+    assert not any(stat.S_ISLNK(mode) for mode in modes.values())
+    assert stat.S_ISREG(modes["word/media/link.png"])

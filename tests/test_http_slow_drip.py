@@ -28,7 +28,6 @@ REFERENCES = set(range(1, 8))
 FAST = ["--plugin-option", "registry-backoff=0.01", "--plugin-option", "request-timeout=1",
         "--plugin-option", "registry-retries=0"]
 BUDGET = 3.0
-SLACK = 2.5
 DRIP_SECONDS = 12.0
 
 
@@ -100,39 +99,39 @@ def test_a_slow_drip_body_is_cut_off_by_the_budget(monkeypatch, tmp_path):
     with Drip() as drip:
         monkeypatch.setenv("CITEAUDIT_CROSSREF_URL", drip.url + "/crossref")
         monkeypatch.setenv("CITEAUDIT_EUTILS_URL", drip.url + "/eutils")
-        started = time.monotonic()
         code, out, err = run_cli("check", str(DRAFT), "--cache-dir", str(tmp_path / "cache"),
                                  "--format", "json", "--fail-on", "never", "--select", "CA3",
                                  "--timeout", str(BUDGET), *FAST)
-        elapsed = time.monotonic() - started
     assert code == 0, err
     assert drip.connections >= 1
-    assert elapsed < BUDGET + SLACK, f"the run took {elapsed:.1f} s on a {BUDGET:g} s budget"
     rules: dict[int, set[str]] = defaultdict(set)
+    reasons = set()
     for finding in json.loads(out)["documents"][0]["findings"]:
         rules[finding["reference"]].add(finding["rule"])
+        if finding["rule"] == "CA308":
+            reasons.add(finding["evidence"]["reason"])
     assert {n for n, r in rules.items() if "CA308" in r} == REFERENCES
+    # Cut off by a deadline: a drip left to its end (DRIP_SECONDS) breaks off mid-body instead.
+    assert reasons == {"timeout"}, reasons
 
 
 def test_the_transport_gives_up_on_a_drip_at_the_request_timeout():
     with Drip() as drip:
         with Client(budget=Budget(30), request_timeout=0.5, retries=1, backoff=0.01) as client:
-            started = time.monotonic()
             with pytest.raises(RegistryError) as info:
                 client.get("crossref", drip.url + "/works", parse=json.loads)
-            elapsed = time.monotonic() - started
+    # A timeout, not the broken-off body the drip ends with: the deadline held during the body.
     assert info.value.reason == "timeout" and "gave up after 2 attempts" in str(info.value)
-    assert client.requests == 2 and elapsed < 2.0
+    assert client.requests == 2
 
 
 def test_the_transport_gives_up_on_a_drip_when_the_budget_runs_out():
     with Drip() as drip:
         with Client(budget=Budget(0.6), request_timeout=20, retries=3, backoff=0.01) as client:
-            started = time.monotonic()
             with pytest.raises(RegistryError) as info:
                 client.get("crossref", drip.url + "/works", parse=json.loads)
-            elapsed = time.monotonic() - started
-    assert info.value.reason == "timeout" and elapsed < 1.5
+    # The budget, not the 20 s request timeout, ended it: no retry was left time to start.
+    assert info.value.reason == "timeout" and client.requests == 1
 
 
 def test_a_gzip_chunked_answer_is_read_whole_over_one_connection():

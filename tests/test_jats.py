@@ -582,3 +582,11 @@ def test_reading_grows_linearly_with_the_article(tmp_path: Path) -> None:
         assert len(document.claims) >= 2 * paragraphs
         times.append(best)
     assert times[1] / times[0] < 8
+
+
+def test_a_notice_does_not_cite_the_article_it_is_about() -> None:
+    # a retraction's only ref is the retracted article, named in its ref-list, cited nowhere
+    path = JATS / "edge" / "plos_ppat.1005207_retraction_notice.xml"
+    document = read(path)
+    assert len(document.references) == 1 and document.claims == ()
+    assert [f["rule"] for f in _json(str(path))["findings"] if f["rule"].startswith("CA1")] == []

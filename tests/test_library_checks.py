@@ -7,20 +7,14 @@ from pathlib import Path
 import pytest
 
 from citeaudit.bib.bibtex import load_library
+from citeaudit.bib.compare import page_range, same_pages
 from citeaudit.bib.match import resolve
 from citeaudit.bib.refparse import parse_reference
 from citeaudit.checks import CheckContext
 from citeaudit.config import Options
 from citeaudit.manager import get_plugin_manager
 from citeaudit.model import Document, Library, LibraryEntry, Person, Reference, Span, Work
-from citeaudit.plugins.library import (
-    check_identifiers,
-    compare,
-    lint_library,
-    match_library,
-    page_range,
-    same_pages,
-)
+from citeaudit.plugins.library import check_identifiers, compare, lint_library, match_library
 
 BIB = r"""@article{fleming2018,
   author = {Fleming, Patrick and Drucker, Aaron M.},

@@ -126,13 +126,10 @@ def test_a_fault_on_one_registry_spares_the_other(fake, tmp_path, kind):
 
 def test_the_time_budget_stops_a_dead_registry(fake, tmp_path):
     fake.fault("slow", delay=3.0)
-    import time
-
-    started = time.monotonic()
     result = fetch_records(REFS, options=options(tmp_path, timeout=1.0,
                                                  plugin_options={**FAST, "request-timeout": 5}),
                            registries=registries())
-    assert time.monotonic() - started < 2.5
+    # Answers 3 s late fit the 5 s request timeout: only the 1 s budget can have ended them.
     assert all(isinstance(o, Unavailable) and o.reason == "timeout" for o in result.outcomes.values())
 
 

@@ -249,6 +249,8 @@ def test_a_pmcid_of_another_work_is_ca303(fake, tmp_path):
     evidence = conflicts[0]["evidence"]
     assert (evidence["pmcid"], evidence["pmc_pmid"], evidence["pmc_doi"]) == ("PMC2883744", "20495566", "10.1038/ng.590")
     assert "PMCID PMC2883744 names a different work" in conflicts[0]["message"]
+    # PubMed's record of the cited PMID, whose title the reference carries, gives the right PMCID.
+    assert conflicts[0]["fix"]["field"] == "pmcid" and conflicts[0]["fix"]["new"] == "PMC6108041"
     assert fake.count("idconv") == 1  # both PMCIDs in one request
 
 

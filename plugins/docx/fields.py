@@ -37,9 +37,11 @@ from citeaudit.bib.identifiers import (
     normalize_pmcid,
     normalize_pmid,
 )
+from citeaudit import safejson
 from citeaudit.errors import InputError
 from citeaudit.limits import MAX_ENDNOTE_DATA_BYTES
 from citeaudit.model import Person, Work
+from citeaudit.numbers import parse_int
 from citeaudit.safexml import parse as parse_xml
 
 MENDELEY_CITE = "MENDELEY_CITATION_v3_"
@@ -227,10 +229,12 @@ def _read_csl(instruction: str, manager: str) -> Field:
     if start < 0:
         return Field(kind="citation", manager=manager, problem=f"{manager} field carries no citation data")
     try:
-        value, _end = json.JSONDecoder().raw_decode(instruction, start)
+        value, _end = safejson.raw_decode(instruction, start)
     except json.JSONDecodeError as exc:
         return Field(kind="citation", manager=manager,
                      problem=f"{manager} field data is not valid JSON ({exc.msg} at character {exc.pos})")
+    except ValueError as exc:  # nested too deep, or a number of thousands of digits
+        return Field(kind="citation", manager=manager, problem=f"{manager} field data refused: {exc}")
     if not isinstance(value, dict) or not isinstance(value.get("citationItems"), list):
         return Field(kind="citation", manager=manager, problem=f"{manager} field data has no citationItems")
     items = tuple(_csl_item(entry, position) for position, entry in
@@ -332,10 +336,9 @@ def _csl_year(value: Any) -> int | None:
         return None
     parts = value.get("date-parts")
     if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
-        try:
-            return int(str(parts[0][0]).strip())
-        except ValueError:
-            pass
+        year = parse_int(parts[0][0], 4)
+        if year is not None:
+            return year
     for name in ("raw", "literal", "season"):
         if isinstance(value.get(name), str):
             match = _YEAR.search(value[name])

@@ -35,6 +35,9 @@ from citeaudit.limits import (
 )
 from citeaudit.safexml import parse as parse_xml
 
+REGULAR_MEMBER = 0o100644 << 16
+"""Unix mode of every member of the commented copy: a regular file, never a symlink."""
+
 _CORRUPT_ZIP = (zipfile.BadZipFile, zlib.error, struct.error, OSError, ValueError, UnicodeDecodeError,
                 NotImplementedError, EOFError)
 """What zipfile and zlib raise on a damaged or exotic package: a bad offset ("negative seek
@@ -185,7 +188,9 @@ class Package:
                     with _unzipping(self.path, info.filename):
                         data = self.zip.read(info)
                 copy = zipfile.ZipInfo(info.filename, info.date_time)
-                copy.external_attr = info.external_attr
+                # A plain file, whatever the source said: a symlink member (S_IFLNK in the
+                # Unix mode) would become a link to anywhere when the copy is unzipped.
+                copy.external_attr = REGULAR_MEMBER
                 target.writestr(copy, data, compress_type=zipfile.ZIP_DEFLATED)
             for name, data in changed.items():
                 target.writestr(name, data)

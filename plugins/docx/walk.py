@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from citeaudit.model import Span
+from citeaudit.numbers import parse_int
 from citeaudit.plugins.docx.fields import Field, read_content_control, read_field
 from citeaudit.plugins.docx.package import CUSTOM_NS, R_NS, Package
 from citeaudit.plugins.docx.package import w as _w
@@ -280,8 +281,8 @@ class Reader:
         chunks: dict[str, list[tuple[int, str]]] = {}
         for prop in root.iter(f"{{{CUSTOM_NS}}}property"):
             name, _, number = (prop.get("name") or "").rpartition("_")
-            if name in marks and number.isdigit():
-                chunks.setdefault(name, []).append((int(number), "".join(prop.itertext())))
+            if name in marks and parse_int(number) is not None:  # not "²", not 5,000 digits
+                chunks.setdefault(name, []).append((parse_int(number), "".join(prop.itertext())))
         placed: set[tuple[int, int]] = set()
         for name in sorted(chunks, key=lambda n: marks[n]):
             instruction = "".join(text for _n, text in sorted(chunks[name]))

@@ -1,0 +1,67 @@
+"""Ctrl-C: one line and exit 130, from a serial run and from a --jobs 4 run, however the
+signal arrives (to the whole process group, as a terminal sends it, or to the parent alone)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import DATA
+
+DRAFT = DATA / "jats/draft/biologics.md"
+SCRIPT = "import sys; from citeaudit.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def _children(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    for index in range(400):  # far more than four workers check before the signal
+        shutil.copy(DRAFT, drafts / f"draft{index:03d}.md")
+    return drafts
+
+
+@pytest.mark.parametrize("to_group", [True, False], ids=["process-group", "parent-only"])
+@pytest.mark.parametrize("jobs", ["4", "1"])
+def test_sigint_prints_one_line_and_exits_130(folder, tmp_path, jobs, to_group):
+    if not Path("/proc/self/task").exists():
+        pytest.fail("this test reads worker processes from /proc (Linux)")
+    process = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, "check", str(folder), "--offline", "--jobs", jobs, "--format", "json",
+         "--output", str(tmp_path / "report.json")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        wanted = 4 if jobs == "4" else 0
+        while time.monotonic() < deadline and process.poll() is None:
+            if len(_children(process.pid)) >= wanted and (jobs == "1" or time.monotonic() > 0):
+                break
+            time.sleep(0.05)
+        time.sleep(1.0)  # the run is under way: workers started and checking
+        assert process.poll() is None, "the run ended before it could be interrupted"
+        if to_group:
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            os.kill(process.pid, signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=60)
+    text = err.decode("utf-8", "replace")
+    assert process.returncode == 130, text
+    assert text == "citeaudit: interrupted\n"
+    assert not (tmp_path / "report.json").exists()
