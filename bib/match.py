@@ -32,7 +32,8 @@ TITLE_ONLY_THRESHOLD = 95.0
 AMBIGUITY_MARGIN = 3.0
 """Candidates scoring within this of the best are equally good."""
 MIN_TITLE = 12
-"""Titles shorter than this ("Editorial", "Reply") never match by similarity."""
+"""Titles shorter than this ("Editorial", "Reply", "Trauma") match only when equal, with the
+same first author and year."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,14 +143,16 @@ def title_similarity(work: Work, text: str, item: Indexed) -> float | None:
     reference gives them. `text` is the folded reference string: a
     misparsed title still contains the entry's title somewhere in it.
     """
-    if len(item.title) < MIN_TITLE:
-        return None
     family, year = _family(work), work.year
     if family and item.family and not _same_family(family, item.family):
         return None
     if year is not None and item.year is not None and abs(year - item.year) > 1:
         return None
     title = fold(work.title or "")
+    if len(item.title) < MIN_TITLE:
+        # A short title ("Trauma", "R-project") only as itself, with the same first author and year.
+        known = family and item.family and year is not None and item.year is not None
+        return 100.0 if known and title == item.title else None
     similarity = fuzz.ratio(title, item.title) if title else 0.0
     in_text = fuzz.partial_ratio(item.title, text) if len(item.title) >= 20 else 0.0
     return max(similarity, in_text)

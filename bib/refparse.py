@@ -38,6 +38,7 @@ _VANCOUVER = re.compile(
     rf"\s*;\s*(?P<volume>[\w.]+)?\s*(?:\((?P<issue>[^)]+)\))?"
     rf"(?:\s*:\s*(?P<pages>{_PAGE}))?"
 )
+_BARE_PAGES = re.compile(rf"\s*([{_DASH}]\s*\d+)\b")
 _PAREN_YEAR = re.compile(rf"^(?P<authors>.*?)\s*\((?P<year>{_YEAR})[a-z]?(?:[,;][^)]*)?\)[.,:]?\s*(?P<rest>.*)$")
 _HARVARD_YEAR = re.compile(rf"^(?P<authors>.*?),?\s+(?P<year>{_YEAR})[a-z]?\.\s+(?P<rest>.*)$")
 # Volume(issue), pages or Volume: pages at the end of an author-year reference.
@@ -48,7 +49,9 @@ _APA_TAIL = re.compile(
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=\S)")
 _INITIAL = re.compile(r"(?:^|[\s.\-])[A-Z]\.$")
 _VANCOUVER_AUTHOR = re.compile(
-    r"^(?P<family>[^\d,]+?)\s+(?P<given>[A-Z](?:[A-Z]{0,3}|[a-z])(?:-[A-Z]{1,2})?(?:\s+(?:Jr|Sr|II|III|IV|2nd|3rd))?)$")
+    r"^(?P<family>[^\d,]+?)\s+(?P<given>[A-Z](?:[A-Z]{0,3}|[a-z])(?:-[A-Z]{1,2})?(?:\s+(?:Jr|Sr|II|III|IV|2nd|3rd))?)"
+    r"(?:\s+(?P<particle>(?:van|von|de|der|den|da|di|del|du|le|la)(?:\s+(?:der|den|de|la))?))?$")
+"""`Fleming P`, `Schreeb J von` (MEDLINE puts the particle last: von Schreeb J)."""
 _APA_AUTHORS = re.compile(
     r"(?P<family>[^,&]+?),\s*(?P<given>(?:[A-Z][a-z]?\.?[\s-]?)+?(?:\s*(?:Jr|Sr)\.?)?)\s*(?=,|$)"
 )
@@ -76,9 +79,16 @@ def _clean(text: str) -> str:
 
 
 def _tidy_pages(pages: str | None) -> str | None:
+    """`623–9` -> `623-629`: one dash, the last page written out."""
     if not pages:
         return None
-    return re.sub(rf"\s*[{_DASH}]\s*", "-", pages).rstrip(".")
+    pages = re.sub(rf"\s*[{_DASH}]\s*", "-", pages).rstrip(".")
+    first, dash, last = pages.partition("-")
+    if dash and first.isdigit() and last.isdigit() and len(last) < len(first):
+        written = first[: len(first) - len(last)] + last
+        if int(written) >= int(first):
+            return f"{first}-{written}"
+    return pages
 
 
 def _vancouver(text: str) -> Work | None:
@@ -91,8 +101,13 @@ def _vancouver(text: str) -> Work | None:
     if locator is None:
         return None
     authors, title, journal = _split_front(text[: locator.start()].rstrip(" .,"))
+    volume, pages = locator["volume"], locator["pages"]
+    bare = _BARE_PAGES.match(text, locator.end()) if volume and not pages and not locator["issue"] else None
+    if bare:
+        # "J Trauma. 1989;623-9": a page range where the volume should be; the volume is missing.
+        volume, pages = None, volume + bare[1]
     return Work(title=title, authors=authors, year=int(locator["year"]), journal=journal,
-                volume=locator["volume"], issue=locator["issue"], pages=locator["pages"])
+                volume=volume, issue=locator["issue"], pages=pages)
 
 
 def _author_year(text: str) -> Work | None:
@@ -113,9 +128,31 @@ def _author_year(text: str) -> Work | None:
 
 
 def _fallback(text: str) -> Work:
+    """A book, report or web page: no journal locator."""
     year = re.search(rf"\b({_YEAR})\b", text)
-    authors, title, journal = _split_front(text[: year.start()] if year else text)
+    front = text[: year.start()] if year else text
+    authors, title, journal = _split_front(front)
+    parts = _sentences(_without_edition(front))
+    if not authors and len(parts) == 2 and _corporate(parts[0]):
+        # "The R team. R-project. 2018.": a group author, then the title.
+        authors, title, journal = (Person(family=parts[0].strip(" .")),), _strip(parts[1]), None
     return Work(title=title, authors=authors, year=int(year[1]) if year else None, journal=journal)
+
+
+def _corporate(text: str) -> bool:
+    """A group author: a few words, no colon, no digits ("The R team", "World Health Organization")."""
+    words = text.strip(" .").split()
+    return 0 < len(words) <= 6 and not re.search(r"[:\d]", text)
+
+
+_EDITION = re.compile(
+    r"(?:^|(?<=[.?!]))\s*(?:\d+(?:st|nd|rd|th)\s+(?:edition|ed)|(?:Book|Report|Thesis|Software|Internet|Web page))\.?(?=\s|$)",
+    re.IGNORECASE)
+"""An edition statement or the type word R Markdown styles print ("8th edition.", "Book.")."""
+
+
+def _without_edition(text: str) -> str:
+    return " ".join(_EDITION.sub(" ", text).split())
 
 
 def _split_front(front: str) -> tuple[tuple[Person, ...], str | None, str | None]:
@@ -135,7 +172,7 @@ def _split_front(front: str) -> tuple[tuple[Person, ...], str | None, str | None
         parts = _sentences(front)
         if len(parts) > 2 and _looks_like_authors(parts[0]):
             authors, front = _authors(parts[0]), " ".join(parts[1:])
-    title, journal = _split_title_journal(front)
+    title, journal = _split_title_journal(_without_edition(front))
     return authors, title, journal
 
 
@@ -190,7 +227,8 @@ def _vancouver_people(text: str) -> tuple[Person, ...] | None:
     matched = [_VANCOUVER_AUTHOR.match(i) for i in items]
     if not items or 2 * sum(1 for m in matched if m) <= len(items):
         return None
-    return tuple(Person(family=m["family"], given=m["given"]) if m else Person(family=i)
+    return tuple(Person(family=f"{m['particle']} {m['family']}" if m["particle"] else m["family"],
+                        given=m["given"]) if m else Person(family=i)
                  for i, m in zip(items, matched, strict=True))
 
 

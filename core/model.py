@@ -422,6 +422,29 @@ FetchOutcome = Record | Missing | Unavailable
 
 
 @dataclass(frozen=True, slots=True)
+class Lookup:
+    """What a registry search found for a reference that gives neither DOI nor PMID."""
+
+    status: Literal["found", "none", "unavailable"]
+    """`found`: a candidate agrees on title, first author and year; `none`: no candidate
+    agrees (CA310); `unavailable`: not searched (offline and not cached, a failed request)."""
+    doi: str | None = None
+    """The agreeing candidate's DOI."""
+    pmid: str | None = None
+    """The agreeing citation's PMID (ECitMatch, or PubMed's link of the DOI)."""
+    source: str = ""
+    """`crossref-search` or `ecitmatch`."""
+    similarity: float | None = None
+    """Title similarity of the agreeing candidate, 0-100."""
+    candidates: int = 0
+    """Candidates the registry offered."""
+    reason: str = ""
+    """Why it is unavailable."""
+    nearest: str | None = None
+    """Title of the closest candidate that did not agree."""
+
+
+@dataclass(frozen=True, slots=True)
 class RecordSet:
     """What the registries answered, by (registry, identifier)."""
 
@@ -436,6 +459,9 @@ class RecordSet:
     unsearched: dict[str, Unavailable] = field(default_factory=dict)
     """DOI -> why the search for its record in a searching registry (PubMed)
     failed: the reference went unverified there though no PMID was asked for."""
+    lookups: dict[Any, Lookup] = field(default_factory=dict)
+    """Reference number (or id) -> what the registry search found for a journal
+    article or preprint that gives neither DOI nor PMID (CA310, CA205's fix)."""
 
     def get(self, source: str, identifier: str | None) -> FetchOutcome | None:
         """The outcome for one identifier, None when it was never asked for."""
@@ -475,5 +501,5 @@ def _pickle_quickly(cls: type) -> type:
 
 
 for _model in (Span, Person, Work, Marker, Claim, Reference, Fix, Finding, Unchecked, Document,
-               LibraryEntry, Resolution, Notice, Record, Unavailable, Missing, Library, RecordSet):
+               LibraryEntry, Resolution, Notice, Record, Unavailable, Missing, Library, Lookup, RecordSet):
     _pickle_quickly(_model)

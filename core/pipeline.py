@@ -173,8 +173,15 @@ def _front_matter_library(document: Document) -> Library | None:
 
 def _run(document: Document, options: Options, host: Host, library: Library | None,
          resolutions: dict, checks: Sequence[Check]) -> DocumentReport:
+    lookups: dict = {}
+    if any("records" in c.needs for c in checks):
+        from citeaudit.bib.lookup import lookup_missing
+
+        resolutions, lookups = lookup_missing(document, resolutions, options, host.registries())
     wanted = wanted_records(checks, library, resolutions)
     records = None if wanted is None else fetch_records(wanted, options, host)
+    if records is not None and lookups:
+        records = replace(records, lookups=lookups)
     return finish_document(document, options, host, library, resolutions, checks, records)
 
 

@@ -17,6 +17,8 @@ from citeaudit.markers import PERSISTENT_KEYS
 from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span
 from citeaudit.rules import Rule
 
+SAME_WORK_TITLE = 20
+"""Least length of a title that, with the first author and year, identifies a work."""
 NEAR_IDENTICAL = 95.0
 """rapidfuzz ratio (0-100) of two normalised entries above which they are one work
 listed twice; different papers by one group in one journal stay well below it."""
@@ -231,6 +233,7 @@ def duplicate_references(context: CheckContext) -> Iterator[Finding]:
                   for text in map(_normalise, (r.text for r in refs))]
     first_doi: dict[str, int] = {}
     first_pmid: dict[str, int] = {}
+    first_work: dict[tuple[str, int, str], int] = {}
     texts: dict[int, str] = {}
     for later, b in enumerate(refs):
         candidates = []
@@ -238,6 +241,11 @@ def duplicate_references(context: CheckContext) -> Iterator[Finding]:
             candidates.append(first_doi[b.doi])
         if b.pmid and b.pmid in first_pmid:
             candidates.append(first_pmid[b.pmid])
+        work = _same_work_key(b)
+        if work in first_work:
+            candidates.append(first_work[work])
+        if work:
+            first_work.setdefault(work, later)
         scores: dict[int, float] = {}
         if normalised[later] and texts:
             scores = {index: score for _text, score, index in process.extract(
@@ -257,6 +265,8 @@ def duplicate_references(context: CheckContext) -> Iterator[Finding]:
             why = f"the same DOI {a.doi}"
         elif a.pmid and a.pmid == b.pmid:
             why = f"the same PMID {a.pmid}"
+        elif min(candidates) not in scores:
+            why = "the same first author, year and title"
         else:
             why, score = "near-identical text", scores[min(candidates)]
         yield Finding(
@@ -265,6 +275,17 @@ def duplicate_references(context: CheckContext) -> Iterator[Finding]:
             span=b.span, reference=b.number, key=b.key,
             evidence={"duplicate_of": a.number if a.number is not None else a.id,
                       "reason": why} | ({"score": round(score, 1)} if score else {}))
+
+
+def _same_work_key(ref: Reference) -> tuple[str, int, str] | None:
+    """(first author, year, title) folded, when all are known and the title says enough:
+    two entries sharing them are one work however differently the rest is written."""
+    work = ref.work
+    first = work.first_author
+    title = " ".join(re.sub(r"[^\w]+", " ", (work.title or "").lower()).split())
+    if first is None or work.year is None or len(title) < SAME_WORK_TITLE:
+        return None
+    return first.family.lower(), work.year, title
 
 
 def reference_numbering(context: CheckContext) -> Iterator[Finding]:

@@ -211,3 +211,59 @@ def test_a_draft_gets_the_identifiers_of_its_references(world, tmp_path: Path):
     assert fixed[7].endswith("2016;18:211-7.")
     code, out, err = run_cli("fix", str(tmp_path / "x.docx")) if (tmp_path / "x.docx").write_bytes(b"PK") else (0, "", "")
     assert code == 2 and "not supported" in err
+
+
+def test_bib_reports_ca310_on_every_invented_entry_and_no_real_one(world, library):
+    fake, _ = world
+    path, _, keys, records = library
+    code, out, err = run_cli("bib", str(path), "--format", "json", "--fail-on", "never")
+    assert code == 0, err
+    findings = json.loads(out)["documents"][0]["findings"]
+    flagged = {f["key"] for f in findings if f["rule"] == "CA310"}
+    assert flagged == {k for k, g in keys.items() if g == "invented"}
+    # The real entries without identifiers were found: CA205 offers the DOI as its fix.
+    fixes = {f["key"]: f.get("fix") for f in findings if f["rule"] == "CA205"}
+    for key, group in keys.items():
+        if group in ("stripped", "shifted_stripped"):
+            assert fixes[key]["field"] == "doi" and fixes[key]["new"].startswith("10."), key
+            assert fixes[key]["source"] == "crossref-search"
+    assert all(fixes[k] is None for k, g in keys.items() if g == "invented")
+    # Cached like every record: a second, offline run finds the same.
+    asked = fake.count()
+    code, again, err = run_cli("bib", str(path), "--format", "json", "--fail-on", "never", "--offline")
+    assert fake.count() == asked
+    assert {f["key"] for f in json.loads(again)["documents"][0]["findings"] if f["rule"] == "CA310"} == flagged
+
+
+def test_books_reports_and_web_pages_are_never_ca310(world, tmp_path: Path):
+    path = tmp_path / "grey.bib"
+    path.write_text("@book{who2020, author = {{World Health Organization}}, title = {Guidelines on the "
+                    "management of acne vulgaris in primary care settings}, publisher = {WHO}, year = {2020}}\n"
+                    "@techreport{nice2021, author = {Smith, Ann}, title = {Acne vulgaris: management in "
+                    "adults and young people}, institution = {NICE}, year = {2021}}\n"
+                    "@online{aad2022, author = {Jones, Bob}, title = {Acne: diagnosis and treatment for "
+                    "patients}, url = {https://example.org/acne}, year = {2022}}\n", encoding="utf-8")
+    code, out, err = run_cli("bib", str(path), "--format", "json", "--fail-on", "never")
+    assert code == 0, err
+    assert not [f for f in json.loads(out)["documents"][0]["findings"] if f["rule"] == "CA310"]
+    assert world[0].count("search") == 0
+
+
+def test_check_flags_an_invented_reference_and_completes_a_real_one(world, tmp_path: Path):
+    fake, records = world
+    pmid, record = next((p, r) for p, r in records.items() if r.get("TA") and r.get("VI") and r.get("PG"))
+    family = record["FAU"][0].split(",")[0]
+    draft = tmp_path / "draft.md"
+    draft.write_text("# Review\n\nBlue light helps [1]. It may not [2].\n\n## References\n\n"
+                     f"1. {family} A, et al. {record['TI'][0]} {record['TA'][0]}. {record['DP'][0][:4]};"
+                     f"{record['VI'][0]}:{record['PG'][0]}.\n"
+                     "2. Okonkwo A, Lindqvist P. Narrowband violet light therapy for inflammatory acne in "
+                     "adolescents: a multicentre randomised sham-controlled trial. J Cosmet Laser Ther. "
+                     "2016;18:211-7.\n", encoding="utf-8")
+    code, out, err = run_cli("check", str(draft), "--format", "json", "--fail-on", "never")
+    assert code == 0, err
+    findings = json.loads(out)["documents"][0]["findings"]
+    assert [f["reference"] for f in findings if f["rule"] == "CA310"] == [2]
+    (ca205,) = [f for f in findings if f["rule"] == "CA205" and f["reference"] == 1]
+    assert ca205["fix"]["new"] == next(v[:-6] for v in record["LID"] + record.get("AID", [])
+                                       if v.endswith(" [doi]")).lower()
