@@ -44,7 +44,12 @@ class Registry(Protocol):
     name: str
     """Short name used in the cache, in RecordSet keys and in findings."""
     kinds: tuple[str, ...]
-    """Identifier kinds `fetch` takes: `doi` or `pmid`."""
+    """Identifier kinds `fetch` takes: `doi`, `pmid` or `pmcid`.
+
+    Optional, read with getattr: `requests_per_second`; `after` (the name
+    of the registry whose answer comes first) with `wants(outcome)` (ask
+    about an identifier only when that outcome calls for it); `local`
+    (answered from the cache alone). See `citeaudit.bib.followup`."""
 
     def fetch(self, identifiers: Sequence[str], client: Client) -> list[Answer]:
         """One Answer per identifier, in as few requests as the registry allows.
