@@ -118,6 +118,10 @@ class Host:
     def reporters(self) -> dict[str, Reporter]:
         return {c.name: c.value for c in self.components("reporter")}
 
+    def own_outputs(self) -> tuple[str, ...]:
+        """File-name endings of the copies reporters write beside drafts (never read as drafts)."""
+        return tuple(sorted({r.writes for r in self.reporters().values() if getattr(r, "writes", "")}))
+
     def registries(self) -> list[Any]:
         return [c.value for c in self.components("registry")]
 

@@ -246,6 +246,9 @@ class Reporter:
     stream: Callable[[Any], ReportStream] | None = None
     """Given the run's options, a `ReportStream` that writes the report as documents
     complete; preferred over `render` when both are given, since memory stays flat."""
+    writes: str = ""
+    """The file-name ending of the copies it writes beside drafts (`.citeaudit.docx`), so a
+    folder search passes them over; empty when it writes nothing a reader would take."""
     progressive: bool = False
     """Written to standard output as each document completes, for a reader that follows
     it; other streams are spooled (to disk past a few MB) and printed whole at the end,
