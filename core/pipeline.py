@@ -165,6 +165,16 @@ def read_resolved(path: Path, options: Options, host: Host, library: Library | N
     return tuple(resolved)
 
 
+def look_up(document: Document, resolutions: dict, options: Options, host: Host,
+            checks: Sequence[Check]) -> tuple[dict, dict]:
+    """Search the registries for references with no identifier, when registry checks run."""
+    from citeaudit.bib.lookup import apply_lookups, search, to_search
+
+    works = to_search(document, resolutions) if any("records" in c.needs for c in checks) else {}
+    lookups = search(works, options, host.registries()) if works else {}
+    return apply_lookups(resolutions, lookups), lookups
+
+
 def _front_matter_library(document: Document) -> Library | None:
     """The library a draft names itself (pandoc's `bibliography:`), used when --bib is not given."""
     named = document.extras.get("bibliography")
@@ -177,16 +187,10 @@ def _front_matter_library(document: Document) -> Library | None:
 
 def _run(document: Document, options: Options, host: Host, library: Library | None,
          resolutions: dict, checks: Sequence[Check]) -> DocumentReport:
-    lookups: dict = {}
-    if any("records" in c.needs for c in checks):
-        from citeaudit.bib.lookup import lookup_missing
-
-        resolutions, lookups = lookup_missing(document, resolutions, options, host.registries())
+    resolutions, lookups = look_up(document, resolutions, options, host, checks)
     wanted = wanted_records(checks, library, resolutions)
     records = None if wanted is None else fetch_records(wanted, options, host)
-    if records is not None and lookups:
-        records = replace(records, lookups=lookups)
-    return finish_document(document, options, host, library, resolutions, checks, records)
+    return finish_document(document, options, host, library, resolutions, checks, records, lookups)
 
 
 def wanted_records(checks: Sequence[Check], library: Library | None,
@@ -204,8 +208,14 @@ def wanted_records(checks: Sequence[Check], library: Library | None,
 
 def finish_document(document: Document, options: Options, host: Host, library: Library | None,
                     resolutions: dict, checks: Sequence[Check], records: RecordSet | None,
-                    ) -> DocumentReport:
-    """The last phase: every enabled check over the document and its records (no I/O)."""
+                    lookups: dict | None = None) -> DocumentReport:
+    """The last phase: every enabled check over the document and its records (no I/O).
+
+    `lookups` are what the registry search found for references with no
+    identifier (citeaudit.bib.lookup); `resolutions` already carry them.
+    """
+    if records is not None and lookups:
+        records = replace(records, lookups=lookups)
     context = CheckContext(document=document, options=options, library=library,
                            resolutions=resolutions, records=records)
     _known_codes(document.diagnostics, host.rules(), host.reader_of(document.path), "its reader")
