@@ -206,14 +206,6 @@ class Host:
         self._rules = catalogue(rule for rule, _plugin in found.values())
         return self._rules
 
-    def rule_owners(self) -> dict[str, str]:
-        """Rule code -> the plugin whose check declared it."""
-        owners: dict[str, str] = {}
-        for component in self.components("check"):
-            for rule in component.value.declared:
-                owners.setdefault(rule.code, component.plugin)
-        return owners
-
 
 def _load_module(name: str, module: str) -> Any:
     try:

@@ -1,4 +1,4 @@
-"""The data flow of ARCHITECTURE.md, one call per arrow.
+"""The data flow of docs/architecture.md, one call per arrow.
 
     path ─read─▶ Document ─resolve─▶ Resolutions ─fetch─▶ RecordSet ─checks─▶ Findings ─▶ report
 

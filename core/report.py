@@ -57,11 +57,6 @@ class RunReport:
     """The run's `citeaudit.config.Options`."""
     rules: Mapping[str, Rule] = field(default_factory=dict)
     """The run's rule catalogue (`Host.rules()`): names, default severities, help."""
-
-    def rule_name(self, code: str) -> str:
-        """The rule's name, or the code in lower case when the catalogue lacks it."""
-        rule = self.rules.get(code)
-        return rule.name if rule else code.lower()
     started: float = field(default_factory=time.time)
     """Unix time the run began; reports give it as their date (citeaudit.runinfo)."""
 
