@@ -1,8 +1,7 @@
 """Registries asked after another one answered, and registries read only from the cache.
 
 This module plans; `citeaudit.bib.metadata` asks. Some questions only
-make sense once another registry has answered: the DOI
-system is asked about a DOI only when Crossref said it does not exist, and
+make sense once another registry has answered: the DOI system is asked about a DOI only when Crossref said it does not exist, and
 DataCite only about DOIs the DOI system says DataCite registered. Such a
 registry names the one it follows (`after`) and says which of its outcomes
 call for asking (`wants(outcome)`); the chain runs in order, each step
@@ -19,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from citeaudit.bib.identifiers import is_short_doi
 from citeaudit.model import Resolution
 
 
@@ -47,8 +47,6 @@ def identifiers_by_kind(resolutions: Sequence[Resolution]) -> dict[str, list[str
 
     A shortDOI (10/f6kft3) is valid but no registry's key: asking would report it missing.
     """
-    from citeaudit.bib.identifiers import is_short_doi
-
     return {
         "doi": list(dict.fromkeys(r.doi.lower() for r in resolutions if r.doi and not is_short_doi(r.doi))),
         "pmid": list(dict.fromkeys(r.pmid for r in resolutions if r.pmid)),

@@ -87,13 +87,14 @@ def convert(identifiers: Sequence[str], kind: str, client: Client,
 
 
 def pmcids_for(identifiers: Sequence[str], client: Client) -> dict[str, str]:
-    """PMCID of each PMID or DOI that PMC holds (what `citeaudit fix` fills in).
+    """PMCID of each PMID or DOI that PMC holds (what `citeaudit fix` fills in), keyed by
+    the PMID or the normalised DOI (`https://doi.org/10.1/X` -> `10.1/x`).
 
     PMIDs and DOIs go in separate requests, as the converter wants one type
     a request. Raises RegistryError when the converter could not be reached.
     """
     pmids = [p for p in identifiers if normalize_pmid(p) == p]
-    dois = [d.lower() for d in identifiers if d not in pmids and normalize_doi(d)]
+    dois = [doi for d in identifiers if d not in pmids and (doi := normalize_doi(d))]
     out: dict[str, str] = {}
     for kind, batch in (("pmid", pmids), ("doi", dois)):
         if not batch:

@@ -20,8 +20,9 @@ _DOI_VALID = re.compile(r"10\.\d{4,9}(?:\.\d+)*/\S+|10/[a-z0-9]{2,12}")
 """A DOI, or a shortDOI (`10/f6kft3`, the DOI Foundation's short form, which
 resolves through doi.org like any DOI but is unknown to Crossref's API)."""
 _SHORT_DOI = re.compile(r"10/[a-z0-9]{2,12}")
+# A resolver address, also through a library proxy (EZproxy: doi.org.ezp.univ.edu, doi-org.ezp...).
 _DOI_PREFIXES = re.compile(
-    r"^(?:(?:https?://)?(?:(?:dx\.|www\.)?doi\.org|doi\.acm\.org|hdl\.handle\.net)/|"
+    r"^(?:(?:https?://)?(?:(?:dx\.|www\.)?doi[.-]org(?:\.[a-z0-9-]+)*|doi\.acm\.org|hdl\.handle\.net)/|"
     r"(?:doi|DOI)\s*[:=]?\s*|info:doi/|urn:doi:)+",
     re.IGNORECASE,
 )
@@ -123,8 +124,8 @@ def normalize_pmcid(value: object) -> str | None:
 # A labelled value ends at a comma or semicolon, except the ";2-X" that ends
 # an old Wiley SICI DOI (10.1002/(SICI)...3.0.CO;2-X).
 _FIND = re.compile(
-    r"(?P<doi>(?:(?:https?://)?(?:dx\.|www\.)?doi\.org/)?10\.\d{4,9}(?:\.\d+)*(?:/|%2[fF])[^\s\"<>]+)"
-    r"|(?:(?:(?:https?://)?(?:dx\.|www\.)?doi\.org/|\bdoi\b(?:\s*[:=]\s*|\s+(?=\d)))(?P<baddoi>[^\s,;]+(?:;\d-[0-9a-z#])?))"
+    r"(?P<doi>(?:(?:https?://)?(?:dx\.|www\.)?doi[.-]org(?:\.[a-z0-9-]+)*/)?10\.\d{4,9}(?:\.\d+)*(?:/|%2[fF])[^\s\"<>]+)"
+    r"|(?:(?:(?:https?://)?(?:dx\.|www\.)?doi[.-]org(?:\.[a-z0-9-]+)*/|\bdoi\b(?:\s*[:=]\s*|\s+(?=\d)))(?P<baddoi>[^\s,;]+(?:;\d-[0-9a-z#])?))"
     r"|(?:(?:https?://)?(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed)/(?P<pmidurl>\d+))"
     r"|(?:\bPMID\b\s*[:=/]?\s*(?P<pmid>[^\s,;./]+))"
     r"|(?:\bPMCID\b\s*[:=]?\s*(?P<pmcidlabel>[^\s,;.]+))"

@@ -226,7 +226,7 @@ class Finding:
     """One problem found; reporters render these."""
 
     rule: str
-    """Rule code from RULES.md, e.g. `CA304`."""
+    """Rule code (docs/rules.md, or a plugin's own), e.g. `CA304`."""
     message: str
     """One sentence a person can act on."""
     span: Span = NO_SPAN
@@ -422,6 +422,29 @@ FetchOutcome = Record | Missing | Unavailable
 
 
 @dataclass(frozen=True, slots=True)
+class Lookup:
+    """What a registry search found for a reference that gives neither DOI nor PMID."""
+
+    status: Literal["found", "none", "unavailable"]
+    """`found`: a candidate agrees on title, first author and year; `none`: no candidate
+    agrees (CA310); `unavailable`: not searched (offline and not cached, a failed request)."""
+    doi: str | None = None
+    """The agreeing candidate's DOI."""
+    pmid: str | None = None
+    """The agreeing citation's PMID (ECitMatch, or PubMed's link of the DOI)."""
+    source: str = ""
+    """`crossref-search` or `ecitmatch`."""
+    similarity: float | None = None
+    """Title similarity of the agreeing candidate, 0-100."""
+    candidates: int = 0
+    """Candidates the registry offered."""
+    reason: str = ""
+    """Why it is unavailable."""
+    nearest: str | None = None
+    """Title of the closest candidate that did not agree."""
+
+
+@dataclass(frozen=True, slots=True)
 class RecordSet:
     """What the registries answered, by (registry, identifier)."""
 
@@ -433,6 +456,9 @@ class RecordSet:
     pmid_for_doi: dict[str, str] = field(default_factory=dict)
     """DOI -> PMID learnt from PubMed for references that give only a DOI, so
     their PubMed record (abstract, MeSH, publication types) can be found."""
+    lookups: dict[Any, Lookup] = field(default_factory=dict)
+    """Reference number (or id) -> what the registry search found for a journal
+    article or preprint that gives neither DOI nor PMID (CA310, CA205's fix)."""
 
     def get(self, source: str, identifier: str | None) -> FetchOutcome | None:
         """The outcome for one identifier, None when it was never asked for."""
@@ -472,5 +498,5 @@ def _pickle_quickly(cls: type) -> type:
 
 
 for _model in (Span, Person, Work, Marker, Claim, Reference, Fix, Finding, Unchecked, Document,
-               LibraryEntry, Resolution, Notice, Record, Unavailable, Missing, Library, RecordSet):
+               LibraryEntry, Resolution, Notice, Record, Unavailable, Missing, Library, Lookup, RecordSet):
     _pickle_quickly(_model)

@@ -22,7 +22,7 @@ from citeaudit.bib.identifiers import normalize_doi, normalize_pmcid, normalize_
 from citeaudit.bib.match import reference_work
 from citeaudit.checks import Check, CheckContext
 from citeaudit.markers import PERSISTENT_KEYS
-from citeaudit.model import Finding, Fix, LibraryEntry, Reference, Resolution, Work
+from citeaudit.model import Finding, Fix, LibraryEntry, Lookup, Reference, Resolution, Work
 from citeaudit.rules import Rule
 
 _LABELS = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID"}
@@ -62,15 +62,20 @@ def check_identifiers(context: CheckContext) -> Iterator[Finding]:
         pmid = resolution.pmid if resolution else ref.pmid
         where = f"entry {ref.id!r}" if bibtex else f"reference {ref.number if ref.number is not None else ref.id}"
         key = resolution.entry.key if resolution and resolution.entry else (ref.id if bibtex else None)
-        if not doi and not pmid:
+        lookup = context.records.lookups.get(ref.number if ref.number is not None else ref.id) \
+            if context.records is not None else None
+        found = lookup is not None and lookup.status == "found"
+        if (not doi and not pmid) or found:
             also = f" (nor has library entry {key!r})" if key and not bibtex else ""
             yield Finding(rule="CA205", message=f"{where} has no DOI or PMID{also}, so it cannot be "
                                                 "verified against a registry",
-                          span=ref.span, reference=ref.number, key=key, path=_bib_path(resolution, bibtex))
+                          span=ref.span, reference=ref.number, key=key, path=_bib_path(resolution, bibtex),
+                          fix=_found_fix(lookup) if found else None)
         for kind, value in ref.raw_identifiers:
             normalise = _NORMALISE.get(kind)
             if normalise is not None and normalise(value) is None:
                 yield Finding(rule="CA206", message=f"{where}: invalid {_LABELS[kind]} {value!r}",
+                              fix=_found_fix(lookup) if found and getattr(lookup, kind, None) else None,
                               span=ref.span, reference=ref.number, key=key,
                               path=_bib_path(resolution, bibtex), evidence={"kind": kind, "value": value})
 
@@ -79,6 +84,13 @@ def _unknown_key(ref: Reference, format: str) -> bool:
     """A Markdown reference that is a plain pandoc key (not a manubot identifier key)."""
     return (format == "markdown" and ref.key is not None and ref.id == ref.key
             and not ref.key.lower().startswith(PERSISTENT_KEYS))
+
+
+def _found_fix(lookup: Lookup) -> Fix:
+    """The identifier a registry search found, as CA205's fix."""
+    if lookup.doi:
+        return Fix(field="doi", old=None, new=lookup.doi, source=lookup.source)
+    return Fix(field="pmid", old=None, new=lookup.pmid, source=lookup.source)
 
 
 def _bib_path(resolution: Resolution | None, bibtex: bool) -> str | None:

@@ -14,9 +14,11 @@ are read from the source line because markdown-it renumbers ordered lists.
 
 Pandoc citations (`[@key]`, `@key`): the references are the cited keys,
 numbered in order of first citation (what a numeric CSL style would print),
-with `id` and `key` set to the key and identifiers taken from manubot-style
-keys (`doi:`, `pmid:`, `pmcid:`) or from link-reference definitions
-(`[@tag:x]: doi:10...`).
+with identifiers taken from manubot keys (`doi:`, `pubmed:`, `url:`...) or
+from link-reference definitions (`[@tag:x]: doi:10...`); see
+`citeaudit.plugins.pandoc_keys`. pandoc-crossref's `@fig:`/`@tbl:` are not
+citations, and the front matter's `bibliography:` is the library when
+`--bib` is not given.
 """
 
 from __future__ import annotations
@@ -24,8 +26,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,8 @@ from citeaudit.errors import InputError, LimitExceeded
 from citeaudit.inputs import read_bounded
 from citeaudit.limits import MAX_TEXT_BYTES
 from citeaudit.markers import find_markers
-from citeaudit.model import Document, Marker, Reference, Span, Work
+from citeaudit.model import Document, Marker, Reference, Span
+from citeaudit.plugins.pandoc_keys import bibliography_files, resolve_keys
 
 SUFFIXES = (".md", ".markdown", ".txt")
 MAX_BYTES = MAX_TEXT_BYTES
@@ -277,37 +279,17 @@ def parse_markdown(text: str, path: Path, *, plain: bool = False, encoding: str 
     count = max(numbered) if numbered else None
 
     blocks = [_block(t, section, source, count) for t, section in walk.blocks]
-    blocks, key_refs = _resolve_keys(blocks, env.get("references", {}), numbered=bool(numbered))
+    blocks, key_refs = resolve_keys(blocks, env.get("references", {}), numbered=bool(numbered))
     claims = build_claims(blocks)
     markers = [m for c in claims for m in c.markers]
     style = _style(markers, references, walk.front_matter, [t.text for t, _ in walk.blocks])
     extras: dict[str, Any] = {"encoding": encoding}
-    if bibliography := _bibliography(walk.front_matter, path):
+    if bibliography := bibliography_files(walk.front_matter, path):
         extras["bibliography"] = bibliography
     return Document(path=path, format="markdown", claims=claims,
                     references=tuple(references) + tuple(key_refs), style=style, extras=extras)
 
 
-_BIBLIOGRAPHY = re.compile(r"^bibliography:[ \t]*(?P<one>[^\n]*)\n?(?P<list>(?:[ \t]*-[ \t]*[^\n]*\n?)*)",
-                           re.MULTILINE)
-
-
-def _bibliography(front_matter: str, path: Path) -> tuple[str, ...]:
-    """BibTeX files the YAML front matter names (`bibliography: paper.bib` or a list), that exist.
-
-    Paths are relative to the draft. CSL JSON and YAML bibliographies (manubot's
-    `manual-references.json`) are not BibTeX libraries and are passed over.
-    """
-    match = _BIBLIOGRAPHY.search(front_matter)
-    if not match:
-        return ()
-    names = [match["one"]] + re.findall(r"-[ \t]*([^\n]*)", match["list"])
-    found = []
-    for name in names:
-        name = name.strip().strip("'\"").strip()
-        if name.lower().endswith((".bib", ".bibtex")) and (path.parent / name).is_file():
-            found.append(str(path.parent / name))
-    return tuple(found)
 
 
 def _walk(tokens: list[Any], source: _Source) -> _Walk:
@@ -499,81 +481,6 @@ def _block(rendered: _Text, section: str | None, source: _Source, count: int | N
 
 
 # -- pandoc keys and style ---------------------------------------------------
-
-
-def _resolve_keys(blocks: list[Block], definitions: dict[str, Any], *, numbered: bool,
-                  ) -> tuple[list[Block], list[Reference]]:
-    """Number cited pandoc keys in order of first citation and give their markers numbers.
-
-    When the draft also has a numbered list, the key references keep
-    number None (they are found by key, not by number).
-    """
-    order: dict[str, Marker] = {}
-    for block in blocks:
-        for _, _, marker in block.markers:
-            for key in marker.keys:
-                order.setdefault(key, marker)
-    if not order:
-        return blocks, []
-    numbers = {key: (None if numbered else n) for n, key in enumerate(order, start=1)}
-    refs = [_key_reference(key, numbers[key], marker.span, definitions) for key, marker in order.items()]
-    if numbered:
-        return blocks, refs
-
-    def renumber(marker: Marker) -> Marker:
-        if not marker.keys:
-            return marker
-        return replace(marker, numbers=tuple(numbers[k] for k in marker.keys))
-
-    blocks = [replace(b, markers=[(s, e, renumber(m)) for s, e, m in b.markers]) for b in blocks]
-    return blocks, refs
-
-
-_KEY_KINDS = {"doi": "doi", "biorxiv": "doi", "medrxiv": "doi", "pmid": "pmid", "pubmed": "pmid",
-              "pmcid": "pmcid"}
-"""manubot key prefixes whose value is a DOI, PMID or PMCID."""
-
-
-def _key_reference(key: str, number: int | None, span: Span, definitions: dict[str, Any]) -> Reference:
-    """The reference a pandoc key stands for, carrying the identifier a manubot key names.
-
-    `[@doi:10.1/x]`, `[@pubmed:123]`, `[@pmcid:PMC1]`, `[@biorxiv:10.1101/x]` give that
-    identifier; `[@url:...]` and `[@https://...]` whatever identifier the address holds
-    (a doi.org or PubMed link); `arxiv:`, `isbn:`, `clinicaltrials:` keep their value as
-    written. A `[@tag:x]: doi:10...` definition stands for its target.
-    """
-    from citeaudit.bib.identifiers import (
-        find_identifiers,
-        normalize_doi,
-        normalize_pmcid,
-        normalize_pmid,
-    )
-
-    target = key
-    # markdown-it keys link-reference definitions by label, folded as lower().upper()
-    definition = definitions.get(f"@{key}".lower().upper())
-    if definition:
-        target = definition.get("href", key)
-    prefix, _, value = target.partition(":")
-    prefix = prefix.lower()
-    kind = _KEY_KINDS.get(prefix)
-    normalise: dict[str, Callable[[str], str | None]] = {
-        "doi": normalize_doi, "pmid": normalize_pmid, "pmcid": normalize_pmcid}
-    work = Work()
-    raw: tuple[tuple[str, str], ...] = ()
-    if kind is not None:
-        raw = ((kind, value),)
-        if normal := normalise[kind](value):
-            work = Work(**{kind: normal})
-    elif target.startswith("10.") and (normal := normalize_doi(target)):
-        work, raw = Work(doi=normal), (("doi", target),)
-    else:
-        ids = find_identifiers(value if prefix == "url" else target)
-        work, raw = Work(doi=ids.doi, pmid=ids.pmid, pmcid=ids.pmcid), ids.raw
-        if not raw and prefix in ("arxiv", "isbn", "clinicaltrials", "wikidata"):
-            raw = ((prefix, value),)
-    return Reference(number=number, id=key, text=f"@{key}" + (f" {target}" if target != key else ""),
-                     span=span, work=work, key=key, raw_identifiers=raw)
 
 
 def _style(markers: list[Marker], references: list[Reference], front_matter: str,

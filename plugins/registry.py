@@ -205,6 +205,12 @@ def check_existence(context: CheckContext) -> Iterable[Finding]:
             yield _finding("CA302", f"{_label(ref)}: PMID {resolution.pmid} does not exist in PubMed",
                            ref, resolution, pmid=resolution.pmid, registry="pubmed",
                            origin=_origin(ref, "pmid"))
+        lookup = context.records.lookups.get(ref.number if ref.number is not None else ref.id)
+        if lookup is not None and lookup.status == "none":
+            yield _finding("CA310", f"{_label(ref)}: no registry knows a work like this (no Crossref or "
+                                    "PubMed candidate agrees on title, first author and year); "
+                                    "check that it exists", ref, resolution,
+                           candidates=lookup.candidates, nearest=lookup.nearest)
 
 
 def _doi_not_found(context: CheckContext, resolution: Resolution) -> bool:

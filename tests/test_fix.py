@@ -211,3 +211,104 @@ def test_a_draft_gets_the_identifiers_of_its_references(world, tmp_path: Path):
     assert fixed[7].endswith("2016;18:211-7.")
     code, out, err = run_cli("fix", str(tmp_path / "x.docx")) if (tmp_path / "x.docx").write_bytes(b"PK") else (0, "", "")
     assert code == 2 and "not supported" in err
+
+
+def test_bib_reports_ca310_on_every_invented_entry_and_no_real_one(world, library):
+    fake, _ = world
+    path, _, keys, records = library
+    code, out, err = run_cli("bib", str(path), "--format", "json", "--fail-on", "never")
+    assert code == 0, err
+    findings = json.loads(out)["documents"][0]["findings"]
+    flagged = {f["key"] for f in findings if f["rule"] == "CA310"}
+    assert flagged == {k for k, g in keys.items() if g == "invented"}
+    # The real entries without identifiers were found: CA205 offers the DOI as its fix.
+    fixes = {f["key"]: f.get("fix") for f in findings if f["rule"] == "CA205"}
+    for key, group in keys.items():
+        if group in ("stripped", "shifted_stripped"):
+            assert fixes[key]["field"] == "doi" and fixes[key]["new"].startswith("10."), key
+            assert fixes[key]["source"] == "crossref-search"
+    assert all(fixes[k] is None for k, g in keys.items() if g == "invented")
+    # Cached like every record: a second, offline run finds the same.
+    asked = fake.count()
+    code, again, err = run_cli("bib", str(path), "--format", "json", "--fail-on", "never", "--offline")
+    assert fake.count() == asked
+    assert {f["key"] for f in json.loads(again)["documents"][0]["findings"] if f["rule"] == "CA310"} == flagged
+
+
+def test_books_reports_and_web_pages_are_never_ca310(world, tmp_path: Path):
+    path = tmp_path / "grey.bib"
+    path.write_text("@book{who2020, author = {{World Health Organization}}, title = {Guidelines on the "
+                    "management of acne vulgaris in primary care settings}, publisher = {WHO}, year = {2020}}\n"
+                    "@techreport{nice2021, author = {Smith, Ann}, title = {Acne vulgaris: management in "
+                    "adults and young people}, institution = {NICE}, year = {2021}}\n"
+                    "@online{aad2022, author = {Jones, Bob}, title = {Acne: diagnosis and treatment for "
+                    "patients}, url = {https://example.org/acne}, year = {2022}}\n", encoding="utf-8")
+    code, out, err = run_cli("bib", str(path), "--format", "json", "--fail-on", "never")
+    assert code == 0, err
+    assert not [f for f in json.loads(out)["documents"][0]["findings"] if f["rule"] == "CA310"]
+    assert world[0].count("search") == 0
+
+
+def test_check_flags_an_invented_reference_and_completes_a_real_one(world, tmp_path: Path):
+    fake, records = world
+    pmid, record = next((p, r) for p, r in records.items() if r.get("TA") and r.get("VI") and r.get("PG"))
+    family = record["FAU"][0].split(",")[0]
+    draft = tmp_path / "draft.md"
+    draft.write_text("# Review\n\nBlue light helps [1]. It may not [2].\n\n## References\n\n"
+                     f"1. {family} A, et al. {record['TI'][0]} {record['TA'][0]}. {record['DP'][0][:4]};"
+                     f"{record['VI'][0]}:{record['PG'][0]}.\n"
+                     "2. Okonkwo A, Lindqvist P. Narrowband violet light therapy for inflammatory acne in "
+                     "adolescents: a multicentre randomised sham-controlled trial. J Cosmet Laser Ther. "
+                     "2016;18:211-7.\n", encoding="utf-8")
+    code, out, err = run_cli("check", str(draft), "--format", "json", "--fail-on", "never")
+    assert code == 0, err
+    findings = json.loads(out)["documents"][0]["findings"]
+    assert [f["reference"] for f in findings if f["rule"] == "CA310"] == [2]
+    (ca205,) = [f for f in findings if f["rule"] == "CA205" and f["reference"] == 1]
+    assert ca205["fix"]["new"] == next(v[:-6] for v in record["LID"] + record.get("AID", [])
+                                       if v.endswith(" [doi]")).lower()
+
+
+def test_journal_style_full_and_abbrev(world, library):
+    path, _, keys, records = library
+    code, out, err = run_cli("fix", str(path), "--journal-style", "full", "--select", "journal",
+                             "--format", "json", "--dry-run")
+    assert code == 0, err
+    changes = json.loads(out)["changes"]
+    real = [k for k, g in keys.items() if g != "invented"]
+    assert {c["key"] for c in changes} <= set(real) and changes
+    for change in changes:
+        assert change["field"] == "journal"
+        assert change["new"].replace(" :", ":") == records[change["key"][1:]]["JT"][0].replace(" :", ":")
+    code, out, err = run_cli("fix", str(path), "--journal-style", "abbrev", "--select", "journal",
+                             "--format", "json", "--dry-run")
+    assert json.loads(out)["changes"] == []  # the library already uses the abbreviations
+
+
+def test_a_preprint_is_replaced_by_its_published_version(recorded_registry, tmp_path: Path):
+    # The corpus holds the bioRxiv preprint's real Crossref record (is-preprint-of
+    # 10.1016/j.xgen.2025.100814) but not the published version's: this stand-in carries
+    # only the fields the replacement copies, so the test can see them copied.
+    recorded_registry.add_work({"DOI": "10.1016/j.xgen.2025.100814", "type": "journal-article",
+                                "title": ["High-throughput screening of human genetic variants by pooled "
+                                          "prime editing"], "author": [{"family": "Herger", "given": "M"}],
+                                "container-title": ["Cell Genomics"], "volume": "5", "issue": "4",
+                                "page": "100814", "issued": {"date-parts": [[2025, 4, 9]]}})
+    path = tmp_path / "pre.bib"
+    text = ("@misc{herger2024,\n  author = {Herger, Michael and Kajba, Christina M.},\n"
+            "  title  = {High-throughput screening of human genetic variants by pooled prime editing},\n"
+            "  year   = {2024},\n  doi    = {10.1101/2024.04.01.587366},\n"
+            "  note   = {bioRxiv}\n}\n")
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run_cli("fix", str(path), "--format", "json", "--select", "preprint")
+    assert code == 0, err
+    fixed = path.with_name("pre.fixed.bib").read_text(encoding="utf-8")
+    assert fixed.startswith("@article{herger2024,")
+    assert "doi    = {10.1016/j.xgen.2025.100814}" in fixed
+    assert "note   = {bioRxiv; Preprint: doi:10.1101/2024.04.01.587366}" in fixed
+    assert "journal = {Cell Genomics}" in fixed and "year   = {2025}" in fixed
+    from citeaudit.bib.bibtex import load_library
+
+    entry = load_library([path.with_name("pre.fixed.bib")]).entries[0]
+    assert (entry.key, entry.work.doi, entry.work.volume, entry.work.pages) == \
+        ("herger2024", "10.1016/j.xgen.2025.100814", "5", "100814")

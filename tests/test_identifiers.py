@@ -114,3 +114,10 @@ def test_an_author_named_doi_is_not_a_doi_and_libkey_urls_give_pmids() -> None:
     assert find_identifiers("doi 10.1/x and doi: 6857").raw == (("doi", "10.1/x"), ("doi", "6857"))
     found = find_identifiers("https://libkey.io/libraries/2/pmid/30778736")
     assert found.pmid == "30778736" and found.raw == (("pmid", "30778736"),)
+
+
+@pytest.mark.parametrize("written", ["http://dx.doi.org.ezp-prod1.hul.harvard.edu/10.3390/f9080492",
+                                     "https://doi-org.ezproxy.lib.example.ac.uk/10.3390/f9080492"])
+def test_a_doi_link_through_a_library_proxy_is_that_doi(written: str) -> None:
+    assert normalize_doi(written) == "10.3390/f9080492"
+    assert find_identifiers(f"Forests 2018. {written}").doi == "10.3390/f9080492"

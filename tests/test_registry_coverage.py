@@ -265,7 +265,7 @@ def test_pmcid_conflict_rules():
 
 def test_pmcids_for_fix_and_unknown_pmcids(fake):
     with Client() as client:
-        found = pmcids_for(["28731372", "10.1038/NG.590", "99999999"], client)
+        found = pmcids_for(["28731372", "https://doi.org/10.1038/NG.590", "99999999"], client)
         (unknown,) = PmcIds().fetch(["PMC99999999"], client)
     assert found == {"28731372": "PMC6108041", "10.1038/ng.590": "PMC2883744"}
     assert unknown.missing
@@ -315,3 +315,18 @@ def test_a_datacite_record_of_the_wrong_shape_is_malformed_or_read(attributes):
     except Malformed:
         return
     assert record.work.doi == "10.1/x"
+
+
+def test_followers_come_after_what_they_follow_and_local_registries_first():
+    from types import SimpleNamespace as R
+
+    from citeaudit.bib.followup import ordered, split
+
+    crossref, rw = R(name="crossref"), R(name="retractionwatch", local=True)
+    datacite, doi = R(name="datacite", after="doi"), R(name="doi", after="crossref")
+    direct, later = split([crossref, datacite, rw, doi])
+    assert direct == [crossref]
+    assert [r.name for r in ordered(later)] == ["retractionwatch", "doi", "datacite"]
+    # A cycle is asked in registration order rather than never.
+    a, b = R(name="a", after="b"), R(name="b", after="a")
+    assert [r.name for r in ordered([a, b])] == ["a", "b"]

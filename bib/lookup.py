@@ -1,0 +1,88 @@
+"""References that give no identifier, looked up before the registry checks run.
+
+A journal article or preprint with neither DOI nor PMID used to pass every
+CA3 check unseen, which is exactly how an invented reference looks. Online
+(and from the cache offline), each one is searched like `citeaudit fix`
+does: Crossref's bibliographic search, then ECitMatch for those Crossref
+has no agreeing candidate for. When one agrees on title, first author and
+year, its DOI/PMID is used for the other CA3 checks and offered as the fix
+of CA205; when none does, the reference gets CA310. Books, reports and web
+pages are never searched (citeaudit.bib.search.searchable_kind).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from citeaudit.model import Document, Lookup, Resolution, Work
+
+
+def to_search(document: Document, resolutions: Mapping[Any, Resolution]) -> dict[Any, Work]:
+    """The journal articles and preprints with neither DOI nor PMID, by reference number (or id)."""
+    from citeaudit.bib.match import reference_work
+    from citeaudit.bib.search import searchable_kind
+
+    works: dict[Any, Work] = {}
+    for ref in document.references:
+        ident = ref.number if ref.number is not None else ref.id
+        resolution = resolutions.get(ident)
+        if resolution is None or resolution.doi or resolution.pmid:
+            continue
+        work = resolution.entry.work if resolution.entry is not None else reference_work(ref)
+        if searchable_kind(work.kind if resolution.entry is not None else ref.work.kind, work):
+            works[ident] = work
+    return works
+
+
+def apply_lookups(resolutions: Mapping[Any, Resolution], lookups: Mapping[Any, Lookup]) -> dict[Any, Resolution]:
+    """The resolutions with each found DOI/PMID filled in, so the CA3 checks verify them."""
+    updated = dict(resolutions)
+    for ident, lookup in lookups.items():
+        if lookup.status == "found" and ident in updated:
+            updated[ident] = replace(updated[ident], doi=lookup.doi, pmid=lookup.pmid)
+    return updated
+
+
+def search(works: Mapping[Any, Work], options: Any, registries: Sequence[Any]) -> dict[Any, Lookup]:
+    """Crossref search for every work, ECitMatch for those without an agreeing candidate."""
+    from citeaudit.bib.ecitmatch import match_citations
+    from citeaudit.bib.metadata import _open, fetch_records, make_client
+    from citeaudit.bib.search import agrees, search_works
+
+    crossref = next((r for r in registries if r.name == "crossref"), None)
+    if not works or crossref is None:
+        return {}
+    pubmed = next((r for r in registries if r.name == "pubmed"), None)
+    client = None if options.offline else make_client(options, registries)
+    cache = _open(options)
+    try:
+        found = search_works(works, options=options, cache=cache, client=client, crossref=crossref)
+        lookups: dict[Any, Lookup] = {}
+        for ident, result in found.items():
+            if result.status == "found":
+                lookups[ident] = Lookup("found", doi=result.doi, source="crossref-search",
+                                        similarity=result.similarity, candidates=result.candidates)
+            elif result.status == "none":
+                lookups[ident] = Lookup("none", candidates=result.candidates, nearest=result.nearest)
+            elif result.status == "unavailable":
+                lookups[ident] = Lookup("unavailable", reason=result.reason)
+        unmatched = {i: works[i] for i, lookup in lookups.items() if lookup.status == "none"}
+        matched = match_citations(unmatched, cache=cache, client=client, pubmed=pubmed) \
+            if unmatched and pubmed is not None else {}
+        pmids = {i: p for i, p in matched.items() if p}
+        if pmids:
+            records = fetch_records([Resolution(None, None, pmid=p) for p in pmids.values()],
+                                    options=options, registries=[pubmed])
+            for ident, pmid in pmids.items():
+                record = records.record("pubmed", pmid)
+                similarity = agrees(works[ident], record) if record is not None else None
+                if similarity is not None:
+                    lookups[ident] = Lookup("found", doi=record.work.doi, pmid=pmid, source="ecitmatch",
+                                            similarity=round(similarity, 1))
+    finally:
+        cache.close()
+        if client is not None:
+            client.close()
+    return lookups
