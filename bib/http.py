@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from citeaudit import __version__
 from citeaudit.errors import RegistryError
-from citeaudit.limits import MAX_REGISTRY_ANSWER_BYTES
+from citeaudit.limits import MAX_REDIRECTS, MAX_REGISTRY_ANSWER_BYTES
 
 if TYPE_CHECKING:
     import requests
@@ -59,8 +59,6 @@ BREAKER_REASONS = frozenset({"timeout", "connection-error"})
 """Failures the circuit breaker counts: the registry is not there, as opposed to busy."""
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 """Followed only within the registry's own origin (see `Client._send`)."""
-MAX_REDIRECTS = 5
-"""Most redirects followed for one request, all on the registry's own host."""
 CHUNK = 64 * 1024
 """Most bytes of a body taken in one read; the deadline is checked between reads."""
 

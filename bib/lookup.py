@@ -19,9 +19,8 @@ from typing import Any
 from citeaudit.model import Document, Lookup, Resolution, Work
 
 
-def lookup_missing(document: Document, resolutions: Mapping[Any, Resolution], options: Any,
-                   registries: Sequence[Any]) -> tuple[dict[Any, Resolution], dict[Any, Lookup]]:
-    """Resolutions with found identifiers filled in, and what was found for each reference searched."""
+def to_search(document: Document, resolutions: Mapping[Any, Resolution]) -> dict[Any, Work]:
+    """The journal articles and preprints with neither DOI nor PMID, by reference number (or id)."""
     from citeaudit.bib.match import reference_work
     from citeaudit.bib.search import searchable_kind
 
@@ -34,15 +33,16 @@ def lookup_missing(document: Document, resolutions: Mapping[Any, Resolution], op
         work = resolution.entry.work if resolution.entry is not None else reference_work(ref)
         if searchable_kind(work.kind if resolution.entry is not None else ref.work.kind, work):
             works[ident] = work
-    crossref = next((r for r in registries if r.name == "crossref"), None)
-    if not works or crossref is None:
-        return dict(resolutions), {}
-    lookups = search(works, options, registries)
+    return works
+
+
+def apply_lookups(resolutions: Mapping[Any, Resolution], lookups: Mapping[Any, Lookup]) -> dict[Any, Resolution]:
+    """The resolutions with each found DOI/PMID filled in, so the CA3 checks verify them."""
     updated = dict(resolutions)
     for ident, lookup in lookups.items():
-        if lookup.status == "found":
-            updated[ident] = replace(resolutions[ident], doi=lookup.doi, pmid=lookup.pmid)
-    return updated, lookups
+        if lookup.status == "found" and ident in updated:
+            updated[ident] = replace(updated[ident], doi=lookup.doi, pmid=lookup.pmid)
+    return updated
 
 
 def search(works: Mapping[Any, Work], options: Any, registries: Sequence[Any]) -> dict[Any, Lookup]:
@@ -51,7 +51,9 @@ def search(works: Mapping[Any, Work], options: Any, registries: Sequence[Any]) -
     from citeaudit.bib.metadata import _open, fetch_records, make_client
     from citeaudit.bib.search import agrees, search_works
 
-    crossref = next(r for r in registries if r.name == "crossref")
+    crossref = next((r for r in registries if r.name == "crossref"), None)
+    if not works or crossref is None:
+        return {}
     pubmed = next((r for r in registries if r.name == "pubmed"), None)
     client = None if options.offline else make_client(options, registries)
     cache = _open(options)

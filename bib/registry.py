@@ -1,4 +1,4 @@
-"""What a metadata registry is: a name, the identifiers it takes, a batched fetch.
+"""What registries answer (`Answer`), and helpers for implementing one (the protocol: citeaudit.registry).
 
 A registry answers one `Answer` per identifier asked: the raw bytes of that
 one record (what the cache stores), "does not exist", or the error that kept
@@ -13,11 +13,13 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
-from citeaudit.bib.http import Client, Malformed
+from citeaudit.bib.http import Malformed
 from citeaudit.errors import RegistryError
-from citeaudit.model import Record
+from citeaudit.registry import DoiSearch, Registry
+
+__all__ = ["Answer", "DoiSearch", "Registry", "endpoint_missing", "failed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,43 +37,6 @@ class Answer:
     def missing(self) -> bool:
         """The registry answered that the identifier does not exist."""
         return self.body is None and self.error is None
-
-
-@runtime_checkable
-class Registry(Protocol):
-    """A metadata source, registered through `citeaudit_register_registries`."""
-
-    name: str
-    """Short name used in the cache, in RecordSet keys and in findings."""
-    kinds: tuple[str, ...]
-    """Identifier kinds `fetch` takes: `doi`, `pmid` or `pmcid`.
-
-    Optional, read with getattr: `requests_per_second`; `after` (the name
-    of the registry whose answer comes first) with `wants(outcome)` (ask
-    about an identifier only when that outcome calls for it); `local`
-    (answered from the cache alone). See `citeaudit.bib.followup`."""
-
-    def fetch(self, identifiers: Sequence[str], client: Client) -> list[Answer]:
-        """One Answer per identifier, in as few requests as the registry allows.
-
-        Never raises for network trouble: a failed batch becomes Answers
-        carrying the error, so the rest of the batches still count.
-        """
-        ...
-
-    def parse(self, identifier: str, body: bytes, fetched_at: float | None = None) -> Record:
-        """The Record of one raw body this registry (or a snapshot) produced."""
-        ...
-
-
-@runtime_checkable
-class DoiSearch(Protocol):
-    """A registry that can find its own identifiers for DOIs (PubMed's esearch)."""
-
-    def search_dois(self, dois: Sequence[str], client: Client) -> list[str]:
-        """Identifiers of records carrying any of `dois`; which is which comes
-        from the records' own DOIs once fetched. Raises RegistryError."""
-        ...
 
 
 def failed(identifiers: Sequence[str], error: RegistryError) -> list[Answer]:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from citeaudit.model import Document, Finding, Library, Record, RecordSet, Resolution, Unchecked
+from citeaudit.model import Document, Finding, Library, RecordSet, Resolution, Unchecked
 from citeaudit.rules import Rule
 
 NEEDS = frozenset({"library", "records", "library-records"})
@@ -74,19 +74,3 @@ class Check:
     def declared(self) -> tuple[Rule, ...]:
         """The rules it declares itself (not those it names by code)."""
         return tuple(rule for rule in self.rules if isinstance(rule, Rule))
-
-
-def records_of(context: CheckContext, key: int | str) -> list[Record]:
-    """Registry records of one reference (by number, or library key): PubMed first.
-
-    PubMed comes first because it carries the abstract, MeSH terms and
-    publication types that claim checks need; Crossref adds what PubMed
-    lacks (update notices, preprint relations).
-    """
-    resolution = context.resolutions.get(key)
-    if resolution is None or context.records is None:
-        return []
-    pmid = resolution.pmid or context.records.pmid_for_doi.get((resolution.doi or "").lower())
-    found = [context.records.record("pubmed", pmid),
-             context.records.record("crossref", resolution.doi)]
-    return [r for r in found if r is not None]

@@ -61,23 +61,29 @@ def _read(path: Path, optional: bool, options: Options, recipe: dict[str, Any]) 
 
 
 def _wanted(resolved: tuple[Any, ...], options: Options, recipe: dict[str, Any]) -> list[Any]:
-    """On a worker: for each document of a read file, what to fetch (None: nothing)."""
+    """On a worker: for each document of a read file, what to fetch (None: nothing) and what
+    to search the registries for (references with no identifier, citeaudit.bib.lookup)."""
+    from citeaudit.bib.lookup import to_search
     from citeaudit.pipeline import wanted_records
 
     _, _, checks = _setup(options, recipe)
-    return [wanted_records(checks, r.library, r.resolutions) for r in resolved]
+    searching = any("records" in c.needs for c in checks)
+    return [(wanted_records(checks, r.library, r.resolutions),
+             to_search(r.document, r.resolutions) if searching else {}) for r in resolved]
 
 
-def _finish(resolved: tuple[Any, ...], index: int, records: Any, options: Options,
+def _finish(resolved: tuple[Any, ...], index: int, records: Any, lookups: dict, options: Options,
             recipe: dict[str, Any]) -> DocumentReport:
     """On a worker: the checks over one document with the records fetched for it."""
     from citeaudit.parallel import _picklable
     from citeaudit.pipeline import finish_document
 
+    from citeaudit.bib.lookup import apply_lookups
+
     host, _, checks = _setup(options, recipe)
     r = resolved[index]
-    return _picklable(finish_document(r.document, options, host, r.library, r.resolutions,
-                                      checks, records))
+    return _picklable(finish_document(r.document, options, host, r.library, apply_lookups(r.resolutions, lookups),
+                                      checks, records, lookups))
 
 
 def _client(options: Options) -> Any:
@@ -100,6 +106,8 @@ def check_on_cluster(files: list[Path], options: Options, optional: frozenset[Pa
     """Check `files` on the cluster at `--scheduler`; the reports of each file, in order."""
     from citeaudit.manager import get_plugin_manager
     from citeaudit.parallel import _portable, _restore_extras
+    from citeaudit.bib.lookup import search
+    from citeaudit.model import Resolution
     from citeaudit.pipeline import fetch_records
 
     host = host if host is not None else get_plugin_manager(disabled=options.disabled_plugins)
@@ -122,9 +130,14 @@ def check_on_cluster(files: list[Path], options: Options, optional: frozenset[Pa
         while reads:
             read = reads.popleft()
             wanted = client.submit(_wanted, read, options, recipe, pure=False).result()
-            for index, resolutions in enumerate(wanted):
-                records = None if resolutions is None else fetch_records(resolutions, options, host)
-                checks.append(client.submit(_finish, read, index, records, options, recipe, pure=False))
+            for index, (resolutions, works) in enumerate(wanted):
+                # The parent asks the registries, as it does for records: one process's requests.
+                lookups = search(works, options, host.registries()) if works else {}
+                found = [Resolution(None, None, doi=lk.doi, pmid=lk.pmid) for lk in lookups.values()
+                         if lk.status == "found"]
+                records = None if resolutions is None else fetch_records([*resolutions, *found], options, host)
+                checks.append(client.submit(_finish, read, index, records, lookups, options, recipe,
+                                            pure=False))
             del read  # the worker may drop the document once its checks are done
             read_more()
             while len(checks) > ahead:

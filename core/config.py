@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from citeaudit.errors import UsageError
+from citeaudit.inputs import read_bounded
+from citeaudit.limits import MAX_CONFIG_BYTES
 from citeaudit.options import BY_NAME, FAIL_ON, OPTIONS, Option, OptionGroup, Options
 
 if sys.version_info >= (3, 11):
@@ -67,8 +69,8 @@ def find_config(start: Path | None = None) -> Path | None:
 
 def _load_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        # Bounded: `--config /dev/zero` passes click's exists-and-not-a-folder check.
+        return tomllib.loads(read_bounded(path, MAX_CONFIG_BYTES, what="the configuration file").decode("utf-8"))
     except OSError as exc:
         raise UsageError(f"{path}: cannot read configuration: {exc.strerror or exc}") from exc
     except tomllib.TOMLDecodeError as exc:

@@ -25,6 +25,12 @@ MAX_XML_DEPTH = 256
 """Deepest element nesting accepted; JATS articles nest about 15 deep. lxml's own hard
 limit without huge_tree is 256 too."""
 
+COMPARED_CHARS = 500
+"""Characters of each normalised reference-list entry compared for CA105 (duplicates): all
+of any real entry (150-400 characters); of a longer one its first and last 250 (authors, and
+title, journal and year). It bounds the pairwise work for a crafted list of 4,000 entries of
+2 kB each, which ran past 200 s."""
+
 MAX_REFERENCES = 5000
 """Most reference-list entries in one draft. Systematic reviews with the longest lists
 cite about 1,500 works; several checks compare references pairwise."""
@@ -80,6 +86,10 @@ MAX_BIBTEX_VALUE_CHARS = 1_000_000
 abstract is 5,000). Macros are stored expanded, so a chain of @string doubling each other
 spells gigabytes in a few lines; past this the entry gets a CA201 finding and is skipped."""
 
+MAX_CONFIG_BYTES = 1024 * 1024
+"""Largest configuration file read (citeaudit.toml, pyproject.toml), in bytes; real ones are a
+few kB. It is read with this bound because `--config /dev/zero` has no size to check first."""
+
 MAX_BASELINE_BYTES = 64 * 1024 * 1024
 """Largest --baseline file read, in bytes (a baseline of 10,000 findings is about 3 MB)."""
 
@@ -89,6 +99,10 @@ MAX_REGISTRY_ANSWER_BYTES = 64 * 1024 * 1024
 """Largest registry answer read, in bytes after decompression; a batch of 100 Crossref
 works with their reference lists is about 5 MB. Over it the answer is malformed (retried,
 then CA308): it stops gzip bombs and endless bodies."""
+
+MAX_REDIRECTS = 5
+"""Most redirects followed for one registry request, all within the registry's own origin
+(a redirect to any other host is never followed)."""
 
 MAX_REGISTRY_TEXT_CHARS = 100_000
 """Longest text taken from one field of a registry record (a title, an author's name, an

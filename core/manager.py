@@ -118,6 +118,10 @@ class Host:
     def reporters(self) -> dict[str, Reporter]:
         return {c.name: c.value for c in self.components("reporter")}
 
+    def own_outputs(self) -> tuple[str, ...]:
+        """File-name endings of the copies reporters write beside drafts (never read as drafts)."""
+        return tuple(sorted({r.writes for r in self.reporters().values() if getattr(r, "writes", "")}))
+
     def registries(self) -> list[Any]:
         return [c.value for c in self.components("registry")]
 
@@ -205,14 +209,6 @@ class Host:
                                                         "which no check declares")
         self._rules = catalogue(rule for rule, _plugin in found.values())
         return self._rules
-
-    def rule_owners(self) -> dict[str, str]:
-        """Rule code -> the plugin whose check declared it."""
-        owners: dict[str, str] = {}
-        for component in self.components("check"):
-            for rule in component.value.declared:
-                owners.setdefault(rule.code, component.plugin)
-        return owners
 
 
 def _load_module(name: str, module: str) -> Any:

@@ -226,7 +226,7 @@ class Finding:
     """One problem found; reporters render these."""
 
     rule: str
-    """Rule code from RULES.md, e.g. `CA304`."""
+    """Rule code (docs/rules.md, or a plugin's own), e.g. `CA304`."""
     message: str
     """One sentence a person can act on."""
     span: Span = NO_SPAN

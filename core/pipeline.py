@@ -1,4 +1,4 @@
-"""The data flow of ARCHITECTURE.md, one call per arrow.
+"""The data flow of docs/architecture.md, one call per arrow.
 
     path ─read─▶ Document ─resolve─▶ Resolutions ─fetch─▶ RecordSet ─checks─▶ Findings ─▶ report
 
@@ -34,8 +34,13 @@ def rule_enabled(code: str, options: Options) -> bool:
     return selected(code, options.select, options.ignore)
 
 
-def discover(paths: Iterable[Path], suffixes: set[str]) -> list[Path]:
-    """Files to check: each file given, and every readable draft below each folder."""
+def discover(paths: Iterable[Path], suffixes: set[str], outputs: Iterable[str] = ()) -> list[Path]:
+    """Files to check: each file given, and every readable draft below each folder.
+
+    A folder search passes over hidden files and the copies reporters write
+    beside drafts (`outputs`: file-name endings, see `Reporter.writes`).
+    """
+    outputs = tuple(outputs)
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -43,7 +48,7 @@ def discover(paths: Iterable[Path], suffixes: set[str]) -> list[Path]:
                 p for p in path.rglob("*")
                 if p.is_file() and p.suffix.lower() in suffixes
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and not p.name.endswith(".citeaudit.docx")
+                and not (outputs and p.name.endswith(outputs))
             ))
         elif path.exists():
             found.append(path)
@@ -161,6 +166,16 @@ def read_resolved(path: Path, options: Options, host: Host, library: Library | N
     return tuple(resolved)
 
 
+def look_up(document: Document, resolutions: dict, options: Options, host: Host,
+            checks: Sequence[Check]) -> tuple[dict, dict]:
+    """Search the registries for references with no identifier, when registry checks run."""
+    from citeaudit.bib.lookup import apply_lookups, search, to_search
+
+    works = to_search(document, resolutions) if any("records" in c.needs for c in checks) else {}
+    lookups = search(works, options, host.registries()) if works else {}
+    return apply_lookups(resolutions, lookups), lookups
+
+
 def _front_matter_library(document: Document) -> Library | None:
     """The library a draft names itself (pandoc's `bibliography:`), used when --bib is not given."""
     named = document.extras.get("bibliography")
@@ -173,16 +188,10 @@ def _front_matter_library(document: Document) -> Library | None:
 
 def _run(document: Document, options: Options, host: Host, library: Library | None,
          resolutions: dict, checks: Sequence[Check]) -> DocumentReport:
-    lookups: dict = {}
-    if any("records" in c.needs for c in checks):
-        from citeaudit.bib.lookup import lookup_missing
-
-        resolutions, lookups = lookup_missing(document, resolutions, options, host.registries())
+    resolutions, lookups = look_up(document, resolutions, options, host, checks)
     wanted = wanted_records(checks, library, resolutions)
     records = None if wanted is None else fetch_records(wanted, options, host)
-    if records is not None and lookups:
-        records = replace(records, lookups=lookups)
-    return finish_document(document, options, host, library, resolutions, checks, records)
+    return finish_document(document, options, host, library, resolutions, checks, records, lookups)
 
 
 def wanted_records(checks: Sequence[Check], library: Library | None,
@@ -200,8 +209,14 @@ def wanted_records(checks: Sequence[Check], library: Library | None,
 
 def finish_document(document: Document, options: Options, host: Host, library: Library | None,
                     resolutions: dict, checks: Sequence[Check], records: RecordSet | None,
-                    ) -> DocumentReport:
-    """The last phase: every enabled check over the document and its records (no I/O)."""
+                    lookups: dict | None = None) -> DocumentReport:
+    """The last phase: every enabled check over the document and its records (no I/O).
+
+    `lookups` are what the registry search found for references with no
+    identifier (citeaudit.bib.lookup); `resolutions` already carry them.
+    """
+    if records is not None and lookups:
+        records = replace(records, lookups=lookups)
     context = CheckContext(document=document, options=options, library=library,
                            resolutions=resolutions, records=records)
     _known_codes(document.diagnostics, host.rules(), host.reader_of(document.path), "its reader")
@@ -233,7 +248,7 @@ def stream_paths(paths: Sequence[Path], options: Options, host: Host,
     several files are checked in worker processes; the run context
     (citeaudit.run) passes it, so this module never imports the one that imports it.
     """
-    files = discover(paths, host.suffixes())
+    files = discover(paths, host.suffixes(), host.own_outputs())
     named = {p for p in paths if not p.is_dir()}
     optional = frozenset(f for f in files if f not in named)
 
@@ -318,11 +333,12 @@ def apply_baseline(run: RunT, options: Options) -> RunT:
 
 
 def document_sources(report: DocumentReport) -> list[Path]:
-    """The files a document was read from (a Word draft's package too)."""
+    """The files a document was read from: its path, and each file a reader names in an
+    extras entry `{"path": ...}` (a Word draft's package)."""
     paths = [Path(report.document.path)]
-    docx = report.document.extras.get("docx")
-    if isinstance(docx, dict) and docx.get("path"):
-        paths.append(Path(docx["path"]))
+    for value in report.document.extras.values():
+        if isinstance(value, dict) and isinstance(value.get("path"), str) and value["path"]:
+            paths.append(Path(value["path"]))
     return paths
 
 

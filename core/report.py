@@ -62,11 +62,6 @@ class RunReport:
     started: float = field(default_factory=time.time)
     """Unix time the run began; reports give it as their date (citeaudit.runinfo)."""
 
-    def rule_name(self, code: str) -> str:
-        """The rule's name, or the code in lower case when the catalogue lacks it."""
-        rule = self.rules.get(code)
-        return rule.name if rule else code.lower()
-
     def findings(self) -> list[tuple[DocumentReport, Finding]]:
         """Every finding with its document, in order."""
         return [(doc, f) for doc in self.documents for f in doc.findings]
@@ -252,6 +247,9 @@ class Reporter:
     stream: Callable[[Any], ReportStream] | None = None
     """Given the run's options, a `ReportStream` that writes the report as documents
     complete; preferred over `render` when both are given, since memory stays flat."""
+    writes: str = ""
+    """The file-name ending of the copies it writes beside drafts (`.citeaudit.docx`), so a
+    folder search passes them over; empty when it writes nothing a reader would take."""
     progressive: bool = False
     """Written to standard output as each document completes, for a reader that follows
     it; other streams are spooled (to disk past a few MB) and printed whole at the end,

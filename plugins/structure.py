@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from citeaudit import hookimpl
 from citeaudit.authoryear import alphabetical
 from citeaudit.checks import Check, CheckContext
+from citeaudit.limits import COMPARED_CHARS
 from citeaudit.markers import PERSISTENT_KEYS
 from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span
 from citeaudit.rules import Rule
@@ -22,12 +23,6 @@ SAME_WORK_TITLE = 20
 NEAR_IDENTICAL = 95.0
 """rapidfuzz ratio (0-100) of two normalised entries above which they are one work
 listed twice; different papers by one group in one journal stay well below it."""
-COMPARED_CHARS = 500
-"""Characters of each normalised entry compared for CA105: all of any real entry; of a
-longer one its first and last halves of this (authors, and title, journal and year), a
-bound on the pairwise work for a crafted list of very long entries."""
-
-
 MIN_WORDS = 4
 """Entries with fewer words than this, once identifiers are removed, are compared by identifier only."""
 

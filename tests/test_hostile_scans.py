@@ -102,7 +102,8 @@ def test_a_jats_paragraph_of_100000_xrefs_is_read(tmp_path):
 
 
 def test_long_reference_lists_compare_a_bounded_part_of_each_entry():
-    from citeaudit.plugins.structure import COMPARED_CHARS, _bounded
+    from citeaudit.limits import COMPARED_CHARS
+    from citeaudit.plugins.structure import _bounded
 
     short = "doe j a title j exp med 2010 1 1 2"
     long = "author " * 400 + "the end 2010"

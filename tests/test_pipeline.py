@@ -84,7 +84,7 @@ def test_discover_walks_folders_skipping_hidden_and_our_own_outputs(tmp_path: Pa
     for name in ("a.md", "b.xml", "sub/c.md", ".git/d.md", "e.png", "f.citeaudit.docx"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
-    found = discover([tmp_path], {".md", ".xml", ".docx"})
+    found = discover([tmp_path], {".md", ".xml", ".docx"}, get_plugin_manager().own_outputs())
     assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a.md", "b.xml", "sub/c.md"]
     with pytest.raises(InputError, match="no such file"):
         discover([tmp_path / "missing.md"], {".md"})

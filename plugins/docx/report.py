@@ -469,4 +469,4 @@ def citeaudit_add_options(group: Any) -> None:
 @hookimpl(trylast=True)
 def citeaudit_register_reporters(register: Callable[[Reporter], None]) -> None:
     register(Reporter("docx", render, "a copy of the Word draft with a comment at each flagged marker",
-                      binary=True))
+                      binary=True, writes=".citeaudit.docx"))

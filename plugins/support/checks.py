@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from citeaudit.checks import CheckContext, records_of
+from citeaudit.checks import CheckContext
 from citeaudit.model import Claim, Finding, Span
 from citeaudit.plugins.support.design import claimed_designs, contradicted, record_designs
 from citeaudit.plugins.support.entities import CHECKED_KINDS, is_covered, mentions
@@ -19,7 +19,7 @@ from citeaudit.plugins.support.lexicon import lexicon
 from citeaudit.plugins.support.pharmacology import contradictions, label
 from citeaudit.plugins.support.quantities import MEASURE_NAMES, compare, extract
 from citeaudit.plugins.support.similarity import Index, Vector, best_sentence, terms
-from citeaudit.plugins.support.sources import Source, build_source, why_unchecked
+from citeaudit.plugins.support.sources import Source, build_source, records_of, why_unchecked
 
 SHIFT_RUN = 3
 """Consecutive claims that must fit reference n+k better before CA405 speaks."""

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from citeaudit.checks import CheckContext, records_of
+from citeaudit.checks import CheckContext
 from citeaudit.model import Missing, Record, Unavailable, Unchecked
 from citeaudit.plugins.support.entities import covered
 from citeaudit.plugins.support.quantities import Quantity, extract
@@ -21,6 +21,22 @@ from citeaudit.plugins.support.similarity import terms
 
 # Abstracts are edited prose: a full stop, then a capital or a digit, ends a sentence.
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])|\n+")
+
+
+def records_of(context: CheckContext, key: int | str) -> list[Record]:
+    """Registry records of one reference (by number, or library key): PubMed first.
+
+    PubMed comes first because it carries the abstract, MeSH terms and
+    publication types that claim checks need; Crossref adds what PubMed
+    lacks (update notices, preprint relations).
+    """
+    resolution = context.resolutions.get(key)
+    if resolution is None or context.records is None:
+        return []
+    pmid = resolution.pmid or context.records.pmid_for_doi.get((resolution.doi or "").lower())
+    found = [context.records.record("pubmed", pmid),
+             context.records.record("crossref", resolution.doi)]
+    return [r for r in found if r is not None]
 
 
 @dataclass(frozen=True, slots=True)
