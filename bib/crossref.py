@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from citeaudit.bib.http import Client, Malformed
 from citeaudit import safejson
+from citeaudit.bib.http import Client, Malformed
 from citeaudit.bib.records import crossref_items, from_crossref
 from citeaudit.bib.registry import Answer, endpoint_missing, failed
 from citeaudit.bib.shape import crossref_work

@@ -124,6 +124,8 @@ def plan_fixes(library: Library, options: Any, registries: Sequence[Any], *,
                     pmid_of[key] = via_citation
             plan.changes.extend(_entry_changes(entry, doi_of[key], pmid_of[key], found.get(key),
                                                records, journal_style, via_citation == pmid_of[key]))
+        if "pmcid" in fields and client is not None:
+            plan.changes.extend(_pmcids(entries, plan.changes, doi_of, pmid_of, records, client))
         published = [c.new for c in plan.changes if c.field == "doi" and c.group == "preprint"]
         if published:
             final = fetch_records([Resolution(None, None, doi=d) for d in published], options=options,
@@ -177,6 +179,29 @@ def _entry_changes(entry: LibraryEntry, doi: str | None, pmid: str | None, found
                                   records_[0].source if journal_style == "abbrev" else (crossref or records_[0]).source,
                                   {"style": journal_style}))
     return changes
+
+
+def _pmcids(entries: list[LibraryEntry], changes: list[Change], doi_of: dict, pmid_of: dict,
+            records: RecordSet, client: Any) -> list[Change]:
+    """PMCIDs from the PMC ID converter for entries whose PubMed record did not give one.
+
+    PubMed records carry the PMCID when PMC has the article, so only entries
+    without a PubMed record are asked about (by DOI), in batches of 200.
+    """
+    from citeaudit.bib.idconv import pmcids_for
+    from citeaudit.errors import RegistryError
+
+    have = {c.key for c in changes if c.field == "pmcid"}
+    asked = {e.key: doi_of[e.key] for e in entries if not e.work.pmcid and e.key not in have
+             and doi_of[e.key] and records.record("pubmed", pmid_of[e.key]) is None}
+    if not asked:
+        return []
+    try:
+        found = pmcids_for(list(dict.fromkeys(asked.values())), client)
+    except RegistryError:
+        return []
+    return [Change(key, "pmcid", None, found[doi.lower()], "pmc-idconv", {"doi": doi})
+            for key, doi in asked.items() if doi.lower() in found]
 
 
 def _journal(current: str | None, records: list[Record], style: str) -> str | None:

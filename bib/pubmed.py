@@ -44,11 +44,14 @@ def _xml(root_tag: str, max_ids: int = 0):
         if root.tag != root_tag:
             raise Malformed(f"expected <{root_tag}>, got <{root.tag}>")
         if root_tag == "PubmedArticleSet":
-            for article in pubmed_articles(root):
+            articles = pubmed_articles(root)
+            if max_ids and len(articles) > max_ids:  # more than asked for: bound the work on it
+                raise Malformed(f"{len(articles):,} articles where at most {max_ids} were asked for")
+            for article in articles:
                 from_pubmed(article)  # every field in bounds, or Malformed: retried, not stored
         if root_tag == "eSearchResult":
             ids = [el.text for el in root.iterfind("IdList/Id")]
-            if len(ids) > max_ids:  # no real esearch answer sends more than retmax
+            if max_ids and len(ids) > max_ids:  # no real esearch answer sends more than retmax
                 raise Malformed(f"{len(ids):,} ids where at most {max_ids} were asked for")
             if not all(i and normalize_pmid(i) == i for i in ids):
                 raise Malformed("an esearch id that is not a PMID")
@@ -96,7 +99,7 @@ class PubMed:
             try:
                 reply = self._call(client, "efetch.fcgi",
                                    {"db": "pubmed", "retmode": "xml", "id": ",".join(batch)},
-                                   "PubmedArticleSet")
+                                   "PubmedArticleSet", max_ids=len(batch))
             except RegistryError as exc:
                 answers.extend(failed(batch, exc))
                 continue

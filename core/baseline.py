@@ -23,8 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from citeaudit import __version__
-from citeaudit import safejson
+from citeaudit import __version__, safejson
 from citeaudit.errors import InputError
 from citeaudit.inputs import read_bounded
 from citeaudit.limits import MAX_BASELINE_BYTES

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from citeaudit.errors import UsageError
+from citeaudit.inputs import read_bounded
+from citeaudit.limits import MAX_CONFIG_BYTES
 from citeaudit.options import BY_NAME, FAIL_ON, OPTIONS, Option, OptionGroup, Options
 
 __all__ = ["FAIL_ON", "ConfigFile", "OptionGroup", "Options", "build_options", "find_config",
@@ -67,8 +69,8 @@ def _load_toml(path: Path) -> dict[str, Any]:
     else:  # pragma: no cover
         import tomli as tomllib
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        # Bounded: `--config /dev/zero` passes click's exists-and-not-a-folder check.
+        return tomllib.loads(read_bounded(path, MAX_CONFIG_BYTES, what="the configuration file").decode("utf-8"))
     except OSError as exc:
         raise UsageError(f"{path}: cannot read configuration: {exc.strerror or exc}") from exc
     except tomllib.TOMLDecodeError as exc:
@@ -144,7 +146,23 @@ def build_options(cli: Mapping[str, Any], *, plugin_options: Mapping[str, Option
     for code in values["severity"]:
         if (rules is not None and code not in rules) or not _CODE.match(code):
             raise UsageError(f"{config.where}: severity override for unknown rule {code!r}")
+    values["color"] = color_choice(values["color"])
     return Options(**values, plugin_options=_plugin_values(cli, config, declared))
+
+
+def color_choice(chosen: bool | None) -> bool | None:
+    """`--color/--no-color` (or `color` in the configuration), else NO_COLOR, else FORCE_COLOR.
+
+    None leaves it to the reporter: colour only on a terminal. As no-color.org
+    and force-color.org say, a variable counts when it is set and not empty.
+    """
+    if chosen is not None:
+        return bool(chosen)
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return None
 
 
 def _check_codes(codes: tuple[str, ...], rules: Collection[str] | None, where: str) -> None:

@@ -86,6 +86,10 @@ MAX_BIBTEX_VALUE_CHARS = 1_000_000
 abstract is 5,000). Macros are stored expanded, so a chain of @string doubling each other
 spells gigabytes in a few lines; past this the entry gets a CA201 finding and is skipped."""
 
+MAX_CONFIG_BYTES = 1024 * 1024
+"""Largest configuration file read (citeaudit.toml, pyproject.toml), in bytes; real ones are a
+few kB. It is read with this bound because `--config /dev/zero` has no size to check first."""
+
 MAX_BASELINE_BYTES = 64 * 1024 * 1024
 """Largest --baseline file read, in bytes (a baseline of 10,000 findings is about 3 MB)."""
 

@@ -150,6 +150,10 @@ class Host:
         documents = tuple(read) if isinstance(read, (tuple, list)) else (read,) if read is not None else ()
         if not documents:
             known = ", ".join(sorted(self.suffixes())) or "none"
+            if path.suffix.lower() in (".bib", ".bibtex"):
+                raise UnrecognisedFile(path, "a BibTeX library, not a draft: give it with --bib "
+                                             f"{path.name} to check drafts against it, or audit it on its "
+                                             f"own with `citeaudit bib {path.name}`")
             raise UnrecognisedFile(path, f"no reader recognises this file (readers take: {known})")
         for document in documents:
             if len(document.references) > MAX_REFERENCES:
@@ -205,14 +209,6 @@ class Host:
                                                         "which no check declares")
         self._rules = catalogue(rule for rule, _plugin in found.values())
         return self._rules
-
-    def rule_owners(self) -> dict[str, str]:
-        """Rule code -> the plugin whose check declared it."""
-        owners: dict[str, str] = {}
-        for component in self.components("check"):
-            for rule in component.value.declared:
-                owners.setdefault(rule.code, component.plugin)
-        return owners
 
 
 def _load_module(name: str, module: str) -> Any:

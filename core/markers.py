@@ -293,9 +293,10 @@ _YEARS = range(1900, 2101)
 def _values(text: str, m: re.Match[str], reference_count: int | None) -> bool:
     """Numbers in brackets that are values, not citations (left alone, no CA104).
 
-    An interval after the value it bounds ("40 [25, 57]", a median and its
-    IQR), an interval from 0 ("[0, 1]"), and years ("[2024]") when they lie
-    beyond the reference list or its length is not known.
+    An interval around the value before it ("40 [25, 57]", a median
+    and its IQR) when it reaches beyond the list, its length is not known or
+    the text is a row of numbers; an interval from 0 ("[0, 1]"); years
+    ("[2024]") beyond the list or when its length is not known.
     """
     pair = _ITEMS.fullmatch(m[2])
     if pair is None:
@@ -308,8 +309,10 @@ def _values(text: str, m: re.Match[str], reference_count: int | None) -> bool:
     if high is None:
         return low in _YEARS and (reference_count is None or low > reference_count)
     value = re.search(r"(?:^|[\s=:(])(\d+(?:\.\d+)?)\s*$", _before(text, m.start()))
-    if value and low <= float(value[1]) <= high:
-        return True
+    if value and low <= float(value[1]) <= high and (
+            reference_count is None or high > reference_count
+            or _tabular(text[max(0, m.start() - _CONTEXT):m.end() + _CONTEXT])):
+        return True  # "phase 2 [1, 3]" in prose with a list of three or more still cites
     return low in _YEARS and high in _YEARS and (reference_count is None or high > reference_count)
 
 
@@ -376,7 +379,7 @@ def _tabular(window: str) -> bool:
     parentheses hold ranges."""
     numbers = len(re.findall(r"\d+(?:[.,]\d+)?", window))
     words = len(re.findall(r"[^\W\d_]{3,}", window))
-    return numbers >= 4 and numbers > 2 * words
+    return numbers >= 3 and numbers > 2 * words
 
 
 def _flattened(text: str, reference_count: int) -> list[Found]:

@@ -176,12 +176,17 @@ def _name_anonymous(fd: int, name: str) -> None:
 
 
 def _temp_name(target: Path) -> str:
-    return str(target.parent / f".{target.name}.citeaudit-{os.getpid()}-{secrets.token_hex(4)}{TMP_SUFFIX}")
+    return str(target.parent / f".{_stem(target)}.citeaudit-{os.getpid()}-{secrets.token_hex(4)}{TMP_SUFFIX}")
+
+
+def _stem(target: Path) -> str:
+    """The report's name as its temporary files start: cut, so a 255-byte name still leaves room."""
+    return target.name[:100]
 
 
 def _remove_leftovers(target: Path) -> None:
     """Remove temporary files of this report left by a killed citeaudit process, and nothing else."""
-    pattern = re.compile(rf"\.{re.escape(target.name)}\.citeaudit-(\d{{1,10}})-[0-9a-f]{{8}}{re.escape(TMP_SUFFIX)}")
+    pattern = re.compile(rf"\.{re.escape(_stem(target))}\.citeaudit-(\d{{1,10}})-[0-9a-f]{{8}}{re.escape(TMP_SUFFIX)}")
     try:
         names = os.listdir(target.parent)
     except OSError:

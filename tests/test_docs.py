@@ -60,3 +60,12 @@ def test_the_rules_page_is_generated_from_the_checks():
     assert page == render_rules(RULES, "markdown"), \
         "docs/rules.md is stale: run `citeaudit rules --format markdown > docs/rules.md`"
     assert all(rule.help for rule in RULES.values()), "every built-in rule says what to do"
+
+
+def test_the_architecture_page_names_files_that_exist():
+    """docs/architecture.md says where each concept lives: every file it names must be there."""
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    named = set(re.findall(r"\b((?:core|bib|plugins|docs|tests)/[\w/.-]*\w)", page))
+    assert len(named) > 30
+    missing = sorted(p for p in named if not (ROOT / p).exists())
+    assert missing == [], missing

@@ -267,3 +267,48 @@ def test_check_flags_an_invented_reference_and_completes_a_real_one(world, tmp_p
     (ca205,) = [f for f in findings if f["rule"] == "CA205" and f["reference"] == 1]
     assert ca205["fix"]["new"] == next(v[:-6] for v in record["LID"] + record.get("AID", [])
                                        if v.endswith(" [doi]")).lower()
+
+
+def test_journal_style_full_and_abbrev(world, library):
+    path, _, keys, records = library
+    code, out, err = run_cli("fix", str(path), "--journal-style", "full", "--select", "journal",
+                             "--format", "json", "--dry-run")
+    assert code == 0, err
+    changes = json.loads(out)["changes"]
+    real = [k for k, g in keys.items() if g != "invented"]
+    assert {c["key"] for c in changes} <= set(real) and changes
+    for change in changes:
+        assert change["field"] == "journal"
+        assert change["new"].replace(" :", ":") == records[change["key"][1:]]["JT"][0].replace(" :", ":")
+    code, out, err = run_cli("fix", str(path), "--journal-style", "abbrev", "--select", "journal",
+                             "--format", "json", "--dry-run")
+    assert json.loads(out)["changes"] == []  # the library already uses the abbreviations
+
+
+def test_a_preprint_is_replaced_by_its_published_version(recorded_registry, tmp_path: Path):
+    # The corpus holds the bioRxiv preprint's real Crossref record (is-preprint-of
+    # 10.1016/j.xgen.2025.100814) but not the published version's: this stand-in carries
+    # only the fields the replacement copies, so the test can see them copied.
+    recorded_registry.add_work({"DOI": "10.1016/j.xgen.2025.100814", "type": "journal-article",
+                                "title": ["High-throughput screening of human genetic variants by pooled "
+                                          "prime editing"], "author": [{"family": "Herger", "given": "M"}],
+                                "container-title": ["Cell Genomics"], "volume": "5", "issue": "4",
+                                "page": "100814", "issued": {"date-parts": [[2025, 4, 9]]}})
+    path = tmp_path / "pre.bib"
+    text = ("@misc{herger2024,\n  author = {Herger, Michael and Kajba, Christina M.},\n"
+            "  title  = {High-throughput screening of human genetic variants by pooled prime editing},\n"
+            "  year   = {2024},\n  doi    = {10.1101/2024.04.01.587366},\n"
+            "  note   = {bioRxiv}\n}\n")
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run_cli("fix", str(path), "--format", "json", "--select", "preprint")
+    assert code == 0, err
+    fixed = path.with_name("pre.fixed.bib").read_text(encoding="utf-8")
+    assert fixed.startswith("@article{herger2024,")
+    assert "doi    = {10.1016/j.xgen.2025.100814}" in fixed
+    assert "note   = {bioRxiv; Preprint: doi:10.1101/2024.04.01.587366}" in fixed
+    assert "journal = {Cell Genomics}" in fixed and "year   = {2025}" in fixed
+    from citeaudit.bib.bibtex import load_library
+
+    entry = load_library([path.with_name("pre.fixed.bib")]).entries[0]
+    assert (entry.key, entry.work.doi, entry.work.volume, entry.work.pages) == \
+        ("herger2024", "10.1016/j.xgen.2025.100814", "5", "100814")

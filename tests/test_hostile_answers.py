@@ -168,3 +168,13 @@ def test_adding_found_pmids_to_the_work_list_is_linear():
     todo = [str(n) for n in range(20_001, 60_001)]
     found = metadata._search(Searcher(), ["10.1/a"], None, todo)
     assert len(found) == 80_000 and len(todo) == 60_000 and len(set(todo)) == 60_000
+
+
+def test_more_efetch_articles_than_asked_for_are_a_malformed_answer(fake):
+    article = next((DATA / "registry/pubmed").glob("*.xml")).read_bytes()
+    one = article[article.index(b"<PubmedArticle>"):article.rindex(b"</PubmedArticle>") + len(b"</PubmedArticle>")]
+    fake.fault("raw", code=200, body=b"<PubmedArticleSet>" + one * 500 + b"</PubmedArticleSet>",
+               headers={"Content-Type": "text/xml"})
+    with Client(budget=Budget(30.0), request_timeout=20.0, retries=0) as client:
+        answers = PubMed(fake.eutils_url).fetch(["29768149"], client)
+    assert answers[0].error is not None and "500 articles where at most 1" in str(answers[0].error)

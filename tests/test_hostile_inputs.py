@@ -127,7 +127,8 @@ def test_parse_int_takes_plain_numbers_only(text, value):
     (["check", "{zero}.md"], "the draft"), (["check", "{zero}.xml"], "JATS XML"),
     (["bib", "{zero}.bib"], "the BibTeX file"), (["check", "{draft}", "--bib", "/dev/zero"], "the BibTeX file"),
     (["check", "{draft}", "--baseline", "/dev/zero"], "the baseline"),
-], ids=["draft", "jats", "library", "bib-option", "baseline"])
+    (["check", "{draft}", "--config", "/dev/zero"], "the configuration file"),
+], ids=["draft", "jats", "library", "bib-option", "baseline", "config"])
 def test_a_device_as_an_input_is_read_up_to_its_limit(tmp_path, args, what):
     """st_size is 0 for /dev/zero: a size check before reading let it be read until memory ran out."""
     for suffix in (".md", ".xml", ".bib"):

@@ -204,3 +204,14 @@ def test_the_commented_docx_copy_keeps_no_symlink_member(tmp_path):
     assert "word/media/link.png" in modes
     assert not any(stat.S_ISLNK(mode) for mode in modes.values())
     assert stat.S_ISREG(modes["word/media/link.png"])
+
+
+def test_an_output_name_of_250_characters_is_written(tmp_path, monkeypatch):
+    """Its temporary name must fit the file system's 255-byte limit too (O_TMPFILE or not)."""
+    import citeaudit.output as output
+
+    target = tmp_path / ("r" * 245 + ".json")
+    write_atomic(target, "first")
+    monkeypatch.setattr(output.os, "O_TMPFILE", 0, raising=False)  # the named temporary file
+    write_atomic(target, "second")
+    assert target.read_text() == "second" and sorted(p.name for p in tmp_path.iterdir()) == [target.name]

@@ -15,7 +15,7 @@ mention is evidence, because abstracts leave most numbers out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 RATIO_MEASURES = ("rr", "or", "hr", "irr", "smd", "md")
@@ -313,8 +313,3 @@ def compare(claim: Sequence[Quantity], source_text: str,
         found_plain = any(same_value(q, v) for v in anywhere)
         results.append(Comparison(q, "found" if found_plain else "absent"))
     return results
-
-
-def describe_all(quantities: Iterable[Quantity]) -> list[str]:
-    """Short descriptions for evidence."""
-    return [q.describe() for q in quantities]
