@@ -63,3 +63,15 @@ def test_marker_text_is_removed_without_leaving_gaps() -> None:
 
 def test_blocks_without_markers_give_no_claims() -> None:
     assert build_claims([block_of("Nothing cited. At all.")]) == ()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Liver failure is common. [1] Preterm delivery follows. [5]",
+     ["1 | Liver failure is common.", "5 | Preterm delivery follows."]),
+    ("It complicates 20% of cases. [1,2]", ["1,2 | It complicates 20% of cases."]),
+    ("Acute renal failure. [1] and approximately 70% need delivery. [5]",
+     ["1 | Acute renal failure.", "5 | and approximately 70% need delivery."]),
+])
+def test_a_citation_after_the_full_stop_belongs_to_the_sentence_before(text, expected):
+    claims = build_claims([block_of(text)])
+    assert [f"{','.join(map(str, c.citations))} | {c.text}" for c in claims] == expected

@@ -89,3 +89,22 @@ def test_dotted_journal_abbreviation_stays_together() -> None:
 def test_odd_input_never_raises(text: str) -> None:
     work = parse_reference(text)
     assert work.year is None or isinstance(work.year, int)
+
+
+def test_a_page_range_where_the_volume_should_be() -> None:
+    work = parse_reference("14. Champion HR, Sacco WJ, Copes W, Gann DS, et al. A revision of the trauma "
+                           "score. J Trauma. 1989;623–9.")
+    assert (work.journal, work.year, work.volume, work.pages) == ("J Trauma", 1989, None, "623-629")
+    assert parse_reference("Smith J. A title of some length. J Med. 2001;12:1123-31.").pages == "1123-1131"
+    assert parse_reference("Smith J. A title of some length. J Med. 2001;12(3):99-101.").pages == "99-101"
+
+
+def test_book_edition_group_author_and_trailing_particle() -> None:
+    book = parse_reference("Moore EE, Feliciano DV, Mattox KL. Trauma. 8th edition. Book. New York: "
+                           "McGraw-Hill Education; 2017.")
+    assert (book.title, book.year, book.authors[0]) == ("Trauma", 2017, Person("Moore", "EE"))
+    group = parse_reference("The R team. R-project. 2018.")
+    assert (group.authors, group.title, group.year) == ((Person("The R team"),), "R-project", 2018)
+    work = parse_reference("Gerdin M, Roy N, Schreeb J von, Petzold M. Traumatic transfers. "
+                           "J Clin Epidemiol. 2016;74:40-7.")
+    assert work.authors[2] == Person("von Schreeb", "J")

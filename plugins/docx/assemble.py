@@ -54,10 +54,12 @@ TEXT_OPENERS = frozenset({
 """Paragraphs (lower case, no trailing colon) that end the title page: what comes before them is
 title, authors, affiliations and correspondence, whose superscripts and symbols are not citations."""
 FRONT_MATTER_SHARE = 0.4
-"""A title page is never more than this share of the body's paragraphs."""
+FRONT_MATTER_PARAGRAPHS = 40
+"""A title page is never longer than this share of the body's paragraphs, or than this many
+paragraphs when that is more."""
 
 _LABEL = re.compile(r"^\s*(?:\[(?P<bracket>\d{1,4})\]|\((?P<paren>\d{1,4})\)|(?P<dot>\d{1,4})[.)](?=\s|$)"
-                    r"|(?P<tab>\d{1,4})(?=\t))\s*")
+                    r"|(?P<tab>\d{1,4})[ \u00a0]*(?=\t))\s*")
 _SPACES = re.compile(r"\s+")
 
 
@@ -136,7 +138,7 @@ class Assembler:
         if end is None:
             end = next((i for i in ordered[1:] if paragraphs[i].style in self.styles.heading
                         and not _names_front_matter(paragraphs[i].text)), None)
-        if end is None or end > FRONT_MATTER_SHARE * len(paragraphs):
+        if end is None or end > max(FRONT_MATTER_SHARE * len(paragraphs), FRONT_MATTER_PARAGRAPHS):
             return set()
         if any(c.part is self.body and c.range.start[0] < end for c in cites):
             return set()  # a reference manager's citation is never part of a title page
@@ -178,7 +180,7 @@ class Assembler:
             if not _fold(text) or _is_reference_heading(text):
                 continue
             number = None
-            label = _LABEL.match(text)  # before folding: "1<tab>" is a label, "1 " is not
+            label = _LABEL.match(text)  # before folding: "1<tab>" and "1 <tab>" are labels, "1 " is not
             if label:
                 number = int(next(v for v in label.groupdict().values() if v))
                 text = text[label.end():]
