@@ -262,8 +262,9 @@ class Cache:
         for registry, count, missing, stale, oldest, newest in rows:
             total += count
             what = "links" if registry == LINKS else "answers"
-            lines.append(f"{registry}: {count} {what} ({missing} not found, {stale} expired), "
-                         f"fetched {_age(now - newest)} to {_age(now - oldest)} ago")
+            newest_ago, oldest_ago = ago(now - newest), ago(now - oldest)
+            when = newest_ago if newest_ago == oldest_ago else f"newest {newest_ago}, oldest {oldest_ago}"
+            lines.append(f"{registry}: {count} {what} ({missing} not found, {stale} expired), fetched {when}")
         if not total:
             lines.append("no cached answers")
         return lines
@@ -320,12 +321,16 @@ def _not_a_database(exc: BaseException) -> bool:
     return "not a database" in message or "malformed" in message
 
 
-def _age(seconds: float) -> str:
+def ago(seconds: float) -> str:
+    """How long ago, as people say it: `just now`, `40 s ago`, `15 min ago`, `3 h ago`, `2 days ago`."""
     seconds = max(0.0, seconds)
-    for unit, size in (("d", DAY), ("h", 3600.0), ("min", 60.0)):
+    if seconds < 5:
+        return "just now"
+    for unit, size in (("days", DAY), ("h", 3600.0), ("min", 60.0)):
         if seconds >= size:
-            return f"{seconds / size:.0f} {unit}"
-    return f"{seconds:.0f} s"
+            value = round(seconds / size)
+            return f"{value} {'day' if unit == 'days' and value == 1 else unit} ago"
+    return f"{seconds:.0f} s ago"
 
 
 def open_cache(cache_dir: Path | None) -> Cache:

@@ -10,6 +10,9 @@ must be asked politely, so everything about the wire lives here:
 - retries with exponential backoff on connection trouble, timeouts, 5xx and
   429, honouring `Retry-After` (capped by the budget);
 - a minimum interval between requests per registry (`rate`);
+- a circuit breaker (`citeaudit.bib.breaker.RegistryRun`, shared by the
+  whole run): after two consecutive timeouts or connection failures a
+  registry is not asked again, and what is still to ask fails at once;
 - a `parse` callback run inside the retry loop, so a truncated body, an HTML
   error page or invalid JSON/XML is retried like any other transient fault.
 
@@ -42,6 +45,8 @@ from citeaudit.limits import MAX_REDIRECTS, MAX_REGISTRY_ANSWER_BYTES
 if TYPE_CHECKING:
     import requests
 
+    from citeaudit.bib.breaker import RegistryRun
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -50,6 +55,8 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 """Statuses worth asking again; any other non-2xx answer is final."""
 ANSWER_STATUSES = frozenset({200, 404})
 """Statuses handed back to the registry: a record, or "no such identifier"."""
+BREAKER_REASONS = frozenset({"timeout", "connection-error"})
+"""Failures the circuit breaker counts: the registry is not there, as opposed to busy."""
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 """Followed only within the registry's own origin (see `Client._send`)."""
 CHUNK = 64 * 1024
@@ -105,9 +112,15 @@ class Client:
                  rates: Mapping[str, float] | None = None, mailto: str | None = None,
                  session: requests.Session | None = None,
                  sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, answer_timeout: float = 8.0,
+                 breaker: RegistryRun | None = None) -> None:
         self.budget = budget or Budget(60.0)
         self.request_timeout = request_timeout
+        self.answer_timeout = answer_timeout
+        """Longest wait for a registry to start answering (and for each read after that):
+        two such waits and a backoff fit in 20 s, so a silent registry trips the breaker
+        within that."""
+        self.breaker = breaker
         self.retries = retries
         self.backoff = backoff
         self.max_wait = max_wait
@@ -164,6 +177,11 @@ class Client:
                 return self._attempt(registry, method, url, params, data, headers, parse)
             except _Retry as retry:
                 attempt += 1
+                if retry.reason in BREAKER_REASONS and self.breaker is not None \
+                        and self.breaker.failed(registry, retry.reason):
+                    raise RegistryError(registry, retry.reason,
+                                        f"{retry.detail}; not asked again in this run after "
+                                        "consecutive failures") from retry.__cause__
                 wait = retry.wait if retry.wait is not None else self._backoff(attempt)
                 left = self.budget.remaining()
                 if attempt > self.retries or wait > min(self.max_wait, left):
@@ -211,20 +229,27 @@ class Client:
         if left <= 0:
             raise RegistryError(registry, "timeout",
                                 f"the overall time budget of {self.budget.seconds:g} s is used up")
+        safe_url = url.split("?", 1)[0]
+        down = self.breaker.down(registry) if self.breaker is not None else None
+        if down is not None:
+            raise RegistryError(registry, down, f"{safe_url} not asked: {registry} failed repeatedly "
+                                                "earlier in this run")
         self._pace(registry)
         timeout = min(self.request_timeout, max(left, 0.05))
-        safe_url = url.split("?", 1)[0]
+        wait = min(self.answer_timeout, timeout)
         started = time.monotonic()
         try:
-            reply = self._send(method, url, params, data, headers, timeout)
+            reply = self._send(method, url, params, data, headers, wait)
         except requests.Timeout as exc:
-            raise _Retry("timeout", f"no answer from {safe_url} within {timeout:.1f} s") from exc
+            raise _Retry("timeout", f"no answer from {safe_url} within {wait:.1f} s") from exc
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError) as exc:
             raise _Retry("connection-error", f"{safe_url}: {type(exc).__name__}") from exc
         except requests.RequestException as exc:
             raise RegistryError(registry, "connection-error",
                                 f"{safe_url}: {type(exc).__name__}") from exc
+        if self.breaker is not None:
+            self.breaker.answered(registry)
         with reply:
             body = self._read_body(reply, safe_url, started, timeout)
         self.adopt_rate_limit(registry, reply.headers)

@@ -32,10 +32,12 @@ from citeaudit.bib.cache import (
     open_cache,
     record_ttl,
 )
+from citeaudit.bib import breaker
 from citeaudit.bib.followup import identifiers_by_kind, ordered, split
 from citeaudit.bib.http import Budget, Client
 from citeaudit.bib.identifiers import normalize_pmid
 from citeaudit.bib.registry import Answer, DoiSearch, Registry
+from citeaudit.progress import progress
 from citeaudit.errors import RegistryError
 from citeaudit.model import FetchOutcome, Missing, Record, RecordSet, Resolution, Unavailable
 
@@ -77,26 +79,19 @@ def _open(options: Any) -> Cache:
         return Cache(Path(":memory:"))
 
 
-@contextmanager
-def _progress(options: Any, total: int) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr while fetching: only on a terminal, never with --quiet."""
-    if options.quiet or total == 0 or not sys.stderr.isatty():
-        yield lambda n: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    with Progress(TextColumn("fetching registry records"), BarColumn(), MofNCompleteColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("fetch", total=total)
-        yield lambda n: bar.advance(task, n)
-
-
 def make_client(options: Any, registries: Sequence[Any]) -> Client:
-    """A transport set up from the run's options and the registries' rate limits."""
+    """A transport set up from the run's options and the registries' rate limits.
+
+    Inside a run (`citeaudit.bib.breaker.registry_run`) the client gets what is
+    left of the run's budget and its circuit breaker; a fetch outside one has
+    a budget and breaker of its own.
+    """
     plugin = getattr(options, "plugin_options", {}) or {}
+    run = breaker.current() or breaker.RegistryRun(float(options.timeout))
     return Client(
-        budget=Budget(float(options.timeout)),
+        budget=Budget(run.remaining()),
+        breaker=run,
+        answer_timeout=float(plugin.get("answer-timeout") or 8.0),
         request_timeout=float(plugin.get("request-timeout") or 20.0),
         retries=int(plugin.get("registry-retries") if plugin.get("registry-retries") is not None else 3),
         backoff=float(plugin.get("registry-backoff") or 0.5),
@@ -189,7 +184,7 @@ def _fetch_direct(resolutions: Sequence[Resolution], *, options: Any, registries
         clients = [make_client(options, registries) if own else client for _ in registries]
         try:
             total = sum(len(v) for v in todo.values()) + len(to_search)
-            with _progress(options, total) as advance:
+            with progress(options, "fetching registry records", total) as advance:
                 jobs = [(registry, registry is searcher, todo[registry.name], c)
                         for registry, c in zip(registries, clients, strict=True)]
                 if own and len(jobs) > 1:
@@ -200,16 +195,21 @@ def _fetch_direct(resolutions: Sequence[Resolution], *, options: Any, registries
                 else:
                     gathered = [_gather(*job, to_search) for job in jobs]
                 searched: list[str] | None = None
+                unsearched: dict[str, Unavailable] = {}
                 for registry, (answers, found) in zip(registries, gathered, strict=True):
                     if registry is searcher:
-                        searched = found
+                        if isinstance(found, RegistryError):
+                            unsearched = {doi: Unavailable(registry.name, doi, found.reason) for doi in to_search}
+                        else:
+                            searched = found
                         advance(len(to_search))
                     advance(len(answers))
                     _store(registry, answers, cache, outcomes)
                 if searcher is not None and searched is not None:
                     _link(searcher, to_search, searched, outcomes, cache, links)
             sent = sum(c.requests for c in {id(c): c for c in clients}.values())
-            return then(RecordSet(outcomes=outcomes, requests=sent, pmid_for_doi=links), cache)
+            return then(RecordSet(outcomes=outcomes, requests=sent, pmid_for_doi=links, unsearched=unsearched),
+                        cache)
         finally:
             if own:
                 for c in clients:
@@ -219,7 +219,7 @@ def _fetch_direct(resolutions: Sequence[Resolution], *, options: Any, registries
 
 
 def _gather(registry: Registry, searches: bool, todo: list[str], client: Client,
-            to_search: list[str]) -> tuple[list[Answer], list[str] | None]:
+            to_search: list[str]) -> tuple[list[Answer], list[str] | RegistryError | None]:
     """One registry's requests: the DOI search when it is the searcher, then the batched fetch.
 
     Runs in a worker thread: it touches no cache and no shared state but `todo`.
@@ -228,15 +228,15 @@ def _gather(registry: Registry, searches: bool, todo: list[str], client: Client,
     return (registry.fetch(todo, client) if todo else []), searched
 
 
-def _search(searcher: Any, dois: list[str], client: Client, todo: list[str]) -> list[str] | None:
-    """PMIDs esearch finds for `dois`, added to `todo`; None when there was no search or it failed."""
+def _search(searcher: Any, dois: list[str], client: Client, todo: list[str]) -> list[str] | RegistryError | None:
+    """PMIDs esearch finds for `dois`, added to `todo`; None when there was no search, the error when it failed."""
     if not dois:
         return None
     try:
         found = searcher.search_dois(dois, client)
     except RegistryError as exc:
         log.info("DOI to PMID search failed: %s", exc)
-        return None
+        return exc
     asked = set(todo)  # a set: `p not in todo` over a list was quadratic in the ids found
     todo.extend(p for p in dict.fromkeys(found) if p not in asked)
     return found
@@ -319,4 +319,5 @@ def _follow_up(records: RecordSet, resolutions: Sequence[Resolution], *, options
     finally:
         if own and client is not None:
             client.close()
-    return RecordSet(outcomes=outcomes, requests=records.requests + sent, pmid_for_doi=records.pmid_for_doi)
+    return RecordSet(outcomes=outcomes, requests=records.requests + sent, pmid_for_doi=records.pmid_for_doi,
+                     unsearched=records.unsearched)

@@ -101,6 +101,7 @@ def _emit(run: Any, options: Any, host: Any) -> int:
                     sys.stdout.flush()
         else:
             _print_spooled(pieces, options)
+        _after_report(run, totals, options)
         return exit_code_of(totals, options)
     if isinstance(run, StreamedRun):
         run = run.materialise()
@@ -111,7 +112,32 @@ def _emit(run: Any, options: Any, host: Any) -> int:
     else:
         text = clean(rendered.decode("utf-8") if isinstance(rendered, bytes) else rendered)
         click.echo(text, nl=not text.endswith("\n"), color=options.color)
+    _after_report(run, run.totals(), options)
     return exit_code(run, options)
+
+
+def _after_report(run: Any, totals: Any, options: Any) -> None:
+    """What follows the report: --statistics, the baseline written, registry outages (stderr)."""
+    if options.statistics:
+        # After a text report, or one written to a file; beside JSON on stdout, on stderr.
+        to_stderr = options.output is None and options.format != "text"
+        for line in statistics(totals):
+            click.echo(line, err=to_stderr)
+    if options.write_baseline:
+        count = sum(totals.by_rule.values())
+        click.echo(f"citeaudit: wrote {count} finding{'s' if count != 1 else ''} to the baseline "
+                   f"{options.write_baseline}", err=True)
+    for outage in getattr(run, "outages", ()):  # loud even when the report goes to a file
+        click.echo(f"citeaudit: {outage.message()}", err=True)
+
+
+def statistics(totals: Any) -> list[str]:
+    """`--statistics`: one line per rule reported, most frequent first (code, name, count)."""
+    counts = totals.by_rule
+    names = {code: totals.rules[code].name if code in totals.rules else code.lower() for code in counts}
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    width = max((len(name) for name in names.values()), default=0)
+    return [f"{code}  {names[code]:<{width}}  {count:>5}" for code, count in ordered]
 
 
 def _print_spooled(pieces: Any, options: Any) -> None:
@@ -149,10 +175,13 @@ def exit_code(run: Any, options: Any) -> int:
 
 
 def exit_code_of(totals: Any, options: Any) -> int:
-    """The exit code of a run's totals (a streamed run has no findings left to look at)."""
+    """The exit code of a run's totals (a streamed run has no findings left to look at).
+
+    A run that wrote `--write-baseline` has accepted the findings it recorded: 0.
+    """
     from citeaudit.model import SEVERITIES
 
-    if options.fail_on == "never":
+    if options.fail_on == "never" or options.write_baseline:
         return ExitCode.OK
     threshold = SEVERITIES.index(options.fail_on)
     return ExitCode.FINDINGS if any(totals.severities[s] for s in SEVERITIES[:threshold + 1]) else ExitCode.OK

@@ -146,7 +146,23 @@ def build_options(cli: Mapping[str, Any], *, plugin_options: Mapping[str, Option
     for code in values["severity"]:
         if (rules is not None and code not in rules) or not _CODE.match(code):
             raise UsageError(f"{config.where}: severity override for unknown rule {code!r}")
+    values["color"] = color_choice(values["color"])
     return Options(**values, plugin_options=_plugin_values(cli, config, declared))
+
+
+def color_choice(chosen: bool | None) -> bool | None:
+    """`--color/--no-color` (or `color` in the configuration), else NO_COLOR, else FORCE_COLOR.
+
+    None leaves it to the reporter: colour only on a terminal. As no-color.org
+    and force-color.org say, a variable counts when it is set and not empty.
+    """
+    if chosen is not None:
+        return bool(chosen)
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return None
 
 
 def _check_codes(codes: tuple[str, ...], rules: Collection[str] | None, where: str) -> None:

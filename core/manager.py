@@ -150,6 +150,10 @@ class Host:
         documents = tuple(read) if isinstance(read, (tuple, list)) else (read,) if read is not None else ()
         if not documents:
             known = ", ".join(sorted(self.suffixes())) or "none"
+            if path.suffix.lower() in (".bib", ".bibtex"):
+                raise UnrecognisedFile(path, "a BibTeX library, not a draft: give it with --bib "
+                                             f"{path.name} to check drafts against it, or audit it on its "
+                                             f"own with `citeaudit bib {path.name}`")
             raise UnrecognisedFile(path, f"no reader recognises this file (readers take: {known})")
         for document in documents:
             if len(document.references) > MAX_REFERENCES:

@@ -456,6 +456,9 @@ class RecordSet:
     pmid_for_doi: dict[str, str] = field(default_factory=dict)
     """DOI -> PMID learnt from PubMed for references that give only a DOI, so
     their PubMed record (abstract, MeSH, publication types) can be found."""
+    unsearched: dict[str, Unavailable] = field(default_factory=dict)
+    """DOI -> why the search for its record in a searching registry (PubMed)
+    failed: the reference went unverified there though no PMID was asked for."""
     lookups: dict[Any, Lookup] = field(default_factory=dict)
     """Reference number (or id) -> what the registry search found for a journal
     article or preprint that gives neither DOI nor PMID (CA310, CA205's fix)."""

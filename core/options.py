@@ -308,9 +308,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("timeout", Number(0.0, 86400.0, above=True), 60.0,
            "Overall time budget for registry requests, in seconds (default 60).", metavar="SECONDS",
            commands=WITH_FIX),
-    Option("quiet", Flag(), False, "No progress output.", flags=("--quiet", "-q"), commands=WITH_FIX),
-    Option("color", Flag(), None, "Colour in text output (default: when stdout is a terminal).",
-           flags=("--color/--no-color",)),
+    Option("quiet", Flag(), False, "Only the findings and the summary line; no progress bar.",
+           flags=("--quiet", "-q"), commands=WITH_FIX),
+    Option("statistics", Flag(), False, "After the report, the number of findings per rule (code, name, count)."),
+    Option("color", Flag(), None, "Colour in text output (default: NO_COLOR, FORCE_COLOR, else when stdout "
+           "is a terminal).", flags=("--color/--no-color",)),
     Option("dry-run", Flag(), False, "fix: print the changes, write nothing.", config=False, commands=("fix",)),
     Option("fix-fields", Names(), (), "fix: change only these fields (doi, pmid, pmcid, year, volume, issue, "
            "pages, journal, preprint).", flags=("--select",), config=False, commands=("fix",), metavar="FIELDS"),

@@ -27,6 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from citeaudit.bib import breaker
 from citeaudit.errors import UsageError
 from citeaudit.manager import Host, get_plugin_manager
 from citeaudit.options import Options
@@ -60,10 +61,11 @@ def _host_from(recipe: dict[str, Any]) -> Host:
     return get_plugin_manager(disabled=recipe["disabled"], extra=extra, entry_points=recipe["entry_points"])
 
 
-def _start_worker(options: Options, optional: frozenset[Path], recipe: dict[str, Any]) -> None:
+def _start_worker(options: Options, optional: frozenset[Path], recipe: dict[str, Any], run: Any = None) -> None:
     # Ctrl-C reaches every process of the terminal's group: the parent alone
     # answers it (one line, exit 130), workers are stopped by the parent.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    breaker.use(run)  # the parent's registry budget and circuit breaker
     host = _host_from(recipe)
     _worker.update(options=options, host=host, library=load_library(options),
                    checks=enabled_checks(host, options), optional=optional)
@@ -151,7 +153,7 @@ def check_in_parallel(files: list[Path], options: Options, optional: frozenset[P
     chunks = [files[i:i + chunksize] for i in range(0, len(files), chunksize)]
     ahead = workers * 2
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker, initargs=(options, optional, recipe))
+                               initializer=_start_worker, initargs=(options, optional, recipe, breaker.current()))
     pending: deque[Future] = deque()
     try:
         for chunk in chunks:

@@ -19,6 +19,7 @@ from citeaudit.config import Options
 from citeaudit.errors import InputError, PluginError, UnrecognisedFile
 from citeaudit.manager import Host
 from citeaudit.model import Document, Finding, Library, RecordSet, Resolution
+from citeaudit.progress import progress
 from citeaudit.report import DocumentReport, RunReport, StreamedRun
 from citeaudit.rules import Rule, selected, severity_of
 
@@ -251,23 +252,34 @@ def stream_paths(paths: Sequence[Path], options: Options, host: Host,
     named = {p for p in paths if not p.is_dir()}
     optional = frozenset(f for f in files if f not in named)
 
+    from citeaudit.bib.breaker import registry_run
+    from citeaudit.bib.outage import OutageTracker
+
+    tracker = OutageTracker(options, lambda findings: finalise(findings, options, host.rules()))
+
     def reports() -> Iterator[DocumentReport]:
-        if parallel is not None and (len(files) > 1 or options.executor == "dask"):
-            found: Iterable[DocumentReport] = parallel(files, options, optional, host)
-        else:
-            library = load_library(options)
-            checks = enabled_checks(host, options)
-            found = (report for f in files
-                     for report in check_document(f, options, host, library, checks, optional=f in optional))
+        in_workers = parallel is not None and (len(files) > 1 or options.executor == "dask")
         count = 0
-        for report in found:
-            count += 1
-            yield report
+        # One registry budget and circuit breaker for the whole run, shared by every worker.
+        with registry_run(options.timeout, shared=in_workers), \
+                progress(options, "checking drafts", len(files)) as advance:
+            if in_workers:
+                found: Iterable[DocumentReport] = parallel(files, options, optional, host)
+            else:
+                library = load_library(options)
+                checks = enabled_checks(host, options)
+                found = (report for f in files
+                         for report in check_document(f, options, host, library, checks, optional=f in optional))
+            for report in found:
+                count += 1
+                advance(1)
+                yield tracker.add(report)
+        tracker.finish()
         if not count:
             raise InputError(", ".join(map(str, paths)), "no drafts found (readers take: "
                              + ", ".join(sorted(host.suffixes())) + ")")
 
-    return apply_baseline(StreamedRun(reports(), options, rules=host.rules()), options)
+    return apply_baseline(StreamedRun(reports(), options, rules=host.rules(), outages=tracker.outages), options)
 
 
 def audit_library(paths: Sequence[Path], options: Options, host: Host) -> RunReport:
@@ -279,8 +291,14 @@ def audit_library(paths: Sequence[Path], options: Options, host: Host) -> RunRep
     assert library is not None
     document, resolutions = library_document(library)
     checks = [c for c in enabled_checks(host, options) if "library" in c.needs or "records" in c.needs]
-    report = _run(document, options, host, library, resolutions, checks)
-    return apply_baseline(RunReport(documents=(report,), options=options, rules=host.rules()), options)
+    from citeaudit.bib.breaker import registry_run
+    from citeaudit.bib.outage import OutageTracker
+
+    tracker = OutageTracker(options, lambda findings: finalise(findings, options, host.rules()))
+    with registry_run(options.timeout):
+        report = tracker.add(_run(document, options, host, library, resolutions, checks))
+    return apply_baseline(RunReport(documents=(report,), options=options, rules=host.rules(),
+                                    outages=tuple(tracker.finish())), options)
 
 
 RunT = TypeVar("RunT", RunReport, StreamedRun)

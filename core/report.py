@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -57,6 +57,8 @@ class RunReport:
     """The run's `citeaudit.config.Options`."""
     rules: Mapping[str, Rule] = field(default_factory=dict)
     """The run's rule catalogue (`Host.rules()`): names, default severities, help."""
+    outages: tuple[Any, ...] = ()
+    """`citeaudit.bib.outage.Outage`s: registries that left references unverified."""
     started: float = field(default_factory=time.time)
     """Unix time the run began; reports give it as their date (citeaudit.runinfo)."""
 
@@ -94,12 +96,16 @@ class StreamedRun:
     """The run's rule catalogue."""
     started: float = field(default_factory=time.time)
     """Unix time the run began."""
+    outages: Sequence[Any] = ()
+    """`citeaudit.bib.outage.Outage`s, filled in once `documents` has been read to the end."""
 
     def empty_totals(self) -> Totals:
         return Totals(options=self.options, rules=self.rules, started=self.started)
 
     def materialise(self) -> RunReport:
-        return RunReport(tuple(self.documents), self.options, rules=self.rules, started=self.started)
+        documents = tuple(self.documents)  # first: reading them to the end fills in the outages
+        return RunReport(documents, self.options, rules=self.rules, started=self.started,
+                         outages=tuple(self.outages))
 
 
 @dataclass(slots=True)

@@ -40,6 +40,14 @@ def match_library(context: CheckContext) -> Iterator[Finding]:
     """CA203 for references with no (or no single) entry, CA204 for disagreeing fields."""
     if context.library is None or context.document.format == "bibtex":
         return
+    if not context.library.entries:
+        # Once, not once per reference: the library is the problem.
+        names = ", ".join(p.name for p in context.library.paths) or "the library"
+        yield Finding(rule="CA203", message=f"{names} {'has' if len(context.library.paths) < 2 else 'have'} "
+                                            "no entries: no reference can be matched to the library",
+                      path=str(context.library.paths[0]) if context.library.paths else None,
+                      evidence={"empty_library": True})
+        return
     for ref in context.document.references:
         resolution = context.resolutions.get(ref.number if ref.number is not None else ref.id)
         if resolution is None:

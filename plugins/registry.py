@@ -64,6 +64,8 @@ def citeaudit_register_registries(register: Any) -> None:
 def citeaudit_add_options(group: Any) -> None:
     group.add("request-timeout", default=20.0, type=Number(0.0, 600.0, above=True),
               help="seconds one registry request may take")
+    group.add("answer-timeout", default=8.0, type=Number(0.0, 600.0, above=True),
+              help="seconds to wait for a registry to start answering (two silent waits trip the breaker)")
     group.add("registry-retries", default=3, type=Integer(0, 10), help="retries of a failed registry request")
     group.add("registry-backoff", default=0.5, type=Number(0.0, 60.0),
               help="first retry delay in seconds (doubles each retry)")
@@ -135,8 +137,9 @@ def citeaudit_register_checks(register: Any) -> None:
                    "retractions, corrections, expressions of concern"))
     register(Check("preprint-published", (CA307,), check_preprints, needs,
                    "cited preprints that have a published version"))
+    # CA309 is the run's (citeaudit.bib.outage), made from the records this check has fetched.
     register(Check("metadata-unavailable", (CA308, CA309), check_unavailable, needs,
-                   "references that could not be verified"))
+                   "references that could not be verified, registries that could not be reached"))
 
 
 # -- walking the references --------------------------------------------------
@@ -236,19 +239,30 @@ def _doi_known_elsewhere(context: CheckContext, resolution: Resolution) -> bool:
 
 
 def check_unavailable(context: CheckContext) -> Iterable[Finding]:
-    """CA308: a record could not be fetched, so the reference was not verified."""
+    """CA308: a record could not be fetched, so the reference was not verified (once per reference)."""
     if context.records is None:
         return
     for ref, resolution in _entries(context):
-        for source, identifier, kind in (("crossref", resolution.doi, "DOI"), ("doi", resolution.doi, "DOI"),
-                                         ("datacite", resolution.doi, "DOI"), ("pubmed", resolution.pmid, "PMID"),
-                                         ("pmc", resolution.pmcid, "PMCID")):
-            outcome = context.records.get(source, identifier)
-            if isinstance(outcome, Unavailable):
-                why = "offline and not in the cache" if outcome.reason == "offline" else outcome.reason
-                yield _finding("CA308", f"{_label(ref)}: {kind} {identifier} not verified: "
-                                        f"{REGISTRY_NAMES.get(source, source)} record unavailable ({why})",
-                               ref, resolution, registry=source, identifier=identifier, reason=outcome.reason)
+        lost = [(source, identifier, kind, outcome.reason)
+                for source, identifier, kind in (("crossref", resolution.doi, "DOI"), ("doi", resolution.doi, "DOI"),
+                                                 ("datacite", resolution.doi, "DOI"),
+                                                 ("pubmed", resolution.pmid, "PMID"),
+                                                 ("pmc", resolution.pmcid, "PMCID"))
+                if isinstance(outcome := context.records.get(source, identifier), Unavailable)]
+        if not lost:
+            continue
+        whys = list(dict.fromkeys(UNAVAILABLE_WHY.get(reason, reason) for *_, reason in lost))
+        identifiers = " and ".join(dict.fromkeys(f"{kind} {identifier}" for _, identifier, kind, _ in lost))
+        registries = " and ".join(REGISTRY_NAMES.get(source, source) for source, *_ in lost)
+        yield _finding("CA308", f"{_label(ref)}: {identifiers} not verified: {registries} "
+                                f"record{'s' if len(lost) > 1 else ''} unavailable ({'; '.join(whys)})",
+                       ref, resolution, registry=lost[0][0], identifier=lost[0][1], reason=lost[0][3],
+                       **({"also": [{"registry": source, "identifier": identifier, "reason": reason}
+                                    for source, identifier, _, reason in lost[1:]]} if len(lost) > 1 else {}))
+
+
+UNAVAILABLE_WHY = {"offline": "offline and not in the cache"}
+"""Reasons of Unavailable outcomes in words, where the short name is not clear."""
 
 
 # -- CA303 ---------------------------------------------------------------------

@@ -76,6 +76,12 @@ class TextStream:
                                color_system="standard" if color else None, highlight=False,
                                soft_wrap=True, emoji=False, markup=False)
         self.rules: Mapping[str, Rule] = {}
+        self.options = options
+        self.quiet = bool(getattr(options, "quiet", False))
+        self.libraries_only = True
+        """Every document so far is a BibTeX library (`citeaudit bib`): no claims to speak of."""
+        self.unchecked: dict[str, set[tuple[str, int]]] = {}
+        """Why claims went unchecked, in words -> the (document, cited number) pairs concerned."""
 
     def _taken(self) -> str:
         text = self.buffer.getvalue()
@@ -88,15 +94,21 @@ class TextStream:
         return ""
 
     def document(self, report: DocumentReport) -> str:
-        _document(self.console, report, self.rules)
+        self.libraries_only = self.libraries_only and report.document.format == "bibtex"
+        for item in report.unchecked:
+            phrase = next((words for reason, words in UNCHECKED_WORDS if item.reason.startswith(reason)),
+                          "{} " + item.reason)
+            self.unchecked.setdefault(phrase, set()).add((str(report.document.path), item.citation))
+        _document(self.console, report, self.rules, self.options)
         return self._taken()
 
     def finish(self, totals: Totals) -> str:
         from rich.text import Text
 
         # Last, not first: which registries answered is known once every document is done.
-        self.console.print(Text(clean(totals.run_info().sentence()), style="dim"))
-        _summary(self.console, totals)
+        if not self.quiet:  # -q: the findings and the summary line only
+            self.console.print(Text(clean(totals.run_info().sentence()), style="dim"))
+        _summary(self.console, totals, self)
         return self._taken()
 
 
@@ -105,22 +117,31 @@ def render(run: RunReport) -> str:
     return render_stream(TextStream(run.options), run)
 
 
-def _document(console: Any, report: DocumentReport, rules: Mapping[str, Rule]) -> None:
+def _document(console: Any, report: DocumentReport, rules: Mapping[str, Rule], options: Any = None) -> None:
     from rich.text import Text
 
     doc = report.document
     path = str(doc.path)
-    head = Text(clean(path), style="bold")
-    head.append(f" ({doc.format}, {doc.style} citations): {_plural(len(doc.claims), 'claim')}, "
-                f"{_plural(len(doc.references), 'reference')}, "
-                f"{_plural(len(report.findings), 'finding')}", style="dim")
-    console.print(head)
+    quiet = bool(getattr(options, "quiet", False))
+    if not quiet:
+        head = Text(clean(path), style="bold")
+        counts = [] if doc.format == "bibtex" else [_plural(len(doc.claims), "claim")]
+        counts += [_plural(len(doc.references), "entry" if doc.format == "bibtex" else "reference"),
+                   _plural(len(report.findings), "finding")]
+        style = "" if doc.format == "bibtex" else f", {doc.style} citations"
+        if doc.format == "bibtex" and not doc.references:
+            head.append(" has no entries")
+        else:
+            head.append(f" ({doc.format}{style}): {', '.join(counts)}", style="dim")
+        console.print(head)
     by_claim: dict[int | None, list[Finding]] = {}
     for finding in report.findings:
         by_claim.setdefault(finding.claim, []).append(finding)
     claims = {c.id: c for c in doc.claims}
     for claim_id, findings in sorted(by_claim.items(), key=lambda item: (item[0] is None, item[0] or 0)):
-        if claim_id is not None and claim_id in claims:
+        if quiet:
+            pass
+        elif claim_id is not None and claim_id in claims:
             claim = claims[claim_id]
             text = clean(claim.text)
             if len(text) > CLAIM_TEXT_LIMIT:
@@ -128,11 +149,14 @@ def _document(console: Any, report: DocumentReport, rules: Mapping[str, Rule]) -
             console.print(Text(f"  claim {claim_id}: ", style="bold").append(text, style="italic"))
         elif claim_id is None and len(by_claim) > 1:
             console.print(Text("  references and document", style="bold"))
-        for finding in findings:
-            console.print(_line(finding, finding.path or path, rules))
-            for diff in _diffs(finding):
+        for item in fold(findings) if claim_id is None else findings:
+            if isinstance(item, list):
+                console.print(_folded(item, path, rules))
+                continue
+            console.print(_line(item, item.path or path, rules))
+            for diff in _diffs(item):
                 console.print(diff)
-    if report.suppressed:
+    if report.suppressed and not quiet:
         console.print(Text(f"  ({report.suppressed} findings hidden by the baseline)", style="dim"))
 
 
@@ -197,24 +221,133 @@ def _diffs(finding: Finding) -> list[Any]:
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
 
 
-def _summary(console: Any, totals: Totals) -> None:
+FOLD_LIMIT = 12
+"""Most numbers or ranges (or keys) a folded line lists before "and N more"."""
+
+
+def fold(findings: list[Finding]) -> list[Finding | list[Finding]]:
+    """Findings of the references and the document, repeats of one info rule folded into a list.
+
+    The text report shows such a list as one line naming the references; the
+    other formats keep every finding.
+    """
+    groups: dict[str, list[Finding]] = {}
+    for finding in findings:
+        if finding.severity == "info" and (finding.reference is not None or finding.key):
+            groups.setdefault(finding.rule, []).append(finding)
+    folded = {rule for rule, group in groups.items() if len(group) > 1}
+    items: list[Finding | list[Finding]] = []
+    for finding in findings:
+        if finding.rule not in folded:
+            items.append(finding)
+        elif groups[finding.rule][0] is finding:
+            items.append(groups[finding.rule])
+    return items
+
+
+def numbers(values: list[int], limit: int | None = None) -> str:
+    """`1-6, 9`: sorted, runs of three or more as ranges; past `limit` parts, `and N more`."""
+    values = sorted(set(values))
+    parts: list[tuple[str, int]] = []
+    start = 0
+    while start < len(values):
+        end = start
+        while end + 1 < len(values) and values[end + 1] == values[end] + 1:
+            end += 1
+        if end - start >= 2:
+            parts.append((f"{values[start]}-{values[end]}", end - start + 1))
+        else:
+            parts.extend((str(v), 1) for v in values[start:end + 1])
+        start = end + 1
+    shown = parts if limit is None else parts[:limit]
+    more = sum(n for _, n in parts[len(shown):])
+    return ", ".join(text for text, _ in shown) + (f" and {more} more" if more else "")
+
+
+def _folded(group: list[Finding], path: str, rules: Mapping[str, Rule]) -> Any:
+    """One line for repeats of one info rule: what, how many, and which references."""
+    from rich.text import Text
+
+    first = group[0]
+    rule = rules.get(first.rule)
+    numbered = [f.reference for f in group if f.reference is not None]
+    keys = list(dict.fromkeys(f.key for f in group if f.reference is None and f.key))
+    where = []
+    if numbered:
+        where.append(("reference " if len(set(numbered)) == 1 else "references ") + numbers(numbered, FOLD_LIMIT))
+    if keys:
+        where.append(("entry " if len(keys) == 1 else "entries ") + ", ".join(keys[:FOLD_LIMIT])
+                     + (f" and {len(keys) - FOLD_LIMIT} more" if len(keys) > FOLD_LIMIT else ""))
+    line = Text("    ")
+    line.append(place(path, Span()), style="bold")
+    line.append(": ")
+    line.append(clean(first.rule), style=STYLES["info"])
+    line.append(f" {rule.name if rule else ''} ")
+    line.append("info", style=STYLES["info"])
+    summary = _fold_summary(group)
+    line.append(" " + clean((summary + " (" if summary else "") + "; ".join(where) + (")" if summary else "")))
+    return line
+
+
+def _fold_summary(group: list[Finding]) -> str:
+    """What a folded group of CA308 says: how many references, and why, once."""
+    if group[0].rule != "CA308":
+        return ""
+    reasons: dict[str, int] = {}
+    for finding in group:
+        reason = str(finding.evidence.get("reason", "unknown"))
+        reasons[reason] = reasons.get(reason, 0) + 1
+    whys = ", ".join(("offline and not cached" if r == "offline" else r) +
+                     (f" ({n})" if len(reasons) > 1 else "") for r, n in reasons.items())
+    return f"{_plural(len(group), 'reference')} not verified: {whys}"
+
+
+def _summary(console: Any, totals: Totals, stream: TextStream) -> None:
     from rich.text import Text
 
     s = totals.summary()
     plural = _plural
-    text = Text(f"{plural(s['documents'], 'document')}, {plural(s['claims'], 'claim')}, "
-                f"{plural(s['references'], 'reference')}: ")
+    if s["documents"] and stream.libraries_only:
+        # `citeaudit bib`: a library has entries, not claims.
+        text = Text(f"{plural(s['references'], 'library entry')}: ")
+    else:
+        text = Text(f"{plural(s['documents'], 'document')}, {plural(s['claims'], 'claim')}, "
+                    f"{plural(s['references'], 'reference')}: ")
     text.append(plural(s["errors"], "error"), style=STYLES["error"] if s["errors"] else "")
     text.append(", ")
     text.append(plural(s["warnings"], "warning"), style=STYLES["warning"] if s["warnings"] else "")
     text.append(f", {plural(s['infos'], 'info')}")
     if totals.unchecked_claims:
-        text.append(f"; {plural(totals.unchecked_claims, 'claim')} not checked against the cited work "
-                    "(reasons: --format json)")
+        text.append(f"; {plural(totals.unchecked_claims, 'claim')} not checked against the cited work: "
+                    + unchecked_reasons(stream.unchecked))
     console.print(text)
+
+
+UNCHECKED_WORDS = (
+    ("the reference has no DOI or PMID", "{} no DOI or PMID"),
+    ("the record has no abstract", "{} no abstract"),
+    ("the record could not be fetched", "{} no record to hand (offline or the registry failed)"),
+    ("the registry does not know the identifier", "{} an identifier the registries do not know"),
+    ("no registry record", "{} no registry record"),
+    ("registry records were not fetched", "{} no record fetched (registry checks deselected)"),
+    ("the reference list has no such entry", "{} no entry in the reference list"),
+)
+"""Why claims went unchecked, in words: (reason as the check gives it, phrase)."""
+
+
+def unchecked_reasons(cited: dict[str, set[tuple[str, int]]]) -> str:
+    """`9 references have no abstract, 3 have no DOI or PMID`: cited references per reason."""
+    parts = []
+    for n, (phrase, refs) in enumerate(sorted(cited.items(), key=lambda item: -len(item[1]))):
+        count = len(refs)
+        who = (_plural(count, "reference") if n == 0 else str(count)) + (" has" if count == 1 else " have")
+        parts.append(phrase.format(who))
+    return ", ".join(parts)
 
 
 @hookimpl(trylast=True)

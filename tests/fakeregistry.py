@@ -49,6 +49,7 @@ requests in the order added; `times` counts how many requests a fault hits
 | `wrong-type` | the normal body labelled `text/html` |
 | `bad-utf8` | 200 whose body has bytes that are not UTF-8 |
 | `reset` | the connection is reset (RST) without an answer |
+| `hang` | the connection is accepted and never answered (until the server stops) |
 | `redirect` | `code` (301, 302, 303, 307, 308) with `Location: <to><path>?<query>`: the same request on another server |
 | `raw` | `code` with `body` and `headers` as given (type confusion, gzip bombs) |
 | `endless` | 200, chunked, a `body` chunk sent again and again until the client hangs up |
@@ -153,6 +154,7 @@ class FakeRegistry:
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
 
     # -- content -------------------------------------------------------------
 
@@ -277,6 +279,7 @@ class FakeRegistry:
         return self
 
     def stop(self) -> None:
+        self._stopped.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -519,6 +522,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "bad-utf8":
             cut = max(1, len(payload) // 2)
             self._send(200, ctype, payload[:cut] + b"\xff\xfe\xc3\x28" + payload[cut:])
+        elif kind == "hang":
+            fake._stopped.wait()
+            self.close_connection = True
         elif kind == "redirect":
             location = fault.to + parsed.path + (f"?{parsed.query}" if parsed.query else "")
             self._send(fault.code, "text/plain", b"moved", {"Location": location})

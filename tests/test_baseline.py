@@ -165,7 +165,8 @@ def _check(*args: str) -> tuple[int, dict]:
 def test_cli_baseline_reports_exactly_the_one_new_defect(draft: Path, tmp_path: Path):
     draft.write_text(DRAFT, encoding="utf-8")
     code, before = _check("--write-baseline", "baseline.json", "--fail-on", "warning")
-    assert code == 1 and len(before["documents"][0]["findings"]) >= 3  # CA102, CA103, CA205...
+    # The run that writes the baseline accepts its findings: exit 0.
+    assert code == 0 and len(before["documents"][0]["findings"]) >= 3  # CA102, CA103, CA205...
     code, hidden = _check("--baseline", "baseline.json", "--fail-on", "info")
     assert code == 0 and hidden["documents"][0]["findings"] == []
 

@@ -74,7 +74,7 @@ def test_clear_and_stats(tmp_path):
                         Entry(LINKS, "10.1000/a", b"1", now, now + DAY)])
         lines = cache.stats_lines()
         assert lines[0] == f"cache: {tmp_path / FILENAME}"
-        assert any(line.startswith("crossref: 2 answers (1 not found, 1 expired), fetched 1 h to 3 d ago")
+        assert any(line.startswith("crossref: 2 answers (1 not found, 1 expired), fetched newest 1 h ago, oldest 3 days ago")
                    for line in lines)
         assert any(line.startswith("pubmed-doi: 1 links") for line in lines)
         assert cache.clear() == 3

@@ -115,7 +115,9 @@ def test_a_fault_on_one_registry_spares_the_other(fake, tmp_path, kind):
     assert reasons <= {"rate-limited", "server-error", "timeout", "connection-error", "malformed-response"}
     assert isinstance(result.get("crossref", "10.1038/nnano.2014.279"), Record)
     assert isinstance(result.get("crossref", "10.1371/notarealdoi"), Missing)
-    assert fake.count("efetch") == 3  # the first try and two retries
+    # the first try and two retries; a registry that times out or drops the connection twice
+    # in a row is given up on (the circuit breaker)
+    assert fake.count("efetch") == (2 if kind in ("slow", "reset") else 3)
     # Nothing unavailable was cached: the next run asks again and succeeds.
     fake.clear()
     again = fetch_records(REFS, options=options(tmp_path), registries=registries())

@@ -227,7 +227,8 @@ def test_a_registry_fault_gives_ca308_and_a_normal_report_for_the_rest(fake, dat
     unavailable = [(f["reference"], f["evidence"]["reason"]) for f in findings if f["rule"] == "CA308"]
     assert unavailable == [(1, "server-error"), (7, "server-error")]
     rules = sorted((f["rule"], f["reference"]) for f in findings if f["rule"] != "CA308")
-    assert rules == [("CA301", 6), ("CA304", 2), ("CA304", 3), ("CA305", 4), ("CA306", 5)]
+    assert rules == [("CA301", 6), ("CA304", 2), ("CA304", 3), ("CA305", 4), ("CA306", 5), ("CA309", None)]
+    assert "PubMed" in err and "2 references not verified" in err
 
 
 def test_offline_with_an_empty_cache(data, tmp_path):
