@@ -226,11 +226,26 @@ def finish_document(document: Document, options: Options, host: Host, library: L
                            resolutions=resolutions, records=records)
     _known_codes(document.diagnostics, host.rules(), host.reader_of(document.path), "its reader")
     findings = finalise([*document.diagnostics, *run_checks(checks, context, host)], options, host.rules())
+    findings = _suppress(findings, document, library, records, options, host)
     unchecked = {(u.claim, u.citation, u.reason): u for check in checks if check.unchecked
                  for u in check.unchecked(context)}
     return DocumentReport(document=document, findings=findings, resolutions=resolutions,
                           records=records, library=library,
                           unchecked=tuple(sorted(unchecked.values(), key=lambda u: (u.claim, u.citation))))
+
+
+def _suppress(findings: tuple[Finding, ...], document: Document, library: Library | None,
+              records: RecordSet | None, options: Options, host: Host) -> tuple[Finding, ...]:
+    """The findings inline suppressions leave, and CA107 for each suppression that hid nothing."""
+    from citeaudit import suppression
+
+    kept, unused = suppression.apply(
+        findings, document, library, complete=records is None or suppression.records_complete(records),
+        enabled=lambda code: rule_enabled(code, options) and any(r.startswith(code) for r in host.rules()),
+        own_library=document.format == "bibtex")
+    if not unused and len(kept) == len(findings):
+        return findings
+    return finalise([*kept, *unused], options, host.rules())
 
 
 ParallelCheck = Callable[[list[Path], Options, frozenset[Path], Host], Iterable[DocumentReport]]

@@ -35,6 +35,7 @@ from citeaudit.errors import InputError, LimitExceeded
 from citeaudit.inputs import read_bounded
 from citeaudit.markers import parse_numbers
 from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span
+from citeaudit.suppression import jats_suppressions
 
 SUFFIXES = (".xml", ".nxml", ".jats")
 
@@ -201,7 +202,8 @@ def read_article(article: etree._Element, path: Path) -> Document:
     if article.get("article-type") in _NOTICES and not claims:
         extras["uncited_by_design"] = True  # the notice's ref is the article it is about
     return Document(path=path, format="jats", claims=tuple(claims), references=references,
-                    style=context.style, diagnostics=diagnostics, extras=extras)
+                    style=context.style, diagnostics=diagnostics, extras=extras,
+                    suppressions=jats_suppressions(article, tree))
 
 
 @dataclass
