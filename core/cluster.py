@@ -72,17 +72,18 @@ def _wanted(resolved: tuple[Any, ...], options: Options, recipe: dict[str, Any])
              to_search(r.document, r.resolutions) if searching else {}) for r in resolved]
 
 
-def _finish(resolved: tuple[Any, ...], index: int, records: Any, lookups: dict, options: Options,
-            recipe: dict[str, Any]) -> DocumentReport:
-    """On a worker: the checks over one document with the records fetched for it."""
+def _finish(resolved: tuple[Any, ...], index: int, records: Any, lookups: dict, expanded: dict,
+            options: Options, recipe: dict[str, Any]) -> DocumentReport:
+    """On a worker: the checks over one document with what was fetched and found for it."""
+    from citeaudit.bib.lookup import apply_lookups
+    from citeaudit.bib.shortdoi import with_expanded
     from citeaudit.parallel import _picklable
     from citeaudit.pipeline import finish_document
 
-    from citeaudit.bib.lookup import apply_lookups
-
     host, _, checks = _setup(options, recipe)
     r = resolved[index]
-    return _picklable(finish_document(r.document, options, host, r.library, apply_lookups(r.resolutions, lookups),
+    resolutions = apply_lookups(with_expanded(r.resolutions, expanded), lookups)
+    return _picklable(finish_document(r.document, options, host, r.library, resolutions,
                                       checks, records, lookups))
 
 
@@ -107,6 +108,7 @@ def check_on_cluster(files: list[Path], options: Options, optional: frozenset[Pa
     from citeaudit.manager import get_plugin_manager
     from citeaudit.parallel import _portable, _restore_extras
     from citeaudit.bib.lookup import search
+    from citeaudit.bib.shortdoi import expand, with_expanded
     from citeaudit.model import Resolution
     from citeaudit.pipeline import fetch_records
 
@@ -132,12 +134,16 @@ def check_on_cluster(files: list[Path], options: Options, optional: frozenset[Pa
             wanted = client.submit(_wanted, read, options, recipe, pure=False).result()
             for index, (resolutions, works) in enumerate(wanted):
                 # The parent asks the registries, as it does for records: one process's requests.
+                expanded: dict = {}
+                if resolutions is not None:
+                    expanded = expand((r.doi for r in resolutions if r.doi), options)
+                    resolutions = list(with_expanded(dict(enumerate(resolutions)), expanded).values())
                 lookups = search(works, options, host.registries()) if works else {}
                 found = [Resolution(None, None, doi=lk.doi, pmid=lk.pmid) for lk in lookups.values()
                          if lk.status == "found"]
                 records = None if resolutions is None else fetch_records([*resolutions, *found], options, host)
-                checks.append(client.submit(_finish, read, index, records, lookups, options, recipe,
-                                            pure=False))
+                checks.append(client.submit(_finish, read, index, records, lookups, expanded, options,
+                                            recipe, pure=False))
             del read  # the worker may drop the document once its checks are done
             read_more()
             while len(checks) > ahead:

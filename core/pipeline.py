@@ -173,10 +173,16 @@ def read_resolved(path: Path, options: Options, host: Host, library: Library | N
 
 def look_up(document: Document, resolutions: dict, options: Options, host: Host,
             checks: Sequence[Check]) -> tuple[dict, dict]:
-    """Search the registries for references with no identifier, when registry checks run."""
+    """Expand shortDOIs and search the registries for references with no identifier,
+    when registry checks run."""
     from citeaudit.bib.lookup import apply_lookups, search, to_search
 
-    works = to_search(document, resolutions) if any("records" in c.needs for c in checks) else {}
+    if not any("records" in c.needs for c in checks):
+        return resolutions, {}
+    from citeaudit.bib.shortdoi import expand_resolutions
+
+    resolutions, _ = expand_resolutions(resolutions, options)
+    works = to_search(document, resolutions)
     lookups = search(works, options, host.registries()) if works else {}
     return apply_lookups(resolutions, lookups), lookups
 

@@ -23,7 +23,7 @@ Endpoints (the ones INTERFACE.md names), under `fake.url`:
 | `esearch` | `GET/POST /eutils/esearch.fcgi?term="A"[doi] OR "B"[doi]` |
 | `search`  | `GET /crossref/works?query.bibliographic=...&rows=N` (best `rows` works by shared words, weak ones too) |
 | `ecitmatch` | `GET /eutils/ecitmatch.cgi?bdata=...` (journal, year, volume, page, author, key lines joined by `%0D`) |
-| `handle`  | `GET /doi/api/handles/{doi}` (responseCode 1, or 404 with 100 when unknown) |
+| `handle`  | `GET /doi/api/handles/{doi}` (responseCode 1, or 404 with 100 when unknown; an `HS_ALIAS` value for a shortDOI given to `add_short_doi`) |
 | `ra`      | `GET /doi/ra/{doi},{doi}` (registration agency per DOI) |
 | `datacite-list` | `GET /datacite/dois?ids=A,B` |
 | `datacite` | `GET /datacite/dois/{doi}` (404 when unknown) |
@@ -145,6 +145,8 @@ class FakeRegistry:
         self.datacite: dict[str, dict[str, Any]] = {}
         """DOI (lower case) -> DataCite `data` item."""
         self.handles: dict[str, str] = {}
+        self.aliases: dict[str, str] = {}
+        """shortDOI -> the DOI it stands for."""
         """DOI (lower case) -> registration agency, beyond those the served records imply."""
         self.pmc: dict[str, dict[str, Any]] = {}
         """PMCID -> PMC ID converter record."""
@@ -353,6 +355,11 @@ class FakeRegistry:
         self.handles[doi.lower()] = agency
         return self
 
+    def add_short_doi(self, short: str, doi: str) -> FakeRegistry:
+        """Make the DOI system know the shortDOI `short` as an alias of `doi` (an HS_ALIAS value)."""
+        self.aliases[short.lower()] = doi
+        return self
+
     def add_idconv(self, *paths: Path) -> FakeRegistry:
         """Serve the records of recorded PMC ID converter answers."""
         for path in paths:
@@ -390,6 +397,11 @@ class FakeRegistry:
         """(status, content type, body) of doi.org, DataCite and the PMC ID converter."""
         if endpoint == "handle":
             doi = urllib.parse.unquote(path.split("/api/handles/", 1)[1])
+            if doi.lower() in self.aliases:  # as doi.org answers ?type=HS_ALIAS for a shortDOI
+                value = {"index": 1, "type": "HS_ALIAS",
+                         "data": {"format": "string", "value": self.aliases[doi.lower()]}}
+                return 200, "application/json", json.dumps(
+                    {"responseCode": 1, "handle": doi.upper(), "values": [value]}).encode()
             if self.agency(doi) is None:
                 return 404, "application/json", json.dumps({"responseCode": 100, "handle": doi}).encode()
             value = {"index": 1, "type": "URL", "data": {"format": "string", "value": f"https://example.org/{doi}"},
