@@ -262,6 +262,25 @@ class Unchecked:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """An inline directive accepting findings in part of a document (citeaudit.suppression)."""
+
+    codes: tuple[str, ...]
+    """Rule codes or prefixes it hides; empty for every rule."""
+    span: Span
+    """Where the directive is written (CA107 points there when it hides nothing)."""
+    start: Span | None = None
+    """First place it covers (line, or paragraph and offset); None with `end` and
+    `xpath` None: the whole document."""
+    end: Span | None = None
+    """Last place it covers, inclusive."""
+    xpath: str | None = None
+    """JATS: the element it covers, with everything inside it."""
+    key: str | None = None
+    """BibTeX: the library entry whose findings it covers."""
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """A draft as a reader saw it."""
 
@@ -279,6 +298,8 @@ class Document:
     """Findings the reader itself made (an xref to no ref, an unreadable marker)."""
     extras: dict[str, Any] = field(default_factory=dict)
     """Format-specific data a reporter may want (the docx package, the source text)."""
+    suppressions: tuple[Suppression, ...] = ()
+    """Inline `citeaudit: ignore` directives the reader found (citeaudit.suppression)."""
 
     def reference(self, number: int) -> Reference | None:
         """The reference-list entry with this number, if any."""
@@ -500,6 +521,6 @@ def _pickle_quickly(cls: type) -> type:
     return cls
 
 
-for _model in (Span, Person, Work, Marker, Claim, Reference, Fix, Finding, Unchecked, Document,
+for _model in (Span, Person, Work, Marker, Claim, Reference, Fix, Finding, Unchecked, Suppression, Document,
                LibraryEntry, Resolution, Notice, Record, Unavailable, Missing, Library, Lookup, RecordSet):
     _pickle_quickly(_model)

@@ -57,13 +57,18 @@ def discover(paths: Iterable[Path], suffixes: set[str], outputs: Iterable[str] =
     return found
 
 
-def load_library(options: Options) -> Library | None:
-    """The BibTeX library of `--bib`, or None when none was given."""
+def load_library(options: Options, *, cached: bool = True) -> Library | None:
+    """The BibTeX library of `--bib`, or None when none was given.
+
+    `cached`: read and keep the parsed copy in the cache folder (bib/libcache.py);
+    a cluster's workers parse it, their file system is not the client's.
+    """
     if not options.bib:
         return None
-    from citeaudit.bib.bibtex import load_library as load
+    from citeaudit.bib.cache import default_dir
+    from citeaudit.bib.libcache import load_library as load
 
-    return load(options.bib)
+    return load(options.bib, (options.cache_dir or default_dir()) if cached else None)
 
 
 def fetch_records(resolutions: Iterable[Resolution], options: Options, host: Host,
@@ -221,11 +226,26 @@ def finish_document(document: Document, options: Options, host: Host, library: L
                            resolutions=resolutions, records=records)
     _known_codes(document.diagnostics, host.rules(), host.reader_of(document.path), "its reader")
     findings = finalise([*document.diagnostics, *run_checks(checks, context, host)], options, host.rules())
+    findings = _suppress(findings, document, library, records, options, host)
     unchecked = {(u.claim, u.citation, u.reason): u for check in checks if check.unchecked
                  for u in check.unchecked(context)}
     return DocumentReport(document=document, findings=findings, resolutions=resolutions,
                           records=records, library=library,
                           unchecked=tuple(sorted(unchecked.values(), key=lambda u: (u.claim, u.citation))))
+
+
+def _suppress(findings: tuple[Finding, ...], document: Document, library: Library | None,
+              records: RecordSet | None, options: Options, host: Host) -> tuple[Finding, ...]:
+    """The findings inline suppressions leave, and CA107 for each suppression that hid nothing."""
+    from citeaudit import suppression
+
+    kept, unused = suppression.apply(
+        findings, document, library, complete=records is None or suppression.records_complete(records),
+        enabled=lambda code: rule_enabled(code, options) and any(r.startswith(code) for r in host.rules()),
+        own_library=document.format == "bibtex")
+    if not unused and len(kept) == len(findings):
+        return findings
+    return finalise([*kept, *unused], options, host.rules())
 
 
 ParallelCheck = Callable[[list[Path], Options, frozenset[Path], Host], Iterable[DocumentReport]]

@@ -39,6 +39,7 @@ from citeaudit.limits import MAX_TEXT_BYTES
 from citeaudit.markers import find_markers
 from citeaudit.model import Document, Marker, Reference, Span
 from citeaudit.plugins.pandoc_keys import bibliography_files, resolve_keys
+from citeaudit.suppression import markdown_suppressions
 
 SUFFIXES = (".md", ".markdown", ".txt")
 MAX_BYTES = MAX_TEXT_BYTES
@@ -287,7 +288,8 @@ def parse_markdown(text: str, path: Path, *, plain: bool = False, encoding: str 
     if bibliography := bibliography_files(walk.front_matter, path):
         extras["bibliography"] = bibliography
     return Document(path=path, format="markdown", claims=claims,
-                    references=tuple(references) + tuple(key_refs), style=style, extras=extras)
+                    references=tuple(references) + tuple(key_refs), style=style, extras=extras,
+                    suppressions=markdown_suppressions(source.text))
 
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 import docx_truth as truth
-from citeaudit.plugins.docx import read_docx
+import pytest
 from conftest import run_cli
+
+from citeaudit.plugins.docx import read_docx
 
 DATA = Path(__file__).parent / "data" / "realworld" / "docx"
 

@@ -31,13 +31,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from citeaudit import safejson
 from citeaudit.bib.identifiers import (
     find_identifiers,
     normalize_doi,
     normalize_pmcid,
     normalize_pmid,
 )
-from citeaudit import safejson
 from citeaudit.errors import InputError
 from citeaudit.limits import MAX_ENDNOTE_DATA_BYTES
 from citeaudit.model import Person, Work
@@ -94,6 +94,19 @@ _SPACES = re.compile(r"\s+")
 _CITATION_KEY_NOTE = re.compile(r"^\s*Citation Key\s*:\s*(\S+)\s*$", re.IGNORECASE | re.MULTILINE)
 
 
+_ADDIN_CODES: dict[str, tuple[FieldKind, str]] = {
+    "ZOTERO_ITEM": ("citation", "zotero"), "ZOTERO_BIBL": ("bibliography", "zotero"),
+    "CSL_CITATION": ("citation", "mendeley"), "CSL_BIBLIOGRAPHY": ("bibliography", "mendeley"),
+    "EN.CITE": ("citation", "endnote"), "EN.CITE.DATA": ("endnote-data", "endnote"),
+    "EN.REFLIST": ("bibliography", "endnote"),
+}
+"""`ADDIN <code>` of each reference manager's fields."""
+_CITAVI_CODES: dict[str, FieldKind] = {
+    "CITAVIPLACEHOLDER": "citation", "CITAVI.PLACEHOLDER": "citation",
+    "CITAVIBIBLIOGRAPHY": "bibliography", "CITAVI.BIBLIOGRAPHY": "bibliography",
+}
+
+
 def classify(instruction: str) -> tuple[FieldKind, str | None]:
     """The kind of field an instruction starts, and the reference manager behind it."""
     link = _HYPERLINK.match(instruction)
@@ -106,25 +119,15 @@ def classify(instruction: str) -> tuple[FieldKind, str | None]:
     if not match:
         return "other", None
     code = match.group("code").upper()
-    if code.startswith(("CITAVIPLACEHOLDER", "CITAVI.PLACEHOLDER")):
-        return "citation", "citavi"
-    if code.startswith(("CITAVIBIBLIOGRAPHY", "CITAVI.BIBLIOGRAPHY")):
-        return "bibliography", "citavi"
     word = (match.group("word") or "").upper()
-    if code == "ZOTERO_ITEM":
-        return "citation", "zotero"
-    if code == "ZOTERO_BIBL":
-        return "bibliography", "zotero"
-    if code == "CSL_CITATION":
-        return "citation", "mendeley"
-    if (code == "MENDELEY" and word == "BIBLIOGRAPHY") or code == "CSL_BIBLIOGRAPHY":
+    if code == "MENDELEY" and word == "BIBLIOGRAPHY":
         return "bibliography", "mendeley"
-    if code == "EN.CITE":
-        return "citation", "endnote"
-    if code == "EN.CITE.DATA":
-        return "endnote-data", "endnote"
-    if code == "EN.REFLIST":
-        return "bibliography", "endnote"
+    if code in _ADDIN_CODES:
+        return _ADDIN_CODES[code]
+    # Citavi glues its payload to the code: "CitaviPlaceholder{eyJ...}".
+    for prefix, kind in _CITAVI_CODES.items():
+        if code.startswith(prefix):
+            return kind, "citavi"
     return "other", None
 
 

@@ -27,15 +27,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from lxml import etree
 
 from citeaudit import hookimpl
 from citeaudit.errors import InputError, UsageError
+from citeaudit.explain import explain
 from citeaudit.model import Document, Finding, Marker, Span
 from citeaudit.options import Text
 from citeaudit.plugins.docx.package import CT_NS as CT
@@ -44,7 +45,6 @@ from citeaudit.plugins.docx.package import R_NS as R
 from citeaudit.plugins.docx.package import W_NS as W
 from citeaudit.plugins.docx.package import Package, w
 from citeaudit.plugins.docx.text import visible
-from citeaudit.explain import explain
 from citeaudit.report import DocumentReport, Reporter, RunReport, at_least, min_severity
 from citeaudit.runinfo import run_info
 
