@@ -17,6 +17,7 @@ nor notes. Modules, in the order a draft goes through them:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from citeaudit import hookimpl
@@ -25,6 +26,7 @@ from citeaudit.model import Document
 from citeaudit.plugins.docx.assemble import Assembler
 from citeaudit.plugins.docx.package import Package
 from citeaudit.plugins.docx.walk import Reader
+from citeaudit.suppression import word_suppressions
 
 REFUSED_SUFFIXES = {
     ".docm": "a macro-enabled Word document (.docm); citeaudit reads only .docx, save it as .docx",
@@ -60,4 +62,8 @@ def read_docx(path: Path) -> Document:
         name = package.related(main, kind)
         if name and package.has(name):
             parts.append(reader.read_part(name, kind))
-    return Assembler(path, parts, reader.styles, reader.numbering).document()
+    document = Assembler(path, parts, reader.styles, reader.numbering).document()
+    comments = package.related(main, "comments")
+    if parts[0].comments and comments and package.has(comments):
+        document = replace(document, suppressions=word_suppressions(package.xml(comments), parts[0].comments))
+    return document
