@@ -36,7 +36,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +99,11 @@ def record_ttl(year: int | None, notices: bool, preprint: bool, now: float | Non
 def default_dir() -> Path:
     """`CITEAUDIT_CACHE_DIR`, else the platform's user cache folder."""
     env = os.environ.get("CITEAUDIT_CACHE_DIR")
-    return Path(env) if env else Path(platformdirs.user_cache_dir("citeaudit", appauthor=False))
+    if env:
+        return Path(env)
+    import platformdirs  # only when no folder is given: --cache-dir and the variable skip it
+
+    return Path(platformdirs.user_cache_dir("citeaudit", appauthor=False))
 
 
 class Cache:

@@ -37,6 +37,7 @@ def fold(name: str) -> list[str]:
     return re.sub(r"[^a-z0-9]+", " ", text).split()
 
 
+@lru_cache(maxsize=16384)  # CA204, CA304 and matching ask about the same few hundred pairs
 def same_journal(a: str | None, b: str | None) -> bool:
     """True when `a` and `b` name one journal, either may be abbreviated."""
     if not a or not b:

@@ -58,13 +58,16 @@ PUBMED_COMMENTS: dict[str, str] = {
 """PubMed CommentsCorrections RefTypes that announce a notice on the article."""
 
 
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:)\]])")
+
+
 def plain(text: str | None) -> str | None:
     """Text without markup or entities, white space folded; None when empty."""
     if not text:
         return None
     folded = " ".join(html.unescape(_TAG.sub(" ", text)).split())
     # Tags removed from inside a word ("H<sub>2</sub>O") leave a space before punctuation.
-    folded = re.sub(r"\s+([,.;:)\]])", r"\1", folded)
+    folded = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", folded)
     return folded or None
 
 

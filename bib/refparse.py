@@ -22,14 +22,17 @@ _YEAR = r"(?:1[6-9]|20)\d{2}"
 # Everything that is not bibliographic text: identifiers, links, access notes,
 # the bare PMID PLOS appends, the list label a reader may leave in.
 _NOISE = (
-    re.compile(r"\b(?:doi|DOI)\s*(?:[:=]\s*|\s+(?=10\.|https?:))\S+"),
-    re.compile(r"(?:https?://|www\.)\S+"),
-    re.compile(r"\b(?:PMID|PMCID|PMC ID)\s*[:=]?\s*\S+", re.IGNORECASE),
-    re.compile(r"\bPMC\d+\b"),
-    re.compile(r"\b10\.\d{4,9}/\S+"),
-    re.compile(r"\(?\b(?:Accessed|accessed|Available (?:from|at)|Retrieved)\b[^)]*\)?\.?"),
-    re.compile(r"\[(?:cited|Internet|published online)[^\]]*\]", re.IGNORECASE),
-    re.compile(r"\s\d{6,9}\.?\s*$"),
+    # (pattern, strings of which the text must hold one for it to match: most
+    # references hold none, and a search costs more than a substring test)
+    (re.compile(r"\b(?:doi|DOI)\s*(?:[:=]\s*|\s+(?=10\.|https?:))\S+"), ("doi", "DOI")),
+    (re.compile(r"(?:https?://|www\.)\S+"), ("http", "www.")),
+    (re.compile(r"\b(?:PMID|PMCID|PMC ID)\s*[:=]?\s*\S+", re.IGNORECASE), None),
+    (re.compile(r"\bPMC\d+\b"), ("PMC",)),
+    (re.compile(r"\b10\.\d{4,9}/\S+"), ("10.",)),
+    (re.compile(r"\(?\b(?:Accessed|accessed|Available (?:from|at)|Retrieved)\b[^)]*\)?\.?"),
+     ("ccessed", "Available", "Retrieved")),
+    (re.compile(r"\[(?:cited|Internet|published online)[^\]]*\]", re.IGNORECASE), ("[",)),
+    (re.compile(r"\s\d{6,9}\.?\s*$"), None),
 )
 _LABEL = re.compile(r"^\s*(?:\[\d+\]|\d+[.)]|\(\d+\))\s+")
 
@@ -73,8 +76,9 @@ def parse_reference(text: str) -> Work:
 
 def _clean(text: str) -> str:
     text = _LABEL.sub("", " ".join(text.split()))
-    for pattern in _NOISE:
-        text = pattern.sub(" ", text)
+    for pattern, needs in _NOISE:
+        if needs is None or any(need in text for need in needs):
+            text = pattern.sub(" ", text)
     return " ".join(text.split()).strip(" ,;")
 
 

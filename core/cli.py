@@ -295,8 +295,12 @@ def cache_stats(ctx: click.Context, **params: Any) -> None:
 @_options_of("cache")
 @click.pass_context
 def cache_clear(ctx: click.Context, **params: Any) -> None:
-    """Remove every cached response."""
-    removed = _cache(ctx, params).clear()
+    """Remove every cached response (and the parsed libraries kept beside them)."""
+    from citeaudit.bib import libcache
+
+    store = _cache(ctx, params)
+    removed = store.clear()
+    libcache.clear(store.path.parent)
     click.echo(f"removed {removed} cached responses")
 
 

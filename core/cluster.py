@@ -48,7 +48,7 @@ def _setup(options: Options, recipe: dict[str, Any]) -> tuple[Any, Any, Any]:
     if key not in _state:
         _state.clear()
         host = _host_from(recipe)
-        _state[key] = (host, load_library(options), enabled_checks(host, options))
+        _state[key] = (host, load_library(options, cached=False), enabled_checks(host, options))
     return _state[key]
 
 

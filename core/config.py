@@ -24,11 +24,6 @@ from citeaudit.inputs import read_bounded
 from citeaudit.limits import MAX_CONFIG_BYTES
 from citeaudit.options import BY_NAME, FAIL_ON, OPTIONS, Option, OptionGroup, Options
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 __all__ = ["FAIL_ON", "ConfigFile", "OptionGroup", "Options", "build_options", "find_config",
            "load_config", "read_config"]
 
@@ -68,6 +63,11 @@ def find_config(start: Path | None = None) -> Path | None:
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
+    # Imported here: a run with no configuration file never needs a TOML parser.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         # Bounded: `--config /dev/zero` passes click's exists-and-not-a-folder check.
         return tomllib.loads(read_bounded(path, MAX_CONFIG_BYTES, what="the configuration file").decode("utf-8"))

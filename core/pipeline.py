@@ -57,13 +57,18 @@ def discover(paths: Iterable[Path], suffixes: set[str], outputs: Iterable[str] =
     return found
 
 
-def load_library(options: Options) -> Library | None:
-    """The BibTeX library of `--bib`, or None when none was given."""
+def load_library(options: Options, *, cached: bool = True) -> Library | None:
+    """The BibTeX library of `--bib`, or None when none was given.
+
+    `cached`: read and keep the parsed copy in the cache folder (bib/libcache.py);
+    a cluster's workers parse it, their file system is not the client's.
+    """
     if not options.bib:
         return None
-    from citeaudit.bib.bibtex import load_library as load
+    from citeaudit.bib.cache import default_dir
+    from citeaudit.bib.libcache import load_library as load
 
-    return load(options.bib)
+    return load(options.bib, (options.cache_dir or default_dir()) if cached else None)
 
 
 def fetch_records(resolutions: Iterable[Resolution], options: Options, host: Host,

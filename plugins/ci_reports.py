@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from citeaudit import __version__, hookimpl
@@ -21,6 +20,9 @@ from citeaudit.model import Claim, Finding, Reference, Span
 from citeaudit.report import DocumentReport, Reporter, RunReport, Totals, render_stream
 from citeaudit.rules import Rule
 from citeaudit.runinfo import RunInfo
+
+if TYPE_CHECKING:  # imported when a JUnit report is written: a check that writes none skips it
+    import xml.etree.ElementTree as ET
 
 INFORMATION_URI = "https://pypi.org/project/citeaudit/"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -322,6 +324,8 @@ _REGISTRIES = "\x00registries\x00"
 
 
 def _testsuite(report: DocumentReport, info: RunInfo, rules: Mapping[str, Rule]) -> tuple[ET.Element, int, int]:
+    import xml.etree.ElementTree as ET
+
     path = portable_path(report.document.path)
     cases = junit_cases(report, rules)
     failed = sum(1 for _, findings in cases if findings)
@@ -367,6 +371,8 @@ class JunitStream:
         return ""
 
     def document(self, report: DocumentReport) -> str:
+        import xml.etree.ElementTree as ET
+
         assert self.info is not None
         suite, tests, failures = _testsuite(report, self.info, self.rules)
         self.tests, self.failures = self.tests + tests, self.failures + failures
@@ -375,6 +381,7 @@ class JunitStream:
         return ""
 
     def finish(self, totals: Totals) -> str:
+        import xml.etree.ElementTree as ET
         from xml.sax.saxutils import escape
 
         registries = escape(_xml_text(totals.run_info().registries_sentence()), {'"': "&quot;"})

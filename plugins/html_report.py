@@ -42,7 +42,6 @@ from citeaudit.model import (
     Unavailable,
     Work,
 )
-from citeaudit.plugins.html_evidence import finding_item
 from citeaudit.report import DocumentReport, Reporter, RunReport, at_least, min_severity, to_json
 from citeaudit.rules import FAMILIES, family_title
 from citeaudit.runinfo import run_info
@@ -348,6 +347,8 @@ class _Shown:
         self.done: set[int] = set()
 
     def items(self, findings: Iterable[Finding]) -> str:
+        from citeaudit.plugins.html_evidence import finding_item  # only when a page is written
+
         out = []
         for f in findings:
             if id(f) in self.done:

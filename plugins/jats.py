@@ -35,8 +35,6 @@ from citeaudit.errors import InputError, LimitExceeded
 from citeaudit.inputs import read_bounded
 from citeaudit.markers import parse_numbers
 from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span
-from citeaudit.plugins.jats_floats import reading_order
-from citeaudit.plugins.jats_references import fold, read_references
 from citeaudit.suppression import jats_suppressions
 
 SUFFIXES = (".xml", ".nxml", ".jats")
@@ -176,6 +174,8 @@ def read_article(article: etree._Element, path: Path) -> Document:
     """The Document of one article element (already namespace-free)."""
 
     tree = article.getroottree()
+    from citeaudit.plugins.jats_references import read_references  # not loaded by runs without JATS
+
     references = read_references(article, tree)
     numbers: dict[str, int] = {}
     for ref in references:
@@ -266,6 +266,8 @@ def _block_elements(article: etree._Element) -> tuple[list[etree._Element], set[
         if holder is None or holder not in roots:
             parent = xref.getparent()
             roots.setdefault(parent if parent is not None else xref, order[xref])
+    from citeaudit.plugins.jats_floats import reading_order
+
     return reading_order(article, roots, order)
 
 
@@ -380,6 +382,8 @@ def _walk(el: etree._Element, text: _Text, xrefs: list[_Xref]) -> None:
 
 
 def _section(el: etree._Element) -> str | None:
+    from citeaudit.plugins.jats_references import fold
+
     for ancestor in (el, *el.iterancestors()):
         if ancestor.tag in ("sec", "app", "boxed-text", "ack", "abstract", "trans-abstract"):
             title = ancestor.find("title")

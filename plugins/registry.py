@@ -390,8 +390,9 @@ def differences(cited: Work, records: list[Record]) -> dict[str, dict[str, Any]]
                    for r in authored):
             diffs["first_author"] = {"cited": cited.authors[0].family, "record": first.family}
         families = [a for r in authored for a in r.work.authors]
+        folded = {fold(a.family) for a in families}  # most cited names are there as written: skip the scan
         absent = [p.family for p in cited.authors[1:]
-                  if not fold(p.family).startswith("et al")
+                  if not fold(p.family).startswith("et al") and fold(p.family) not in folded
                   and not any(same_person(p.family, a.family, a.given) for a in families)]
         if absent:
             diffs["authors"] = {"cited": [p.family for p in cited.authors], "not_in_record": absent,

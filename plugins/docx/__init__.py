@@ -23,10 +23,6 @@ from pathlib import Path
 from citeaudit import hookimpl
 from citeaudit.errors import InputError
 from citeaudit.model import Document
-from citeaudit.plugins.docx.assemble import Assembler
-from citeaudit.plugins.docx.package import Package
-from citeaudit.plugins.docx.walk import Reader
-from citeaudit.suppression import word_suppressions
 
 REFUSED_SUFFIXES = {
     ".docm": "a macro-enabled Word document (.docm); citeaudit reads only .docx, save it as .docx",
@@ -54,6 +50,12 @@ def citeaudit_read_document(path: Path, options: object) -> Document | None:
 
 def read_docx(path: Path) -> Document:
     """The Document of one .docx file; InputError when it cannot be read safely."""
+    # Imported here, not at start-up: a run that reads no Word draft never loads them.
+    from citeaudit.plugins.docx.assemble import Assembler
+    from citeaudit.plugins.docx.package import Package
+    from citeaudit.plugins.docx.walk import Reader
+    from citeaudit.suppression import word_suppressions
+
     package = Package.open(path)
     main = package.main_part()
     reader = Reader(package, main)

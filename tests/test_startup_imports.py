@@ -1,0 +1,86 @@
+"""A check imports only what its inputs need (issue 21, warm speed).
+
+Plugins load their entry modules at start-up (pluggy needs them), but the
+Word reader, the JATS reference and float readers and the HTML evidence
+are imported when first used, so a Markdown check never pays for them.
+Checked in a fresh interpreter: `sys.modules` after a whole CLI run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+DRAFT = textwrap.dedent("""\
+    # A short review
+
+    Light therapy reduced acne lesions by 40% in 60 adults [1]. Blue light was tested twice [1,2].
+
+    ## References
+
+    1. Smith J, Jones K. Blue light for acne. J Dermatol Treat. 2019;30(2):101-105. doi:10.1000/abc.1
+    2. Brown A. Red light and acne vulgaris. Lasers Surg Med. 2020;52(4):300-306.
+    """)
+
+LIBRARY = textwrap.dedent("""\
+    @article{smith2019,
+      author = {Smith, John and Jones, Kate},
+      title = {Blue light for acne},
+      journal = {J Dermatol Treat},
+      year = {2019}, volume = {30}, number = {2}, pages = {101--105},
+      doi = {10.1000/abc.1}
+    }
+    """)
+
+CHILD = textwrap.dedent("""\
+    import json, sys
+    from citeaudit.cli import main
+    code = main(sys.argv[1:])
+    print(json.dumps({"code": int(code), "modules": sorted(sys.modules)}))
+    """)
+
+NOT_FOR_MARKDOWN = (
+    # The Word reader proper: the `docx` entry module and the commented-copy
+    # reporter's own module stay, everything that reads a draft is left out.
+    "citeaudit.plugins.docx.assemble", "citeaudit.plugins.docx.walk", "citeaudit.plugins.docx.fields",
+    "citeaudit.plugins.docx.markers", "citeaudit.plugins.docx.items", "citeaudit.plugins.docx.styles",
+    "citeaudit.plugins.jats_references", "citeaudit.plugins.jats_floats",
+    "citeaudit.plugins.html_evidence",
+    "xml.etree.ElementTree",  # JUnit output only
+    "platformdirs",  # the default cache folder, not needed with --cache-dir
+    "tomllib", "tomli",  # no configuration file
+)
+
+
+def _modules_after(tmp_path: Path, *args: str) -> set[str]:
+    draft = tmp_path / "review.md"
+    draft.write_text(DRAFT, encoding="utf-8")
+    (tmp_path / "library.bib").write_text(LIBRARY, encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, "check", str(draft), "--bib", str(tmp_path / "library.bib"),
+         "--offline", "--cache-dir", str(tmp_path / "cache"), "--fail-on", "never",
+         "--output", str(tmp_path / "report.out"), *args],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout.strip().splitlines()[-1])
+    assert payload["code"] == 0, result.stderr
+    assert (tmp_path / "report.out").stat().st_size > 0
+    return set(payload["modules"])
+
+
+def test_a_markdown_check_imports_no_word_jats_or_html_module(tmp_path: Path):
+    modules = _modules_after(tmp_path, "--format", "json")
+    assert "citeaudit.plugins.markdown" in modules  # the run did read the draft
+    assert "citeaudit.plugins.support.checks" in modules  # and ran the checks
+    loaded = sorted(name for name in NOT_FOR_MARKDOWN if name in modules)
+    assert loaded == []
+
+
+def test_the_lazy_parts_load_when_a_format_needs_them(tmp_path: Path):
+    modules = _modules_after(tmp_path, "--format", "junit")
+    assert "xml.etree.ElementTree" in modules
+    assert "citeaudit.plugins.docx.assemble" not in modules
