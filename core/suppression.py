@@ -8,8 +8,8 @@
 
 Codes are comma- or space-separated, prefixes allowed (`CA4`); no code means
 every rule. Readers find the directives and attach them to the Document as
-`Suppression`s (the Markdown and JATS ones with `markdown_suppressions` and
-`jats_suppressions` below, so each reader needs one line); the library's come
+`Suppression`s (with `markdown_suppressions`, `jats_suppressions` and
+`word_suppressions` below, so each reader needs a line or two); the library's come
 from its entries. The pipeline then drops the findings a suppression covers
 and reports each suppression that covered nothing as CA107 (info), so stale
 ones get cleaned up. A suppression of registry or claim rules (CA3, CA4) is
@@ -152,6 +152,28 @@ def jats_suppressions(article: Any, tree: Any) -> tuple[Suppression, ...]:
             last = max((el.sourceline or 0 for el in parent.iter()), default=parent.sourceline or 0)
             found.append(Suppression(codes, span, xpath=tree.getpath(parent),
                                      start=Span(line=parent.sourceline), end=Span(line=last)))
+    return tuple(found)
+
+
+def word_suppressions(comments: Any, anchors: dict[str, tuple[tuple[int, int], tuple[int, int]]],
+                      ) -> tuple[Suppression, ...]:
+    """Word comments (`comments.xml`) whose text starts `citeaudit: ignore`, each covering the text it
+    is anchored on: `anchors` maps a comment id to the (paragraph, offset) of its range's start and end."""
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    found: list[Suppression] = []
+    for comment in comments.iter(f"{w}comment"):
+        anchor = anchors.get(comment.get(f"{w}id") or "")
+        text = " ".join("".join(t.text or "" for t in comment.iter(f"{w}t")).split())
+        parsed = directive(text) if text.lower().startswith("citeaudit") else None
+        if anchor is None or parsed is None:
+            continue
+        kind, codes = parsed
+        (first, start), (last, end) = anchor
+        here = Span(paragraph=first, offset=start)
+        if kind == "ignore-file":
+            found.append(Suppression(codes, here))
+        else:
+            found.append(Suppression(codes, here, start=here, end=Span(paragraph=last, offset=end)))
     return tuple(found)
 
 

@@ -132,3 +132,30 @@ def test_bibtex_field_hides_the_entry_findings_in_bib_and_check(tmp_path):
     findings = _findings(str(draft), "--bib", str(library))
     assert [f["reference"] for f in findings if f["rule"] == "CA205"] == [2]
     assert not [f for f in findings if f["rule"] == "CA107"]  # a draft cites part of a library
+
+
+def test_a_word_comment_hides_the_findings_of_the_sentence_it_is_anchored_on(tmp_path):
+    import docx
+
+    def draft(with_comment: bool):
+        document = docx.Document()
+        paragraph = document.add_paragraph()
+        first = paragraph.add_run("One claim cites a missing number [7]. ")
+        paragraph.add_run("Another claim cites a missing number [8].")
+        if with_comment:
+            document.add_comment(first, text="citeaudit: ignore CA101", author="Editor")
+            stale = document.add_paragraph().add_run("A claim cites the first [1].")
+            document.add_comment(stale, text="citeaudit: ignore CA101", author="Editor")
+        document.add_paragraph("References")
+        document.add_paragraph("1. Doe J. A study of something. J Test. 2020;1:1-2.")
+        path = tmp_path / ("commented.docx" if with_comment else "plain.docx")
+        document.save(str(path))
+        return path
+
+    def undefined(findings):
+        return sorted(f["message"].split(" cites ")[0] for f in findings if f["rule"] == "CA101")
+
+    before, after = _findings(str(draft(False))), _findings(str(draft(True)))
+    assert undefined(before) == ["[7]", "[8]"]
+    assert undefined(after) == ["[8]"]
+    assert len([f for f in after if f["rule"] == "CA107"]) == 1

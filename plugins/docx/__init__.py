@@ -17,6 +17,7 @@ nor notes. Modules, in the order a draft goes through them:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from citeaudit import hookimpl
@@ -53,6 +54,7 @@ def read_docx(path: Path) -> Document:
     from citeaudit.plugins.docx.assemble import Assembler
     from citeaudit.plugins.docx.package import Package
     from citeaudit.plugins.docx.walk import Reader
+    from citeaudit.suppression import word_suppressions
 
     package = Package.open(path)
     main = package.main_part()
@@ -62,4 +64,8 @@ def read_docx(path: Path) -> Document:
         name = package.related(main, kind)
         if name and package.has(name):
             parts.append(reader.read_part(name, kind))
-    return Assembler(path, parts, reader.styles, reader.numbering).document()
+    document = Assembler(path, parts, reader.styles, reader.numbering).document()
+    comments = package.related(main, "comments")
+    if parts[0].comments and comments and package.has(comments):
+        document = replace(document, suppressions=word_suppressions(package.xml(comments), parts[0].comments))
+    return document

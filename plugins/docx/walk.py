@@ -78,6 +78,8 @@ class Part:
     """Paragraph index -> paragraph, for every w:p of the part."""
     fields: list[FieldRange]
     """Citation and bibliography fields, in the order they end (an outer field after its inner ones)."""
+    comments: dict[str, tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=dict)
+    """Comment id -> (paragraph, offset) where its anchored range starts and ends (inline suppression)."""
 
 
 _SPACES = re.compile(r"\s+")
@@ -107,8 +109,10 @@ class Reader:
         self.bookmarks: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {}
         self.kind = kind
         self.note: str | None = None
+        self.comment_marks: dict[str, list[tuple[int, int]]] = {}
         self._walk(root)
-        part = Part(paragraphs=self.paragraphs, fields=self.fields)
+        part = Part(paragraphs=self.paragraphs, fields=self.fields,
+                    comments={i: (marks[0], marks[-1]) for i, marks in self.comment_marks.items()})
         if kind is None:
             self._bookmark_fields(part)
         return part
@@ -137,6 +141,8 @@ class Reader:
             self.note = f"{self.kind[:-1]}:{element.get(_w('id'))}" if self.kind else None
             for child in element:
                 self._walk(child)
+        elif tag in (_w("commentRangeStart"), _w("commentRangeEnd")) and self.current is not None:
+            self.comment_marks.setdefault(element.get(_w("id")) or "", []).append(self._here())
         elif tag == _w("bookmarkStart") and self.current is not None:
             self.bookmark_starts[element.get(_w("id")) or ""] = (element.get(_w("name")) or "", self._here())
         elif tag == _w("bookmarkEnd") and self.current is not None:
