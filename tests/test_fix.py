@@ -312,3 +312,35 @@ def test_a_preprint_is_replaced_by_its_published_version(recorded_registry, tmp_
     entry = load_library([path.with_name("pre.fixed.bib")]).entries[0]
     assert (entry.key, entry.work.doi, entry.work.volume, entry.work.pages) == \
         ("herger2024", "10.1016/j.xgen.2025.100814", "5", "100814")
+
+
+def test_ecitmatch_finds_what_crossref_lacks_in_one_batched_request(world, tmp_path: Path):
+    fake, records = world
+    usable = [(p, r) for p, r in records.items() if r.get("TA") and r.get("VI") and r.get("PG")][:3]
+    parts = []
+    for pmid, record in usable:
+        doi = next(v[:-6] for v in record.get("LID", []) + record.get("AID", []) if v.endswith(" [doi]"))
+        del fake.works[doi.lower()]  # Crossref does not know these: only PubMed can find them
+        parts.append(_entry(f"r{pmid}", record, doi=False, pmid=False))
+    path = tmp_path / "pubmed-only.bib"
+    path.write_text("\n".join(parts), encoding="utf-8")
+    code, out, err = run_cli("fix", str(path), "--format", "json", "--dry-run")
+    assert code == 0, err
+    changes = {(c["key"], c["field"]): c for c in json.loads(out)["changes"]}
+    for pmid, _ in usable:
+        assert changes[(f"r{pmid}", "pmid")]["new"] == pmid
+        assert changes[(f"r{pmid}", "pmid")]["source"] == "ecitmatch"
+        assert changes[(f"r{pmid}", "doi")]["source"] == "pubmed"
+    (request,) = [r for r in fake.requests if r.endpoint == "ecitmatch"]
+    assert request.query["bdata"][0].count("\r") == len(usable) - 1  # one request, lines joined by %0D
+
+
+def test_the_transport_slows_to_the_rate_crossref_announces():
+    from citeaudit.bib.http import Client
+
+    client = Client(rates={"crossref": 10.0})
+    client.adopt_rate_limit("crossref", {"X-Rate-Limit-Limit": "5", "X-Rate-Limit-Interval": "1s"})
+    assert client.rates["crossref"] == 5.0
+    client.adopt_rate_limit("crossref", {"X-Rate-Limit-Limit": "50", "X-Rate-Limit-Interval": "1s"})
+    assert client.rates["crossref"] == 5.0  # never faster than before
+    client.close()
