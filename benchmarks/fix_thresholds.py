@@ -53,7 +53,7 @@ def main(corpus: Path) -> None:
     base = corpus / "bib" / "blue_light_acne_review"
     medline = build_snapshot.parse(base / "blue-light.nbib")
     by_doi = {}
-    for pmid, record in medline.items():
+    for record in medline.values():
         try:
             by_doi[build_snapshot._doi(record).lower()] = record
         except StopIteration:

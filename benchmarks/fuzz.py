@@ -668,7 +668,8 @@ def main() -> int:
               f"  slowest run {g['slowest_run_s']} s on a {g['budget_s']:g} s budget", flush=True)
     if args.hostile:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from fuzz_hostile import CLASSES, run as run_hostile
+        from fuzz_hostile import CLASSES
+        from fuzz_hostile import run as run_hostile
 
         summary["hostile"] = run_hostile(args.hostile, args.seed, list(CLASSES), max(1, args.jobs))
     summary["seconds"] = round(time.perf_counter() - started, 1)

@@ -36,7 +36,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-
 log = logging.getLogger(__name__)
 
 DAY = 86400.0

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from citeaudit.bib import breaker
 from citeaudit.bib.cache import (
     LINK_TTL,
     LINKS,
@@ -32,14 +31,13 @@ from citeaudit.bib.cache import (
     open_cache,
     record_ttl,
 )
-from citeaudit.bib import breaker
 from citeaudit.bib.followup import identifiers_by_kind, ordered, split
 from citeaudit.bib.http import Budget, Client
 from citeaudit.bib.identifiers import normalize_pmid
 from citeaudit.bib.registry import Answer, DoiSearch, Registry
-from citeaudit.progress import progress
 from citeaudit.errors import RegistryError
 from citeaudit.model import FetchOutcome, Missing, Record, RecordSet, Resolution, Unavailable
+from citeaudit.progress import progress
 
 log = logging.getLogger(__name__)
 

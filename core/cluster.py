@@ -105,11 +105,11 @@ def _client(options: Options) -> Any:
 def check_on_cluster(files: list[Path], options: Options, optional: frozenset[Path] = frozenset(),
                      host: Host | None = None) -> Iterator[DocumentReport]:
     """Check `files` on the cluster at `--scheduler`; the reports of each file, in order."""
-    from citeaudit.manager import get_plugin_manager
-    from citeaudit.parallel import _portable, _restore_extras
     from citeaudit.bib.lookup import search
     from citeaudit.bib.shortdoi import expand, with_expanded
+    from citeaudit.manager import get_plugin_manager
     from citeaudit.model import Resolution
+    from citeaudit.parallel import _portable, _restore_extras
     from citeaudit.pipeline import fetch_records
 
     host = host if host is not None else get_plugin_manager(disabled=options.disabled_plugins)

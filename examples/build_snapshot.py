@@ -87,7 +87,7 @@ def pubmed_article(pmid: str, r: dict[str, list[str]]) -> str:
     issns = "".join(f'<ISSN IssnType="{"Electronic" if "Electronic" in v else "Print"}">{x(v.split()[0])}</ISSN>'
                     for v in r.get("IS", []) if "Linking" not in v)
     authors = ""
-    for full, short in zip(r["FAU"], r["AU"]):
+    for full, short in zip(r["FAU"], r["AU"], strict=False):
         family, _, given = full.partition(", ")
         initials = short[len(family):].strip()
         authors += (f'<Author ValidYN="Y"><LastName>{x(family)}</LastName><ForeName>{x(given)}</ForeName>'

@@ -20,9 +20,9 @@ before parsing.
 from __future__ import annotations
 
 import bisect
-from collections import Counter
 import html.entities
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +31,7 @@ from lxml import etree
 
 from citeaudit import hookimpl, safexml
 from citeaudit.claims import Block, build_claims
-from citeaudit.errors import InputError, LimitExceeded
+from citeaudit.errors import InputError
 from citeaudit.inputs import read_bounded
 from citeaudit.markers import parse_numbers
 from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span

@@ -33,7 +33,7 @@ from typing import Any
 from citeaudit import hookimpl
 from citeaudit.authoryear import is_author_year
 from citeaudit.claims import Block, build_claims
-from citeaudit.errors import InputError, LimitExceeded
+from citeaudit.errors import InputError
 from citeaudit.inputs import read_bounded
 from citeaudit.limits import MAX_TEXT_BYTES
 from citeaudit.markers import find_markers

@@ -10,6 +10,7 @@ from typing import Any
 
 from citeaudit.model import Fix, Notice
 
+
 def evidence(notice: Notice) -> dict[str, Any]:
     """The notice as `evidence.notices[]` shows it: only the fields known."""
     return {k: v for k, v in (("kind", notice.kind), ("doi", notice.doi), ("pmid", notice.pmid),

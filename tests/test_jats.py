@@ -576,9 +576,9 @@ def test_reading_grows_linearly_with_the_article(tmp_path: Path) -> None:
         path.write_text(_long_article(paragraphs), encoding="utf-8")
         best = float("inf")
         for _ in range(3):
-            started = time.perf_counter()
+            started = time.process_time()
             document = read(path)
-            best = min(best, time.perf_counter() - started)
+            best = min(best, time.process_time() - started)
         assert len(document.claims) >= 2 * paragraphs
         times.append(best)
     assert times[1] / times[0] < 8

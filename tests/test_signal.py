@@ -8,7 +8,6 @@ from collections import Counter
 
 from conftest import run_cli
 
-
 WORDS = ("acne light therapy laser psoriasis biologic cohort trial eczema itch barrier microbiome "
          "vitamin retinoid scar pigment melanoma sunscreen wound healing collagen ageing hair nail "
          "fungal viral bacterial steroid topical systemic dose response outcome quality registry").split()
