@@ -213,6 +213,25 @@ class ReportStream(Protocol):
     def finish(self, totals: Totals) -> str: ...
 
 
+class Stream:
+    """A `ReportStream` to build on: it keeps the run's rule catalogue when the run starts,
+    and writes nothing at the start or the end unless a subclass does."""
+
+    def __init__(self, options: Any = None) -> None:
+        self.options = options
+        self.rules: Mapping[str, Rule] = {}
+
+    def start(self, totals: Totals) -> str:
+        self.rules = totals.rules
+        return ""
+
+    def document(self, report: DocumentReport) -> str:
+        raise NotImplementedError
+
+    def finish(self, totals: Totals) -> str:
+        return ""
+
+
 def stream_chunks(stream: ReportStream, reports: Iterable[DocumentReport],
                   totals: Totals) -> Iterator[str]:
     """Drive `stream` over `reports`: the report's text, one piece per document.

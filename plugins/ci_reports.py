@@ -17,7 +17,7 @@ from urllib.parse import quote
 from citeaudit import __version__, hookimpl
 from citeaudit.baseline import fingerprint
 from citeaudit.model import Claim, Finding, Reference, Span
-from citeaudit.report import DocumentReport, Reporter, RunReport, Totals, render_stream
+from citeaudit.report import DocumentReport, Reporter, RunReport, Stream, Totals, render_stream
 from citeaudit.rules import Rule
 from citeaudit.runinfo import RunInfo
 
@@ -204,10 +204,11 @@ _RESULT_INDENT = " " * 8
 """Where `runs[0].results[i]` stands in the indented log."""
 
 
-class SarifStream:
+class SarifStream(Stream):
     """The SARIF log, written a document's results at a time."""
 
     def __init__(self, options: Any = None) -> None:
+        super().__init__(options)
         self.index: dict[str, int] = {}
         self.results = 0
 
@@ -218,6 +219,7 @@ class SarifStream:
         return head, tail
 
     def start(self, totals: Totals) -> str:
+        super().start(totals)
         self.index = {code: i for i, code in enumerate(totals.rules)}
         return self._outline(totals, finished=False)[0] + "["
 
@@ -350,7 +352,7 @@ def _testsuite(report: DocumentReport, info: RunInfo, rules: Mapping[str, Rule])
     return suite, len(cases), failed
 
 
-class JunitStream:
+class JunitStream(Stream):
     """JUnit XML: the root's counts come first, so the suites wait in a spool
     file (on disk past a few MB) until the last document is done."""
 
@@ -359,16 +361,15 @@ class JunitStream:
     def __init__(self, options: Any = None) -> None:
         import tempfile
 
+        super().__init__(options)
         self.body = tempfile.SpooledTemporaryFile(max_size=self.SPOOL_BYTES, mode="w+", encoding="utf-8",
                                                   errors="surrogatepass")  # any str round-trips
         self.tests = self.failures = 0
         self.info: RunInfo | None = None
-        self.rules: Mapping[str, Rule] = {}
 
     def start(self, totals: Totals) -> str:
         self.info = totals.run_info()  # version and start date; the registries come at the end
-        self.rules = totals.rules
-        return ""
+        return super().start(totals)
 
     def document(self, report: DocumentReport) -> str:
         import xml.etree.ElementTree as ET
@@ -431,15 +432,8 @@ def github_command(report: DocumentReport, finding: Finding, rules: Mapping[str,
     return f"::{COMMANDS[severity]} {joined}::{escape_data(message)}"
 
 
-class GithubStream:
+class GithubStream(Stream):
     """One workflow command per finding, then a summary line and the run's facts."""
-
-    def __init__(self, options: Any = None) -> None:
-        self.rules: Mapping[str, Rule] = {}
-
-    def start(self, totals: Totals) -> str:
-        self.rules = totals.rules
-        return ""
 
     def document(self, report: DocumentReport) -> str:
         return "".join(github_command(report, finding, self.rules) + "\n" for finding in report.findings)

@@ -9,12 +9,11 @@ document completes, for pipelines that read a report while it grows.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from citeaudit import __version__, hookimpl
-from citeaudit.report import SCHEMA, DocumentReport, Reporter, Totals, document_json
-from citeaudit.rules import Rule
+from citeaudit.report import SCHEMA, DocumentReport, Reporter, Stream, Totals, document_json
 
 _PLACE = "\x00documents\x00"
 """Stands for the document list in the indented outline; no report text contains a NUL."""
@@ -36,7 +35,7 @@ def _outline(totals: Totals | None) -> tuple[str, str]:
     return head, tail
 
 
-class JsonStream:
+class JsonStream(Stream):
     """Indented for one document; for several, one compact line per document.
 
     The standard library indents only in pure Python, five times slower than
@@ -46,13 +45,9 @@ class JsonStream:
     """
 
     def __init__(self, options: Any = None) -> None:
+        super().__init__(options)
         self.first: dict[str, Any] | None = None
         self.count = 0
-        self.rules: Mapping[str, Rule] = {}
-
-    def start(self, totals: Totals) -> str:
-        self.rules = totals.rules
-        return ""
 
     def document(self, report: DocumentReport) -> str:
         self.count += 1
@@ -79,21 +74,11 @@ def _line(document: dict[str, Any]) -> str:
     return "    " + json.dumps(document, ensure_ascii=False)
 
 
-class JsonLinesStream:
+class JsonLinesStream(Stream):
     """One compact document object per line, nothing else."""
-
-    def __init__(self, options: Any = None) -> None:
-        self.rules: Mapping[str, Rule] = {}
-
-    def start(self, totals: Totals) -> str:
-        self.rules = totals.rules
-        return ""
 
     def document(self, report: DocumentReport) -> str:
         return json.dumps(document_json(report, self.rules), ensure_ascii=False) + "\n"
-
-    def finish(self, totals: Totals) -> str:
-        return ""
 
 
 @hookimpl(trylast=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 from citeaudit import hookimpl
 from citeaudit.model import Finding, Span
-from citeaudit.report import DocumentReport, Reporter, RunReport, Totals, render_stream
+from citeaudit.report import DocumentReport, Reporter, RunReport, Stream, Totals, render_stream
 from citeaudit.rules import Rule
 
 _ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
@@ -62,7 +62,7 @@ def _color(options: Any) -> bool:
     return sys.stdout.isatty()
 
 
-class TextStream:
+class TextStream(Stream):
     """The report as text, a document at a time; ANSI colour only when enabled."""
 
     def __init__(self, options: Any = None) -> None:
@@ -70,13 +70,12 @@ class TextStream:
 
         from rich.console import Console
 
+        super().__init__(options)
         color = _color(options)
         self.buffer = io.StringIO()
         self.console = Console(file=self.buffer, force_terminal=color, no_color=not color,
                                color_system="standard" if color else None, highlight=False,
                                soft_wrap=True, emoji=False, markup=False)
-        self.rules: Mapping[str, Rule] = {}
-        self.options = options
         self.quiet = bool(getattr(options, "quiet", False))
         self.libraries_only = True
         """Every document so far is a BibTeX library (`citeaudit bib`): no claims to speak of."""
@@ -89,9 +88,6 @@ class TextStream:
         self.buffer.truncate()
         return text
 
-    def start(self, totals: Totals) -> str:
-        self.rules = totals.rules
-        return ""
 
     def document(self, report: DocumentReport) -> str:
         self.libraries_only = self.libraries_only and report.document.format == "bibtex"
