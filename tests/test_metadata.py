@@ -160,6 +160,7 @@ def test_progress_bar_on_a_terminal(fake, tmp_path, monkeypatch):
         def isatty(self) -> bool:
             return True
 
+    monkeypatch.delenv("CI", raising=False)  # CI turns the bar off; this test is about a terminal
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     fetch_records(REFS[:2], options=Options(cache_dir=tmp_path / "b", plugin_options=FAST),
