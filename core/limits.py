@@ -17,6 +17,11 @@ from __future__ import annotations
 MAX_TEXT_BYTES = 20_000_000
 """Largest Markdown or plain-text draft read, in bytes (a long review is ~200 kB)."""
 
+MAX_MARKER_OPENINGS = 200_000
+"""Characters that may open a citation marker in one text draft (`[`, `^`, `<sup`): reading
+costs tens of microseconds a marker, so this many read in seconds, while a 9 MB line of `[1]`
+would take minutes; a 200-reference review has a few thousand."""
+
 MAX_XML_BYTES = 64 * 1024 * 1024
 """Largest XML document parsed (a JATS article, a docx part, a PubMed answer); the largest
 JATS article in the corpus is under 1 MB. Larger PubMed snapshot files are streamed instead."""

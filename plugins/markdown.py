@@ -33,9 +33,9 @@ from typing import Any
 from citeaudit import hookimpl
 from citeaudit.authoryear import is_author_year
 from citeaudit.claims import Block, build_claims
-from citeaudit.errors import InputError
+from citeaudit.errors import InputError, LimitExceeded
 from citeaudit.inputs import read_bounded
-from citeaudit.limits import MAX_TEXT_BYTES
+from citeaudit.limits import MAX_MARKER_OPENINGS, MAX_TEXT_BYTES
 from citeaudit.markers import find_markers
 from citeaudit.model import Document, Marker, Reference, Span
 from citeaudit.plugins.pandoc_keys import bibliography_files, resolve_keys
@@ -265,6 +265,10 @@ class _Walk:
 
 def parse_markdown(text: str, path: Path, *, plain: bool = False, encoding: str = "utf-8") -> Document:
     """A Document from Markdown source `text` (path is only recorded)."""
+    openings = text.count("[") + text.count("^") + text.count("<sup")
+    if openings > MAX_MARKER_OPENINGS:
+        raise LimitExceeded(path, f"{openings:,} characters that open citation markers, over the "
+                                  f"limit of {MAX_MARKER_OPENINGS:,} (a long review has a few thousand)")
     source = _Source(text.replace("\r\n", "\n").replace("\r", "\n"))
     env: dict[str, Any] = {}
     try:

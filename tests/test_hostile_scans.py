@@ -117,3 +117,14 @@ def test_an_unclosed_sup_of_700_kb_is_read(tmp_path):
     draft.write_text("# T\n\nClaim <sup>" + "1," * 350_000 + "\n\n## References\n\n1. Doe J. T. J X. 2010.\n")
     code, out, err = run_cli("check", str(draft), "--offline", "--format", "json", "--fail-on", "never")
     assert code == 0, err
+
+
+def test_a_nine_megabyte_line_of_markers_is_refused_before_reading(tmp_path):
+    """Linear is not enough when each marker costs tens of microseconds: three million `[1]`
+    would take minutes, so the openings are counted first and the draft refused in one line."""
+    draft = tmp_path / "markers.md"
+    draft.write_text("Claim " + "[1]" * 3_000_000 + "\n\n## References\n\n1. Doe J. A title. 2010.\n",
+                     encoding="utf-8")
+    code, out, err = run_cli("check", str(draft), "--offline")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "markers.md" in err and "200,000" in err and "Traceback" not in err
