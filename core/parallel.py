@@ -13,6 +13,7 @@ spawn behaves the same on every platform.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing
 import pickle
@@ -157,7 +158,10 @@ def check_in_parallel(files: list[Path], options: Options, optional: frozenset[P
     pending: deque[Future] = deque()
     try:
         for chunk in chunks:
-            with _workers_ignore_sigint():  # a worker started now inherits SIGINT ignored
+            # A worker started by this submit inherits SIGINT ignored. Only while workers are
+            # still being started: the parent itself must not ignore a Ctrl-C for the rest of the run.
+            starting = len(getattr(pool, "_processes", None) or {}) < workers
+            with _workers_ignore_sigint() if starting else contextlib.nullcontext():
                 pending.append(pool.submit(_check_chunk, chunk))
             while len(pending) > ahead:
                 yield from _reports_of(pending.popleft(), options, host)
