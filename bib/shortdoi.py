@@ -89,9 +89,3 @@ def with_expanded(resolutions: Mapping[Any, Any], expanded: Mapping[str, str]) -
     """The resolutions with each expanded shortDOI replaced by its DOI."""
     return {key: replace(r, doi=expanded[r.doi.lower()]) if r.doi and r.doi.lower() in expanded else r
             for key, r in resolutions.items()}
-
-
-def expand_resolutions(resolutions: Mapping[Any, Any], options: Any) -> tuple[dict[Any, Any], dict[str, str]]:
-    """The resolutions with their shortDOIs expanded (looked up once, cached), and the expansions."""
-    expanded = expand((r.doi for r in resolutions.values() if r.doi), options)
-    return with_expanded(resolutions, expanded), expanded

@@ -64,12 +64,12 @@ def _wanted(resolved: tuple[Any, ...], options: Options, recipe: dict[str, Any])
     """On a worker: for each document of a read file, what to fetch (None: nothing) and what
     to search the registries for (references with no identifier, citeaudit.bib.lookup)."""
     from citeaudit.bib.lookup import to_search
-    from citeaudit.pipeline import wanted_records
+    from citeaudit.pipeline import searches_registries, wanted_records
 
     _, _, checks = _setup(options, recipe)
-    searching = any("records" in c.needs for c in checks)
+    searching = searches_registries(checks)
     return [(wanted_records(checks, r.library, r.resolutions),
-             to_search(r.document, r.resolutions) if searching else {}) for r in resolved]
+             to_search(r.document, r.resolutions) if searching else {}, searching) for r in resolved]
 
 
 def _finish(resolved: tuple[Any, ...], index: int, records: Any, lookups: dict, expanded: dict,
@@ -105,12 +105,9 @@ def _client(options: Options) -> Any:
 def check_on_cluster(files: list[Path], options: Options, optional: frozenset[Path] = frozenset(),
                      host: Host | None = None) -> Iterator[DocumentReport]:
     """Check `files` on the cluster at `--scheduler`; the reports of each file, in order."""
-    from citeaudit.bib.lookup import search
-    from citeaudit.bib.shortdoi import expand, with_expanded
     from citeaudit.manager import get_plugin_manager
-    from citeaudit.model import Resolution
     from citeaudit.parallel import _portable, _restore_extras
-    from citeaudit.pipeline import fetch_records
+    from citeaudit.pipeline import registry_phase
 
     host = host if host is not None else get_plugin_manager(disabled=options.disabled_plugins)
     recipe = _portable(host.recipe())
@@ -132,16 +129,9 @@ def check_on_cluster(files: list[Path], options: Options, optional: frozenset[Pa
         while reads:
             read = reads.popleft()
             wanted = client.submit(_wanted, read, options, recipe, pure=False).result()
-            for index, (resolutions, works) in enumerate(wanted):
-                # The parent asks the registries, as it does for records: one process's requests.
-                expanded: dict = {}
-                if resolutions is not None:
-                    expanded = expand((r.doi for r in resolutions if r.doi), options)
-                    resolutions = list(with_expanded(dict(enumerate(resolutions)), expanded).values())
-                lookups = search(works, options, host.registries()) if works else {}
-                found = [Resolution(None, None, doi=lk.doi, pmid=lk.pmid) for lk in lookups.values()
-                         if lk.status == "found"]
-                records = None if resolutions is None else fetch_records([*resolutions, *found], options, host)
+            for index, (resolutions, works, searching) in enumerate(wanted):
+                # The parent asks the registries, as one process does: the same requests.
+                expanded, lookups, records = registry_phase(resolutions, works, searching, options, host)
                 checks.append(client.submit(_finish, read, index, records, lookups, expanded, options,
                                             recipe, pure=False))
             del read  # the worker may drop the document once its checks are done

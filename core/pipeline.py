@@ -171,20 +171,31 @@ def read_resolved(path: Path, options: Options, host: Host, library: Library | N
     return tuple(resolved)
 
 
-def look_up(document: Document, resolutions: dict, options: Options, host: Host,
-            checks: Sequence[Check]) -> tuple[dict, dict]:
-    """Expand shortDOIs and search the registries for references with no identifier,
-    when registry checks run."""
-    from citeaudit.bib.lookup import apply_lookups, search, to_search
+def registry_phase(wanted: list[Resolution] | None, works: Mapping, searching: bool, options: Options,
+                   host: Host) -> tuple[dict[str, str], dict, RecordSet | None]:
+    """Every registry request of one document: shortDOIs expanded, references without an
+    identifier searched (`works`, when registry checks run), records fetched.
 
-    if not any("records" in c.needs for c in checks):
-        return resolutions, {}
-    from citeaudit.bib.shortdoi import expand_resolutions
+    Returns (shortDOI -> DOI, lookups, records). The process that owns the cache runs it, a
+    cluster's client too, document by document, so every executor makes the same requests.
+    """
+    if wanted is None:
+        return {}, {}, None
+    from citeaudit.bib.lookup import search
+    from citeaudit.bib.shortdoi import expand, with_expanded
 
-    resolutions, _ = expand_resolutions(resolutions, options)
-    works = to_search(document, resolutions)
+    expanded: dict[str, str] = {}
+    if searching:
+        expanded = expand((r.doi for r in wanted if r.doi), options)
+        wanted = list(with_expanded(dict(enumerate(wanted)), expanded).values())
     lookups = search(works, options, host.registries()) if works else {}
-    return apply_lookups(resolutions, lookups), lookups
+    found = [Resolution(None, None, doi=lk.doi, pmid=lk.pmid) for lk in lookups.values() if lk.status == "found"]
+    return expanded, lookups, fetch_records([*wanted, *found], options, host)
+
+
+def searches_registries(checks: Sequence[Check]) -> bool:
+    """Whether a registry check runs: then shortDOIs are expanded and references without one searched."""
+    return any("records" in c.needs for c in checks)
 
 
 def _front_matter_library(document: Document) -> Library | None:
@@ -199,9 +210,14 @@ def _front_matter_library(document: Document) -> Library | None:
 
 def _run(document: Document, options: Options, host: Host, library: Library | None,
          resolutions: dict, checks: Sequence[Check]) -> DocumentReport:
-    resolutions, lookups = look_up(document, resolutions, options, host, checks)
-    wanted = wanted_records(checks, library, resolutions)
-    records = None if wanted is None else fetch_records(wanted, options, host)
+    from citeaudit.bib.lookup import apply_lookups, to_search
+    from citeaudit.bib.shortdoi import with_expanded
+
+    searching = searches_registries(checks)
+    works = to_search(document, resolutions) if searching else {}
+    expanded, lookups, records = registry_phase(wanted_records(checks, library, resolutions), works,
+                                                searching, options, host)
+    resolutions = apply_lookups(with_expanded(resolutions, expanded), lookups)
     return finish_document(document, options, host, library, resolutions, checks, records, lookups)
 
 

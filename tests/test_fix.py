@@ -191,8 +191,9 @@ def test_text_log_has_one_line_per_change(world, library):
                for line in changes)
 
 
-def test_a_draft_gets_the_identifiers_of_its_references(world, tmp_path: Path):
-    fake, records = world
+def _real_and_invented_draft(records: dict, tmp_path: Path) -> tuple[str, dict, Path]:
+    """A draft citing a real record (by its MEDLINE fields, no identifier) as [1] and an
+    invented trial as [2]; returns the real record's PMID, the record and the draft."""
     pmid, record = next((p, r) for p, r in records.items() if r.get("TA") and r.get("VI") and r.get("PG"))
     family = record["FAU"][0].split(",")[0]
     draft = tmp_path / "draft.md"
@@ -202,6 +203,12 @@ def test_a_draft_gets_the_identifiers_of_its_references(world, tmp_path: Path):
                      "2. Okonkwo A, Lindqvist P. Narrowband violet light therapy for inflammatory acne in "
                      "adolescents: a multicentre randomised sham-controlled trial. J Cosmet Laser Ther. "
                      "2016;18:211-7.\n", encoding="utf-8")
+    return pmid, record, draft
+
+
+def test_a_draft_gets_the_identifiers_of_its_references(world, tmp_path: Path):
+    fake, records = world
+    pmid, record, draft = _real_and_invented_draft(records, tmp_path)
     out_path = tmp_path / "draft.fixed.md"
     code, out, err = run_cli("fix", str(draft), "--output", str(out_path))
     assert code == 0, err
@@ -251,15 +258,7 @@ def test_books_reports_and_web_pages_are_never_ca310(world, tmp_path: Path):
 
 def test_check_flags_an_invented_reference_and_completes_a_real_one(world, tmp_path: Path):
     fake, records = world
-    pmid, record = next((p, r) for p, r in records.items() if r.get("TA") and r.get("VI") and r.get("PG"))
-    family = record["FAU"][0].split(",")[0]
-    draft = tmp_path / "draft.md"
-    draft.write_text("# Review\n\nBlue light helps [1]. It may not [2].\n\n## References\n\n"
-                     f"1. {family} A, et al. {record['TI'][0]} {record['TA'][0]}. {record['DP'][0][:4]};"
-                     f"{record['VI'][0]}:{record['PG'][0]}.\n"
-                     "2. Okonkwo A, Lindqvist P. Narrowband violet light therapy for inflammatory acne in "
-                     "adolescents: a multicentre randomised sham-controlled trial. J Cosmet Laser Ther. "
-                     "2016;18:211-7.\n", encoding="utf-8")
+    pmid, record, draft = _real_and_invented_draft(records, tmp_path)
     code, out, err = run_cli("check", str(draft), "--format", "json", "--fail-on", "never")
     assert code == 0, err
     findings = json.loads(out)["documents"][0]["findings"]
