@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from citeaudit.bib.bibedit import Edit, written_value
-from citeaudit.bib.ecitmatch import match_citations
+from citeaudit.bib.ecitmatch import verified_matches
 from citeaudit.bib.metadata import _open, fetch_records, make_client
-from citeaudit.bib.search import agrees, search_works, searchable_kind
+from citeaudit.bib.search import search_works, searchable_kind
 from citeaudit.model import Library, LibraryEntry, Record, RecordSet, Resolution, Unavailable
 
 FIELDS = ("doi", "pmid", "pmcid", "year", "volume", "issue", "pages", "journal", "preprint")
@@ -87,7 +87,6 @@ def plan_fixes(library: Library, options: Any, registries: Sequence[Any], *,
     """The changes the registries support for every entry of `library`."""
     plan = FixPlan()
     crossref = next((r for r in registries if r.name == "crossref"), None)
-    pubmed = next((r for r in registries if r.name == "pubmed"), None)
     client = None if options.offline else make_client(options, registries)
     cache = _open(options)
     try:
@@ -106,24 +105,19 @@ def plan_fixes(library: Library, options: Any, registries: Sequence[Any], *,
         plan.requests += records.requests
         pmid_of = {e.key: e.work.pmid or records.pmid_for_doi.get((doi_of[e.key] or "").lower()) for e in entries}
         cited = {e.key: e.work for e in entries if not pmid_of[e.key] and e.work.kind == "article-journal"}
-        matched = match_citations(cited, cache=cache, client=client, pubmed=pubmed) \
-            if cited and "pmid" in fields and pubmed is not None else {}
-        matched = {k: p for k, p in matched.items() if p}
-        if matched:
-            more = fetch_records([Resolution(None, None, pmid=p) for p in matched.values()],
-                                 options=options, registries=registries)
+        matched, more = verified_matches(cited, options=options, registries=registries, cache=cache,
+                                         client=client) if {"doi", "pmid"} & set(fields) else ({}, None)
+        if more is not None:
             plan.requests += more.requests
             records = RecordSet(outcomes={**records.outcomes, **more.outcomes}, requests=records.requests,
                                 pmid_for_doi=records.pmid_for_doi)
+        plan.not_found = [key for key in plan.not_found if key not in matched]
         for entry in entries:
             key = entry.key
-            via_citation = matched.get(key)
-            if via_citation:
-                record = records.record("pubmed", via_citation)
-                if record is not None and agrees(entry.work, record) is not None:
-                    pmid_of[key] = via_citation
+            if key in matched:
+                pmid_of[key] = matched[key][0].identifier
             plan.changes.extend(_entry_changes(entry, doi_of[key], pmid_of[key], found.get(key),
-                                               records, journal_style, via_citation == pmid_of[key]))
+                                               records, journal_style, key in matched))
         if "pmcid" in fields:
             pmcids, unasked = _pmcids(entries, plan.changes, doi_of, pmid_of, records, client, cache, options)
             plan.changes.extend(pmcids)
