@@ -483,6 +483,9 @@ class RecordSet:
     lookups: dict[Any, Lookup] = field(default_factory=dict)
     """Reference number (or id) -> what the registry search found for a journal
     article or preprint that gives neither DOI nor PMID (CA310, CA205's fix)."""
+    replaced_pmids: dict[Any, Lookup] = field(default_factory=dict)
+    """Reference number (or id) -> the PMID ECitMatch found for a reference whose PMID
+    PubMed does not know and that gives no DOI (CA302's fix)."""
 
     def get(self, source: str, identifier: str | None) -> FetchOutcome | None:
         """The outcome for one identifier, None when it was never asked for."""
