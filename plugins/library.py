@@ -48,13 +48,15 @@ def match_library(context: CheckContext) -> Iterator[Finding]:
                       path=str(context.library.paths[0]) if context.library.paths else None,
                       evidence={"empty_library": True})
         return
+    taken = {e.key for e in context.library.entries}
     for ref in context.document.references:
         resolution = context.resolutions.get(ref.number if ref.number is not None else ref.id)
         if resolution is None:
             continue
         if resolution.entry is None:
             if not _unknown_key(ref, context.document.format):  # a pandoc key the library lacks is CA101
-                yield _not_in_library(ref, resolution)
+                fix = None if resolution.candidates else _entry_fix(ref, resolution, context, taken)
+                yield _not_in_library(ref, resolution, fix)
             continue
         differences = compare(reference_work(ref), resolution.entry.work)
         if differences:
@@ -146,7 +148,29 @@ def _families(work: Work, count: int) -> str:
     return ", ".join(p.family for p in work.authors[:count])
 
 
-def _not_in_library(ref: Reference, resolution: Resolution) -> Finding:
+def _entry_fix(ref: Reference, resolution: Resolution, context: CheckContext, taken: set[str]) -> Fix | None:
+    """CA203's fix: the library entry to add, made from the registry records of the reference's
+    DOI or PMID when they describe it, else from the reference (citeaudit.bib.bibentry)."""
+    from citeaudit.bib.bibentry import suggested_entry
+
+    records = context.records
+    found = []
+    lookup = records.lookups.get(ref.number if ref.number is not None else ref.id) if records is not None else None
+    if lookup is not None and lookup.status == "none":
+        return None  # CA310: no registry knows it; the library should not get it either
+    if records is not None:
+        pmid = resolution.pmid or records.pmid_for_doi.get((resolution.doi or "").lower())
+        found = [r for r in (records.record("crossref", resolution.doi), records.record("pubmed", pmid)) if r]
+    made = suggested_entry(reference_work(ref), found, taken)
+    if made is None:
+        return None
+    text, source = made
+    taken.add(text[text.index("{") + 1:text.index(",")])  # two references by one author and year get two keys
+    paths = context.library.paths
+    return Fix(field="entry", old=None, new=text, source=source, target=str(paths[0]) if paths else None)
+
+
+def _not_in_library(ref: Reference, resolution: Resolution, fix: Fix | None = None) -> Finding:
     label = ref.number if ref.number is not None else ref.id
     if resolution.candidates:
         names = ", ".join(repr(k) for k in resolution.candidates)
@@ -156,7 +180,7 @@ def _not_in_library(ref: Reference, resolution: Resolution) -> Finding:
                        evidence={"ambiguous": True, "candidates": list(resolution.candidates),
                                  "score": resolution.score})
     return Finding(rule="CA203", message=f"reference {label} matches no entry of the library",
-                   span=ref.span, reference=ref.number, evidence={"ambiguous": False})
+                   span=ref.span, reference=ref.number, evidence={"ambiguous": False}, fix=fix)
 
 
 def _library_fix(differences: dict[str, dict[str, str]]) -> Fix:
