@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from fakeregistry import FakeRegistry, add_medline
+from fakeregistry import FakeRegistry, add_medline, medline_doi
 from paths import DATA
 from sample_reports import validate_sarif
 
@@ -21,10 +21,6 @@ from citeaudit.bib.bibtex import load_library
 INVENTED = ("Okonkwo A, Lindqvist P. Narrowband violet light therapy for inflammatory acne in adolescents: "
             "a multicentre randomised sham-controlled trial. J Cosmet Laser Ther. 2016;18:211-7.")
 LIBRARY = "% the author's library\n@article{nikolis2018,\n  author = {Nobody, A},\n  title = {Another work},\n}\n"
-
-
-def _doi(record: dict) -> str:
-    return next(v[:-6] for v in record.get("LID", []) + record.get("AID", []) if v.endswith(" [doi]")).lower()
 
 
 @pytest.fixture
@@ -39,11 +35,11 @@ def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
         draft = tmp_path / "draft.md"
         draft.write_text(
             "# Review\n\nBlue light helps [1, 2]. It may not [3]. Or it may [4].\n\n## References\n\n"
-            f"1. Nikolis A, et al. {by_doi['TI'][0]} doi:{_doi(by_doi)}\n"
+            f"1. Nikolis A, et al. {by_doi['TI'][0]} doi:{medline_doi(by_doi)}\n"
             f"2. {family} A, et al. {by_text['TI'][0]} {by_text['TA'][0]}. {by_text['DP'][0][:4]};"
             f"{by_text['VI'][0]}:{by_text['PG'][0]}.\n"
             f"3. {INVENTED}\n"
-            f"4. Nikolis A, et al. A wholly different study of something else. doi:{_doi(by_doi)}\n",
+            f"4. Nikolis A, et al. A wholly different study of something else. doi:{medline_doi(by_doi)}\n",
             encoding="utf-8")
         library = tmp_path / "library.bib"
         library.write_text(LIBRARY, encoding="utf-8")
@@ -75,7 +71,7 @@ def test_the_entry_comes_from_the_record_and_loads_as_the_cited_work(world):
         assert not loaded.problems
         entry = loaded.entries[1]
         assert (entry.work.doi, entry.work.pmid, entry.work.year, entry.work.volume) == \
-            (_doi(record), record["PMID"][0], int(record["DP"][0][:4]), record["VI"][0])
+            (medline_doi(record), record["PMID"][0], int(record["DP"][0][:4]), record["VI"][0])
         assert entry.work.title.rstrip(".") == record["TI"][0].rstrip(".")
         assert entry.work.first_author.family == record["FAU"][0].split(",")[0]
     # The library has a nikolis2018 already: the new key does not take it.

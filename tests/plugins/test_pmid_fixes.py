@@ -12,12 +12,8 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from fakeregistry import FakeRegistry, add_medline
+from fakeregistry import FakeRegistry, add_medline, medline_doi
 from paths import DATA
-
-
-def _doi(record: dict) -> str:
-    return next(v[:-6] for v in record.get("LID", []) + record.get("AID", []) if v.endswith(" [doi]")).lower()
 
 
 def _mistyped(pmid: str, served: dict) -> str:
@@ -62,11 +58,11 @@ def test_ca302_offers_the_pmid_of_the_doi_or_of_the_citation(world, tmp_path: Pa
     lines, expected = [], {}
     for number, (pmid, record) in enumerate(chosen, 1):
         if number <= 3:  # DOI and a mistyped PMID
-            lines.append(f"{_citation(record)} doi:{_doi(record)} PMID: {_mistyped(pmid, usable)}")
+            lines.append(f"{_citation(record)} doi:{medline_doi(record)} PMID: {_mistyped(pmid, usable)}")
         elif number <= 6:  # a mistyped PMID and no DOI
             lines.append(f"{_citation(record)} PMID: {_mistyped(pmid, usable)}")
         else:  # a DOI only: the search that existed before
-            lines.append(f"{_citation(record)} doi:{_doi(record)}")
+            lines.append(f"{_citation(record)} doi:{medline_doi(record)}")
         expected[number] = pmid
     draft = _draft(tmp_path, lines)
     fixes = _ca302(draft)
@@ -80,7 +76,7 @@ def test_ca302_offers_the_pmid_of_the_doi_or_of_the_citation(world, tmp_path: Pa
     # request for the citations without DOI, and an efetch after each.
     assert fake.count("esearch") == 2 and fake.count("ecitmatch") == 1 and fake.count("efetch") == 3
     first = [r for r in fake.requests if r.endpoint == "esearch"][1]
-    assert all(f'"{_doi(r)}"[doi]' in first.query["term"][0] for _, r in chosen[:3])
+    assert all(f'"{medline_doi(r)}"[doi]' in first.query["term"][0] for _, r in chosen[:3])
     total = fake.count()
     assert total == 7  # and one Crossref batch
     # A warm run, and an offline one, ask nothing and offer the same fixes.
@@ -95,11 +91,11 @@ def test_a_known_missing_pmid_joins_the_first_esearch(world, tmp_path: Path):
     # A first check learns (and caches) that the mistyped PMID does not exist.
     _ca302(_draft(tmp_path, [f"{_citation(record)} PMID: {wrong}"]))
     fake.requests.clear()
-    fixes = _ca302(_draft(tmp_path, [f"{_citation(record)} doi:{_doi(record)} PMID: {wrong}",
-                                     f"{_citation(second)} doi:{_doi(second)}"]))
+    fixes = _ca302(_draft(tmp_path, [f"{_citation(record)} doi:{medline_doi(record)} PMID: {wrong}",
+                                     f"{_citation(second)} doi:{medline_doi(second)}"]))
     assert fixes == {1: {"field": "pmid", "old": wrong, "new": pmid, "source": "pubmed"}}
     (search,) = [r for r in fake.requests if r.endpoint == "esearch"]  # both DOIs in one request
-    assert f'"{_doi(record)}"[doi]' in search.query["term"][0] and f'"{_doi(second)}"[doi]' in search.query["term"][0]
+    assert f'"{medline_doi(record)}"[doi]' in search.query["term"][0] and f'"{medline_doi(second)}"[doi]' in search.query["term"][0]
 
 
 def test_no_fix_when_nothing_agrees(world, tmp_path: Path):
@@ -118,7 +114,7 @@ def test_fix_replaces_a_pmid_pubmed_does_not_have(world, tmp_path: Path):
     path.write_text(
         f"@article{{a,\n  author = {{{' and '.join(record['FAU'])}}},\n  title = {{{record['TI'][0]}}},\n"
         f"  journal = {{{record['TA'][0]}}},\n  year = {{{record['DP'][0][:4]}}},\n  volume = {{{record['VI'][0]}}},\n"
-        f"  pages = {{{record['PG'][0]}}},\n  doi = {{{_doi(record)}}},\n  pmid = {{{wrong}}}\n}}\n\n"
+        f"  pages = {{{record['PG'][0]}}},\n  doi = {{{medline_doi(record)}}},\n  pmid = {{{wrong}}}\n}}\n\n"
         f"@article{{b,\n  author = {{{' and '.join(second['FAU'])}}},\n  title = {{{second['TI'][0]}}},\n"
         f"  journal = {{{second['TA'][0]}}},\n  year = {{{second['DP'][0][:4]}}},\n  volume = {{{second['VI'][0]}}},\n"
         f"  pages = {{{second['PG'][0]}}},\n  pmid = {{{wrong2}}}\n}}\n", encoding="utf-8")
