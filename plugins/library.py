@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from citeaudit import hookimpl
 from citeaudit.bib.compare import fold, same_journal, same_number, same_pages, same_person
@@ -22,7 +23,7 @@ from citeaudit.bib.identifiers import normalize_doi, normalize_pmcid, normalize_
 from citeaudit.bib.match import reference_work
 from citeaudit.checks import Check, CheckContext
 from citeaudit.markers import PERSISTENT_KEYS
-from citeaudit.model import Finding, Fix, LibraryEntry, Lookup, Reference, Resolution, Work
+from citeaudit.model import Finding, Fix, LibraryEntry, Lookup, Missing, Reference, Resolution, Work
 from citeaudit.rules import Rule
 
 _LABELS = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID"}
@@ -153,15 +154,21 @@ def _entry_fix(ref: Reference, resolution: Resolution, context: CheckContext, ta
     DOI or PMID when they describe it, else from the reference (citeaudit.bib.bibentry)."""
     from citeaudit.bib.bibentry import suggested_entry
 
-    records = context.records
+    records, cited = context.records, reference_work(ref)
     found = []
-    lookup = records.lookups.get(ref.number if ref.number is not None else ref.id) if records is not None else None
-    if lookup is not None and lookup.status == "none":
-        return None  # CA310: no registry knows it; the library should not get it either
     if records is not None:
-        pmid = resolution.pmid or records.pmid_for_doi.get((resolution.doi or "").lower())
+        ident = ref.number if ref.number is not None else ref.id
+        lookup = records.lookups.get(ident)
+        if lookup is not None and lookup.status == "none":
+            return None  # CA310: no registry knows it; the library should not get it either
+        linked = records.pmid_for_doi.get((resolution.doi or "").lower())
+        pmid = resolution.pmid or linked
+        if isinstance(records.get("pubmed", pmid), Missing):  # CA302: never copy a PMID PubMed lacks
+            replaced = records.replaced_pmids.get(ident)
+            pmid = (linked if linked != pmid else None) or (replaced.pmid if replaced else None)
+            cited = replace(cited, pmid=pmid)
         found = [r for r in (records.record("crossref", resolution.doi), records.record("pubmed", pmid)) if r]
-    made = suggested_entry(reference_work(ref), found, taken)
+    made = suggested_entry(cited, found, taken)
     if made is None:
         return None
     text, source = made

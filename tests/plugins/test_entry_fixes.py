@@ -148,3 +148,19 @@ def test_an_ambiguous_reference_gets_no_entry(recorded_registry, tmp_path):
                              "--offline")
     (ca203,) = [f for f in json.loads(out)["documents"][0]["findings"] if f["rule"] == "CA203"]
     assert ca203["evidence"]["ambiguous"] and "fix" not in ca203
+
+
+def test_a_pmid_pubmed_lacks_is_never_copied_into_the_entry(world, tmp_path):
+    fake, by_doi, by_text, _, library = world
+    pmid = by_text["PMID"][0]
+    wrong = next(pmid[:-1] + d for d in "0123456789" if pmid[:-1] + d != pmid
+                 and pmid[:-1] + d not in fake.articles)
+    family = by_text["FAU"][0].split(",")[0]
+    draft = _write(tmp_path / "pmid.md", "# R\n\nA [1]. B [2].\n\n## References\n\n"
+                   f"1. {family} A, et al. {by_text['TI'][0]} {by_text['TA'][0]}. {by_text['DP'][0][:4]};"
+                   f"{by_text['VI'][0]}:{by_text['PG'][0]}. PMID: {wrong}\n"
+                   f"2. Nikolis A, et al. {by_doi['TI'][0]} doi:{medline_doi(by_doi)} PMID: 1\n")
+    for extra in ((), ("--offline",)):  # online, then from the cache
+        fixes = _fixes(_check(draft, library, "--format", "json", *extra)[1])
+        assert f"  pmid = {{{pmid}}}," in fixes[1]["new"] and wrong not in fixes[1]["new"]
+        assert f"  pmid = {{{by_doi['PMID'][0]}}}," in fixes[2]["new"] and "pmid = {1}" not in fixes[2]["new"]
