@@ -181,7 +181,7 @@ def registry_phase(wanted: list[Resolution] | None, works: Mapping, searching: b
     """
     if wanted is None:
         return {}, {}, None
-    from citeaudit.bib.lookup import search
+    from citeaudit.bib.lookup import replaced_pmids, search
     from citeaudit.bib.shortdoi import expand, with_expanded
 
     expanded: dict[str, str] = {}
@@ -190,7 +190,9 @@ def registry_phase(wanted: list[Resolution] | None, works: Mapping, searching: b
         wanted = list(with_expanded(dict(enumerate(wanted)), expanded).values())
     lookups = search(works, options, host.registries()) if works else {}
     found = [Resolution(None, None, doi=lk.doi, pmid=lk.pmid) for lk in lookups.values() if lk.status == "found"]
-    return expanded, lookups, fetch_records([*wanted, *found], options, host)
+    records = fetch_records([*wanted, *found], options, host)
+    replaced = replaced_pmids(works, records, options, host.registries()) if works else {}
+    return expanded, lookups, replace(records, replaced_pmids=replaced) if replaced else records
 
 
 def searches_registries(checks: Sequence[Check]) -> bool:

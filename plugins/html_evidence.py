@@ -235,6 +235,10 @@ def finding_item(index: int, finding: Finding, fj: Mapping[str, Any], dom_id: st
 def _fix(finding: Finding, fix: str | None) -> str:
     """The suggested fix: field, old value, new value and source when the check gave a Fix."""
     data = finding.fix.as_json() if hasattr(finding.fix, "as_json") else None  # type: ignore[union-attr]
+    if data and data["field"] == "entry" and data["new"]:  # CA203: the whole entry, to copy into the library
+        return (f"<p class=\"fix\">Suggested: {escape(finding.fix.suggestion())} "  # type: ignore[union-attr]
+                f"<span class=\"meta\">({escape(str(data['source']))})</span></p>"
+                f"<pre class=\"fix-entry\">{escape(str(data['new']))}</pre>")
     if data:
         old = f"{escape(str(data['old']))} &rarr; " if data["old"] is not None else ""
         new = escape(str(data["new"])) if data["new"] is not None else "(remove)"

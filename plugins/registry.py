@@ -229,14 +229,29 @@ def check_existence(context: CheckContext) -> Iterable[Finding]:
                            origin=_origin(ref, "doi"))
         if isinstance(context.records.get("pubmed", resolution.pmid), Missing):
             yield _finding("CA302", f"{_label(ref)}: PMID {resolution.pmid} does not exist in PubMed",
-                           ref, resolution, pmid=resolution.pmid, registry="pubmed",
-                           origin=_origin(ref, "pmid"))
+                           ref, resolution, pmid_fix(context, ref, resolution), pmid=resolution.pmid,
+                           registry="pubmed", origin=_origin(ref, "pmid"))
         lookup = context.records.lookups.get(ref.number if ref.number is not None else ref.id)
         if lookup is not None and lookup.status == "none":
             yield _finding("CA310", f"{_label(ref)}: no registry knows a work like this (no Crossref or "
                                     "PubMed candidate agrees on title, first author and year); "
                                     "check that it exists", ref, resolution,
                            candidates=lookup.candidates, nearest=lookup.nearest)
+
+
+def pmid_fix(context: CheckContext, ref: Reference, resolution: Resolution) -> Fix | None:
+    """CA302's fix: the PMID PubMed links to the reference's DOI (the batched esearch), else, for a
+    reference without DOI, the PMID ECitMatch finds for its citation (citeaudit.bib.lookup)."""
+    records = context.records
+    if records is None:
+        return None
+    linked = records.pmid_for_doi.get(resolution.doi.lower()) if resolution.doi else None
+    if linked and linked != resolution.pmid:
+        return Fix(field="pmid", old=resolution.pmid, new=linked, source="pubmed")
+    found = records.replaced_pmids.get(ref.number if ref.number is not None else ref.id)
+    if found is not None and found.pmid and found.pmid != resolution.pmid:
+        return Fix(field="pmid", old=resolution.pmid, new=found.pmid, source="ecitmatch")
+    return None
 
 
 def _doi_not_found(context: CheckContext, resolution: Resolution) -> bool:
