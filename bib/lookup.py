@@ -23,6 +23,9 @@ from typing import Any
 
 from citeaudit.model import Document, Lookup, Missing, RecordSet, Resolution, Work
 
+LABELS = {"crossref-search": "a Crossref search", "ecitmatch": "PubMed ECitMatch"}
+"""How reports name the two searches, the `source` of the lookups (and fixes) they give."""
+
 
 def to_search(document: Document, resolutions: Mapping[Any, Resolution]) -> dict[Any, Work]:
     """The works to look up, by reference number (or id): journal articles and preprints with

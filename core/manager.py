@@ -158,6 +158,10 @@ class Host:
     def registries(self) -> list[Any]:
         return [c.value for c in self.components("registry")]
 
+    def labels(self) -> dict[str, str]:
+        """Registry name -> how reports name it (its optional `label`: `Crossref`, `the DOI system`)."""
+        return {r.name: getattr(r, "label", "") or r.name for r in self.registries()}
+
     # -- documents and options ----------------------------------------------
 
     def recipe(self) -> dict[str, Any]:

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
 from citeaudit import hookimpl
@@ -22,6 +22,7 @@ from citeaudit.bib.compare import fold, same_journal, same_number, same_pages, s
 from citeaudit.bib.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
 from citeaudit.bib.match import reference_work
 from citeaudit.checks import Check, CheckContext
+from citeaudit.explain import different, evidence_of
 from citeaudit.markers import PERSISTENT_KEYS
 from citeaudit.model import Finding, Fix, LibraryEntry, Lookup, Missing, Reference, Resolution, Work
 from citeaudit.rules import Rule
@@ -227,10 +228,19 @@ CA203 = Rule(
     "a reference-list entry matches no library entry",
     help="Add the work to the BibTeX library, or check that the reference names the intended work.")
 
+def _explain_mismatch(finding: Finding, labels: object) -> str | None:
+    fields = evidence_of(finding).get("fields")
+    if not isinstance(fields, Mapping):
+        return None
+    key = f" ({finding.key})" if finding.key else ""
+    return f"The reference and its library entry{key} give {different(list(fields))}."
+
+
 CA204 = Rule(
     "CA204", "reference-library-mismatch", "warning",
     "matched, but year, volume, issue, pages, first author or journal disagree",
-    help="Correct the reference or the library entry so that both describe the same publication.")
+    help="Correct the reference or the library entry so that both describe the same publication.",
+    explain=_explain_mismatch)
 
 CA205 = Rule(
     "CA205", "missing-identifier", "info",
