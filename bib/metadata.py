@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from citeaudit.bib import breaker
+from citeaudit.bib import breaker, parsed
 from citeaudit.bib.cache import (
     LINK_TTL,
     LINKS,
@@ -63,6 +63,20 @@ def _outcome(registry: Registry, entry: Entry) -> FetchOutcome:
         return registry.parse(entry.identifier, entry.body, entry.fetched_at)
     except ValueError:
         return Unavailable(registry.name, entry.identifier, "malformed-response")
+
+
+def _outcomes(registry: Registry, rows: dict[str, Entry], cache: Cache) -> dict[str, FetchOutcome]:
+    """The outcome of every cached row: its stored parsed record when still valid, else parsed now
+    (and the record kept for the next run, see citeaudit.bib.parsed)."""
+    found: dict[str, FetchOutcome] = parsed.load(cache, registry, rows)
+    new = []
+    for identifier, row in rows.items():
+        if identifier not in found:
+            outcome = found[identifier] = _outcome(registry, row)
+            if isinstance(outcome, Record):
+                new.append((row, outcome))
+    parsed.store(cache, registry, new)
+    return found
 
 
 def _malformed(outcome: FetchOutcome) -> bool:
@@ -140,9 +154,10 @@ def _fetch_direct(resolutions: Sequence[Resolution], *, options: Any, registries
         for registry in registries:
             asked = [i for kind in registry.kinds for i in by_kind.get(kind, ())]
             rows = cached(registry.name, asked)
+            read = _outcomes(registry, rows, cache)
             todo[registry.name] = []
             for identifier in asked:
-                outcome = _outcome(registry, rows[identifier]) if identifier in rows else None
+                outcome = read.get(identifier)
                 if outcome is None or (_malformed(outcome) and not options.offline):
                     todo[registry.name].append(identifier)  # absent, or a bad row: fetch it again
                 else:
@@ -163,9 +178,10 @@ def _fetch_direct(resolutions: Sequence[Resolution], *, options: Any, registries
             linked = [p for p in dict.fromkeys(links.values()) if p not in named]
             if linked:
                 rows = cached(searcher.name, linked, always=True)
+                read = _outcomes(searcher, rows, cache)
                 for pmid in linked:
                     if pmid in rows:
-                        outcomes[(searcher.name, pmid)] = _outcome(searcher, rows[pmid])
+                        outcomes[(searcher.name, pmid)] = read[pmid]
                     else:
                         todo[searcher.name].append(pmid)
         if options.offline:
@@ -254,6 +270,8 @@ def _store(registry: Registry, answers: list[Answer], cache: Cache,
         if not isinstance(outcome, Unavailable):
             rows.append(row)
     cache.put_many(rows)
+    parsed.store(cache, registry, [(row, outcomes[(registry.name, row.identifier)]) for row in rows
+                                   if isinstance(outcomes[(registry.name, row.identifier)], Record)])
 
 
 def _link(searcher: Any, dois: list[str], searched: list[str],
