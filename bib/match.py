@@ -22,7 +22,7 @@ from citeaudit.model import Document, Library, LibraryEntry, Reference, Resoluti
 FUZZY_THRESHOLD = 85.0
 """Least title similarity (0-100) for a first-author + year match.
 
-tests/test_match.py measures it on the JATS corpus: a reference parsed
+tests/bib/test_match.py measures it on the JATS corpus: a reference parsed
 from its mixed-citation text scores at least this against its own tagged
 fields in nearly every case, and no other reference of the same articles
 does.

@@ -6,7 +6,7 @@ that a crafted input is refused in seconds, instead of exhausting memory
 or hanging a CI job: with a one-line `LimitExceeded` error naming the
 file, or, where a docstring says so, with a finding. Modules import
 these names; none defines a limit of its own. docs/reliability.md lists
-them with the tests that prove each, and tests/test_limits.py checks that
+them with the tests that prove each, and tests/core/test_limits.py checks that
 it names every one.
 """
 
@@ -63,7 +63,7 @@ before anything is inflated, by the reader and again by the annotated-docx write
 
 MAX_DOCX_RATIO = 100
 """Highest compression ratio accepted for one .docx member larger than `DOCX_RATIO_GRACE`
-(the zip bomb in tests/test_security.py is about 1000:1)."""
+(the zip bomb in tests/project/test_security.py is about 1000:1)."""
 
 DOCX_RATIO_GRACE = 1024 * 1024
 """Members smaller than this uncompressed, in bytes, are not ratio-checked (tiny XML

@@ -6,8 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-DATA = Path(__file__).parent / "data"
+from paths import DATA
 
 
 @pytest.fixture(autouse=True)
