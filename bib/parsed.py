@@ -13,7 +13,7 @@ A stored record stands in for its row only when
 - its stamp is the stamp of the row as read now: a row fetched again,
   edited or tampered with has another one, so it is parsed and checked
   like any answer (a bad one is dropped and fetched again, CA308 offline);
-- the registry is one of citeaudit's own (a plugin's parser may change
+- the registry parses with citeaudit's code (a plugin's parser may change
   without citeaudit's code changing);
 - the database file belongs to the current user and nobody else may write
   it, since a pickle runs code when loaded (the rule of `bib.libcache`).
@@ -75,7 +75,8 @@ def store(cache: Cache, registry: Any, parsed: Iterable[tuple[Entry, Record]]) -
 
 
 def _own_parser(registry: Any) -> bool:
-    return type(registry).__module__.startswith("citeaudit.")
+    """Whether the registry parses with citeaudit's code (the code stamp covers it)."""
+    return getattr(getattr(type(registry), "parse", None), "__module__", "").startswith("citeaudit.")
 
 
 def _stamp(row: Entry) -> bytes:
