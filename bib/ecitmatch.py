@@ -8,6 +8,11 @@ is only looked up when it has all five parts: with fewer, ECitMatch guesses.
 
 Answers are cached per citation line (the key left out), so a citation
 asked for again, by `fix` or by `check`, costs no request.
+
+`verified_matches` is what every user of ECitMatch wants (`fix` of a library
+or a draft, the search for references without identifier in `check`): the
+PMIDs found, their PubMed records fetched in one batch, and only those whose
+record agrees with the cited work (citeaudit.bib.search.agrees) kept.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from citeaudit.bib.cache import DAY, Cache, Entry
@@ -23,7 +28,7 @@ from citeaudit.bib.http import Client
 from citeaudit.bib.match import fold
 from citeaudit.bib.pubmed import PubMed
 from citeaudit.errors import RegistryError
-from citeaudit.model import Work
+from citeaudit.model import Record, RecordSet, Work
 
 CITMATCH = "pubmed-citmatch"
 """Pseudo-registry of the cache: citation line -> PMID (NULL: not found)."""
@@ -74,6 +79,36 @@ def match_citations(works: Mapping[Any, Work], *, cache: Cache, client: Client |
                         for line, pmid in found.items()])
         answers.update(found)
     return {key: answers[line] for key, line in lines.items() if line in answers}
+
+
+def verified_matches(works: Mapping[Any, Work], *, options: Any, registries: Sequence[Any], cache: Cache,
+                     client: Client | None) -> tuple[dict[Any, tuple[Record, float]], RecordSet | None]:
+    """key -> (PubMed record, title similarity) for each work ECitMatch finds and whose record agrees
+    on title, first author and year; and the records fetched (None when none were).
+
+    One ECitMatch request per batch of citations (cached per citation), one
+    batched efetch for the PMIDs it found (cached like every record).
+    """
+    from citeaudit.bib.metadata import fetch_records
+    from citeaudit.bib.search import agrees
+    from citeaudit.model import Resolution
+
+    pubmed = next((r for r in registries if r.name == "pubmed"), None)
+    if not works or pubmed is None:
+        return {}, None
+    pmids = {key: pmid for key, pmid in match_citations(works, cache=cache, client=client, pubmed=pubmed).items()
+             if pmid}
+    if not pmids:
+        return {}, None
+    records = fetch_records([Resolution(None, None, pmid=p) for p in dict.fromkeys(pmids.values())],
+                            options=options, registries=[pubmed])
+    verified: dict[Any, tuple[Record, float]] = {}
+    for key, pmid in pmids.items():
+        record = records.record("pubmed", pmid)
+        similarity = agrees(works[key], record) if record is not None else None
+        if record is not None and similarity is not None:
+            verified[key] = (record, round(similarity, 1))
+    return verified, records
 
 
 def _batches(lines: list[str]) -> list[list[str]]:

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from citeaudit.bib.bibedit import Edit, written_value
-from citeaudit.bib.ecitmatch import match_citations
+from citeaudit.bib.ecitmatch import verified_matches
 from citeaudit.bib.metadata import _open, fetch_records, make_client
-from citeaudit.bib.search import agrees, search_works, searchable_kind
-from citeaudit.model import Library, LibraryEntry, Record, RecordSet, Resolution
+from citeaudit.bib.search import search_works, searchable_kind
+from citeaudit.model import Library, LibraryEntry, Record, RecordSet, Resolution, Unavailable
 
 FIELDS = ("doi", "pmid", "pmcid", "year", "volume", "issue", "pages", "journal", "preprint")
 """What `--select` takes; `preprint` stands for every change that replaces a preprint."""
@@ -87,7 +87,6 @@ def plan_fixes(library: Library, options: Any, registries: Sequence[Any], *,
     """The changes the registries support for every entry of `library`."""
     plan = FixPlan()
     crossref = next((r for r in registries if r.name == "crossref"), None)
-    pubmed = next((r for r in registries if r.name == "pubmed"), None)
     client = None if options.offline else make_client(options, registries)
     cache = _open(options)
     try:
@@ -106,26 +105,24 @@ def plan_fixes(library: Library, options: Any, registries: Sequence[Any], *,
         plan.requests += records.requests
         pmid_of = {e.key: e.work.pmid or records.pmid_for_doi.get((doi_of[e.key] or "").lower()) for e in entries}
         cited = {e.key: e.work for e in entries if not pmid_of[e.key] and e.work.kind == "article-journal"}
-        matched = match_citations(cited, cache=cache, client=client, pubmed=pubmed) \
-            if cited and "pmid" in fields and pubmed is not None else {}
-        matched = {k: p for k, p in matched.items() if p}
-        if matched:
-            more = fetch_records([Resolution(None, None, pmid=p) for p in matched.values()],
-                                 options=options, registries=registries)
+        matched, more = verified_matches(cited, options=options, registries=registries, cache=cache,
+                                         client=client) if {"doi", "pmid"} & set(fields) else ({}, None)
+        if more is not None:
             plan.requests += more.requests
             records = RecordSet(outcomes={**records.outcomes, **more.outcomes}, requests=records.requests,
                                 pmid_for_doi=records.pmid_for_doi)
+        plan.not_found = [key for key in plan.not_found if key not in matched]
         for entry in entries:
             key = entry.key
-            via_citation = matched.get(key)
-            if via_citation:
-                record = records.record("pubmed", via_citation)
-                if record is not None and agrees(entry.work, record) is not None:
-                    pmid_of[key] = via_citation
+            if key in matched:
+                pmid_of[key] = matched[key][0].identifier
             plan.changes.extend(_entry_changes(entry, doi_of[key], pmid_of[key], found.get(key),
-                                               records, journal_style, via_citation == pmid_of[key]))
-        if "pmcid" in fields and client is not None:
-            plan.changes.extend(_pmcids(entries, plan.changes, doi_of, pmid_of, records, client))
+                                               records, journal_style, key in matched))
+        if "pmcid" in fields:
+            pmcids, unasked = _pmcids(entries, plan.changes, doi_of, pmid_of, records, client, cache, options)
+            plan.changes.extend(pmcids)
+            plan.not_looked_up.extend((key, "PMCID: offline and not in the cache" if client is None
+                                       else "PMCID: the PMC ID converter failed") for key in unasked)
         published = [c.new for c in plan.changes if c.field == "doi" and c.group == "preprint"]
         if published:
             final = fetch_records([Resolution(None, None, doi=d) for d in published], options=options,
@@ -182,26 +179,30 @@ def _entry_changes(entry: LibraryEntry, doi: str | None, pmid: str | None, found
 
 
 def _pmcids(entries: list[LibraryEntry], changes: list[Change], doi_of: dict, pmid_of: dict,
-            records: RecordSet, client: Any) -> list[Change]:
-    """PMCIDs from the PMC ID converter for entries whose PubMed record did not give one.
+            records: RecordSet, client: Any, cache: Any, options: Any) -> tuple[list[Change], list[str]]:
+    """PMCIDs from the PMC ID converter for entries whose PubMed record did not give one,
+    and the keys that could not be asked (offline and not cached).
 
     PubMed records carry the PMCID when PMC has the article, so only entries
-    without a PubMed record are asked about (by DOI), in batches of 200.
+    without a PubMed record are asked about (by DOI), in batches of 200;
+    the answers are cached (citeaudit.bib.idconv.pmcids_for).
     """
     from citeaudit.bib.idconv import pmcids_for
-    from citeaudit.errors import RegistryError
 
     have = {c.key for c in changes if c.field == "pmcid"}
     asked = {e.key: doi_of[e.key] for e in entries if not e.work.pmcid and e.key not in have
              and doi_of[e.key] and records.record("pubmed", pmid_of[e.key]) is None}
     if not asked:
-        return []
-    try:
-        found = pmcids_for(list(dict.fromkeys(asked.values())), client)
-    except RegistryError:
-        return []
-    return [Change(key, "pmcid", None, found[doi.lower()], "pmc-idconv", {"doi": doi})
-            for key, doi in asked.items() if doi.lower() in found]
+        return [], []
+    found = pmcids_for(list(dict.fromkeys(asked.values())), client, cache,
+                       refresh=bool(getattr(options, "refresh", False)))
+    known = {doi.lower(): doi for doi in asked.values()}
+    found = {known.get(k, k): v for k, v in found.items()}
+    changes = [Change(key, "pmcid", None, pmcid, "pmc-idconv", {"doi": doi})
+               for key, doi in asked.items() if (pmcid := found.get(doi) or found.get(doi.lower()))]
+    # Only entries whose DOI the registries answered for count: the others could not be checked at all.
+    return changes, [key for key, doi in asked.items() if doi not in found and doi.lower() not in found
+                     and not isinstance(records.get("crossref", doi), Unavailable)]
 
 
 def _journal(current: str | None, records: list[Record], style: str) -> str | None:

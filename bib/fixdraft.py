@@ -1,7 +1,10 @@
 """`citeaudit fix draft.md`: add the DOI and PMID a registry finds to reference-list entries without one.
 
-Only entries with neither identifier are looked up (the same bibliographic
-search and agreement rule as the library, citeaudit.bib.search); the
+Only entries with neither identifier are looked up, as in the library:
+Crossref's bibliographic search (citeaudit.bib.search), the DOI's PMID by
+the batched esearch, and NCBI ECitMatch for the entries still without a
+PMID, all in one request (citeaudit.bib.ecitmatch.verified_matches); a
+candidate counts only when title, first author and year agree. The
 identifier is appended to the entry's last line (` doi:10.… PMID: …`), so
 every other byte of the draft stays as written.
 """
@@ -16,6 +19,7 @@ from citeaudit.bib.fix import Change, FixPlan
 
 def fix_draft(path: Path, options: Any, host: Any, fields: tuple[str, ...]) -> tuple[str, str, FixPlan]:
     """(original text, fixed text, plan) of a Markdown or plain-text draft."""
+    from citeaudit.bib.ecitmatch import verified_matches
     from citeaudit.bib.match import reference_work
     from citeaudit.bib.metadata import _open, fetch_records, make_client
     from citeaudit.bib.search import search_works
@@ -29,36 +33,43 @@ def fix_draft(path: Path, options: Any, host: Any, fields: tuple[str, ...]) -> t
         return text, text, plan
     registries = host.registries()
     crossref = next((r for r in registries if r.name == "crossref"), None)
+    works = {k: reference_work(r) for k, r in lacking.items()}
     client = None if options.offline else make_client(options, registries)
     cache = _open(options)
     try:
-        found = search_works({k: reference_work(r) for k, r in lacking.items()}, options=options, cache=cache,
-                             client=client, crossref=crossref)
+        found = search_works(works, options=options, cache=cache, client=client, crossref=crossref)
+        dois = {k: f.doi for k, f in found.items() if f.status == "found" and f.doi}
+        records = fetch_records([Resolution(None, None, doi=d) for d in dois.values()], options=options,
+                                registries=registries) if dois and "pmid" in fields else None
+        pmids = {k: p for k, d in dois.items() if records is not None and (p := records.pmid_for_doi.get(d))}
+        # What Crossref could not find, or found without a PubMed link: ECitMatch, all in one request.
+        matched, more = verified_matches({k: w for k, w in works.items() if k not in pmids}, options=options,
+                                         registries=registries, cache=cache, client=client)
     finally:
         cache.close()
-    if client is not None:
-        plan.requests += client.requests
-        client.close()
-    dois = {k: f.doi for k, f in found.items() if f.status == "found" and f.doi}
-    plan.not_found = [_label(lacking[k]) for k, f in found.items() if f.status == "none"]
+        if client is not None:
+            plan.requests += client.requests
+            client.close()
+    plan.requests += sum(r.requests for r in (records, more) if r is not None)
+    plan.not_found = [_label(lacking[k]) for k, f in found.items() if f.status == "none" and k not in matched]
     plan.not_looked_up = [(_label(lacking[k]), f.reason) for k, f in found.items() if f.status == "unavailable"]
-    records = fetch_records([Resolution(None, None, doi=d) for d in dois.values()], options=options,
-                            registries=registries) if dois and "pmid" in fields else None
-    if records is not None:
-        plan.requests += records.requests
     additions: dict[int, str] = {}
     lines = text.splitlines(keepends=True)
     starts = sorted(r.span.line for r in document.references if r.span.line)
-    for key, doi in dois.items():
-        ref = lacking[key]
+    for key, ref in lacking.items():
+        record = matched[key][0] if key in matched else None
+        doi, doi_source = (dois[key], "crossref-search") if key in dois else \
+            ((record.work.doi, "pubmed") if record is not None and record.work.doi else (None, ""))
+        pmid, pmid_source = (pmids[key], "pubmed-esearch") if key in pmids else \
+            ((record.identifier, "ecitmatch") if record is not None else (None, ""))
         added = []
-        if "doi" in fields:
-            plan.changes.append(Change(_label(ref), "doi", None, doi, "crossref-search",
-                                       {"title_similarity": found[key].similarity}))
+        if doi and "doi" in fields:
+            evidence = {"title_similarity": found[key].similarity} if key in dois else {"pmid": pmid}
+            plan.changes.append(Change(_label(ref), "doi", None, doi, doi_source, evidence))
             added.append(f"doi:{doi}")
-        pmid = records.pmid_for_doi.get(doi) if records is not None else None
-        if pmid:
-            plan.changes.append(Change(_label(ref), "pmid", None, pmid, "pubmed-esearch", {"doi": doi}))
+        if pmid and "pmid" in fields:
+            evidence = {"doi": doi} if key in pmids else {"title_similarity": matched[key][1]}
+            plan.changes.append(Change(_label(ref), "pmid", None, pmid, pmid_source, evidence))
             added.append(f"PMID: {pmid}")
         if added:
             additions[_last_line(lines, ref.span.line, starts)] = " ".join(added)

@@ -9,15 +9,18 @@ Two uses:
 - the `pmc` registry: the record of each PMCID a reference gives, so CA303
   can tell a PMCID that names another work than the reference's PMID or DOI;
 - `pmcids_for`: the PMCIDs of PMIDs or DOIs, for `citeaudit fix` to fill a
-  missing PMCID.
+  missing PMCID (cached per identifier, like the `pmc` registry's records).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Sequence
 from typing import Any
 
+from citeaudit.bib.cache import LINK_TTL, NO_LINK_TTL, Cache, Entry
 from citeaudit.bib.http import Client, Malformed
 from citeaudit.bib.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
 from citeaudit.bib.registry import Answer, endpoint_missing, failed, json_body
@@ -29,6 +32,10 @@ DEFAULT_URL = "https://www.ncbi.nlm.nih.gov/pmc/utils/idconv/v1.0"
 BATCH = 200
 """Identifiers per request, the converter's limit."""
 TOOL = "citeaudit"
+LINKS = "pmc-ids"
+"""Pseudo-registry of the cache: PMID or DOI -> its PMCID (NULL: PMC does not hold it)."""
+
+log = logging.getLogger(__name__)
 
 
 def _records(body: bytes) -> list[dict[str, Any]]:
@@ -86,23 +93,45 @@ def convert(identifiers: Sequence[str], kind: str, client: Client,
     return found
 
 
-def pmcids_for(identifiers: Sequence[str], client: Client) -> dict[str, str]:
-    """PMCID of each PMID or DOI that PMC holds (what `citeaudit fix` fills in), keyed by
-    the PMID or the normalised DOI (`https://doi.org/10.1/X` -> `10.1/x`).
+def pmcids_for(identifiers: Sequence[str], client: Client | None, cache: Cache,
+               *, refresh: bool = False) -> dict[str, str | None]:
+    """PMCID of each PMID or DOI (None: PMC does not hold it), keyed by the PMID or the
+    normalised DOI (`https://doi.org/10.1/X` -> `10.1/x`); what `citeaudit fix` fills in.
 
-    PMIDs and DOIs go in separate requests, as the converter wants one type
-    a request. Raises RegistryError when the converter could not be reached.
+    Answers are cached like every registry answer (`LINKS`, one row per
+    identifier), so a second run, or an `--offline` one (`client` None), asks
+    nothing. PMIDs and DOIs go in separate requests, as the converter wants
+    one type a request. Identifiers left out of the result could not be
+    looked up (offline and not cached, or the converter failed).
     """
-    pmids = [p for p in identifiers if normalize_pmid(p) == p]
-    dois = [doi for d in identifiers if d not in pmids and (doi := normalize_doi(d))]
-    out: dict[str, str] = {}
-    for kind, batch in (("pmid", pmids), ("doi", dois)):
-        if not batch:
-            continue
-        for identifier, record in convert(batch, kind, client).items():
-            pmcid = _ids(record)[0] if record else None
-            if pmcid:
+    by_kind = {"pmid": list(dict.fromkeys(p for p in identifiers if normalize_pmid(p) == p))}
+    by_kind["doi"] = list(dict.fromkeys(doi for d in identifiers if d not in by_kind["pmid"]
+                                        and (doi := normalize_doi(d))))
+    wanted = [i for ids in by_kind.values() for i in ids]
+    rows = {} if refresh and client is not None else cache.get_many(LINKS, wanted)
+    now = time.time()
+    out: dict[str, str | None] = {}
+    for identifier, row in rows.items():
+        if client is None or row.fresh(now):
+            out[identifier] = row.body.decode("ascii", "replace") if row.body else None
+    if client is None:
+        return out
+    stored: list[Entry] = []
+    for kind, asked in by_kind.items():
+        todo = [i for i in asked if i not in out]
+        for start in range(0, len(todo), BATCH):
+            try:
+                found = convert(todo[start:start + BATCH], kind, client)
+            except RegistryError as exc:
+                log.info("PMC ID converter failed: %s", exc)
+                continue
+            now = time.time()
+            for identifier, record in found.items():
+                pmcid = _ids(record)[0] if record else None
                 out[identifier] = pmcid
+                stored.append(Entry(LINKS, identifier, pmcid.encode() if pmcid else None, now,
+                                    now + (LINK_TTL if pmcid else NO_LINK_TTL)))
+    cache.put_many(stored)
     return out
 
 

@@ -47,14 +47,13 @@ def apply_lookups(resolutions: Mapping[Any, Resolution], lookups: Mapping[Any, L
 
 def search(works: Mapping[Any, Work], options: Any, registries: Sequence[Any]) -> dict[Any, Lookup]:
     """Crossref search for every work, ECitMatch for those without an agreeing candidate."""
-    from citeaudit.bib.ecitmatch import match_citations
-    from citeaudit.bib.metadata import _open, fetch_records, make_client
-    from citeaudit.bib.search import agrees, search_works
+    from citeaudit.bib.ecitmatch import verified_matches
+    from citeaudit.bib.metadata import _open, make_client
+    from citeaudit.bib.search import search_works
 
     crossref = next((r for r in registries if r.name == "crossref"), None)
     if not works or crossref is None:
         return {}
-    pubmed = next((r for r in registries if r.name == "pubmed"), None)
     client = None if options.offline else make_client(options, registries)
     cache = _open(options)
     try:
@@ -69,18 +68,11 @@ def search(works: Mapping[Any, Work], options: Any, registries: Sequence[Any]) -
             elif result.status == "unavailable":
                 lookups[ident] = Lookup("unavailable", reason=result.reason)
         unmatched = {i: works[i] for i, lookup in lookups.items() if lookup.status == "none"}
-        matched = match_citations(unmatched, cache=cache, client=client, pubmed=pubmed) \
-            if unmatched and pubmed is not None else {}
-        pmids = {i: p for i, p in matched.items() if p}
-        if pmids:
-            records = fetch_records([Resolution(None, None, pmid=p) for p in pmids.values()],
-                                    options=options, registries=[pubmed])
-            for ident, pmid in pmids.items():
-                record = records.record("pubmed", pmid)
-                similarity = agrees(works[ident], record) if record is not None else None
-                if similarity is not None:
-                    lookups[ident] = Lookup("found", doi=record.work.doi, pmid=pmid, source="ecitmatch",
-                                            similarity=round(similarity, 1))
+        verified, _ = verified_matches(unmatched, options=options, registries=registries, cache=cache,
+                                       client=client)
+        for ident, (record, similarity) in verified.items():
+            lookups[ident] = Lookup("found", doi=record.work.doi, pmid=record.identifier, source="ecitmatch",
+                                    similarity=similarity)
     finally:
         cache.close()
         if client is not None:

@@ -263,13 +263,18 @@ def test_pmcid_conflict_rules():
     assert pmcid_conflict(pmc, "10.1/b", "11") is None
 
 
-def test_pmcids_for_fix_and_unknown_pmcids(fake):
-    with Client() as client:
-        found = pmcids_for(["28731372", "https://doi.org/10.1038/NG.590", "99999999"], client)
+def test_pmcids_for_fix_and_unknown_pmcids(fake, tmp_path):
+    asked = ["28731372", "https://doi.org/10.1038/NG.590", "99999999"]
+    with Client() as client, open_cache(tmp_path) as cache:
+        found = pmcids_for(asked, client, cache)
         (unknown,) = PmcIds().fetch(["PMC99999999"], client)
-    assert found == {"28731372": "PMC6108041", "10.1038/ng.590": "PMC2883744"}
+        assert fake.count("idconv") == 3  # PMIDs, DOIs, PMCIDs: one request each
+        # Cached like every answer: asked again, or offline, nothing is sent.
+        assert pmcids_for(asked, client, cache) == found
+        assert pmcids_for(asked, None, cache) == found
+    assert found == {"28731372": "PMC6108041", "10.1038/ng.590": "PMC2883744", "99999999": None}
     assert unknown.missing
-    assert fake.count("idconv") == 3  # PMIDs, DOIs, PMCIDs: one request each
+    assert fake.count("idconv") == 3
 
 
 def test_an_idconv_error_answer_is_unavailable_not_missing(fake, data):
