@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import subprocess
 import sys
 import zipfile
-from importlib import metadata
+from importlib.machinery import PathFinder
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,9 @@ from citeaudit.manager import DEFAULT_PLUGINS, ENTRY_POINT_GROUP
 
 def _found(monkeypatch: pytest.MonkeyPatch, *extra: Path) -> list[tuple[str, str]] | None:
     monkeypatch.setattr(sys, "path", [*map(str, extra), *sys.path])
+    # Only the standard finders (importing dask in another test adds importlib_metadata's).
+    monkeypatch.setattr(sys, "meta_path", [f for f in sys.meta_path
+                                           if f is PathFinder or not hasattr(f, "find_distributions")])
     found = builtin_only(ENTRY_POINT_GROUP, DEFAULT_PLUGINS)
     return None if found is None else [(ep.name, ep.value) for ep in found]
 
@@ -27,8 +32,14 @@ def _distribution(site: Path, folder: str, entry_points: str) -> None:
     (info / "entry_points.txt").write_text(entry_points)
 
 
+@functools.cache
 def _installed() -> list[tuple[str, str]]:
-    return [(ep.name, ep.value) for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)]
+    """What importlib.metadata finds, asked in a fresh interpreter: importing dask in another
+    test installs importlib_metadata's finder, which takes the standard one's place."""
+    code = ("import json; from importlib import metadata; print(json.dumps("
+            f"[[ep.name, ep.value] for ep in metadata.entry_points(group={ENTRY_POINT_GROUP!r})]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    return [tuple(pair) for pair in json.loads(done.stdout)]
 
 
 def test_the_installed_copy_gives_what_importlib_metadata_gives(monkeypatch):
@@ -79,6 +90,7 @@ def test_a_metadata_finder_of_its_own_is_left_to_importlib_metadata(monkeypatch)
         def find_distributions(context=None):
             return iter(())
 
+    assert _found(monkeypatch) is not None
     monkeypatch.setattr(sys, "meta_path", [*sys.meta_path, Finder])
     assert builtin_only(ENTRY_POINT_GROUP, DEFAULT_PLUGINS) is None
 
