@@ -92,6 +92,7 @@ class Crossref:
     """The Crossref REST API as a citeaudit registry."""
 
     name = "crossref"
+    label = "Crossref"
     kinds = ("doi",)
     requests_per_second = 10.0
     """Crossref asks polite-pool clients to stay well under its published limit."""

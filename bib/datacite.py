@@ -67,6 +67,7 @@ class DataCite:
     """The DataCite REST API as a citeaudit registry."""
 
     name = "datacite"
+    label = "DataCite"
     kinds = ("doi",)
     after = "doi"
     """Asked only for DOIs the DOI system says DataCite registered (see `wants`)."""

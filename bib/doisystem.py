@@ -60,6 +60,7 @@ class DoiSystem:
     """doi.org as a citeaudit registry: existence and registration agency of a DOI."""
 
     name = "doi"
+    label = "the DOI system"
     kinds = ("doi",)
     after = "crossref"
     """Asked only for DOIs that registry answered do not exist (see `wants`)."""

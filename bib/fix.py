@@ -4,7 +4,8 @@
             ─▶ DOIs and PMIDs: the batched fetch of citeaudit.bib.metadata
                (Crossref filter batches, PubMed efetch, esearch DOI -> PMID)
             ─▶ still no PMID: ECitMatch, many citations a request, then efetch to verify
-            ─▶ changes: doi, pmid, pmcid filled; year, volume, issue, pages corrected
+            ─▶ changes: doi, pmid, pmcid filled (a PMID PubMed does not know replaced);
+               year, volume, issue, pages corrected
                where an identifier makes the match certain; journal names restyled;
                preprints replaced by their published version
 
@@ -25,7 +26,7 @@ from citeaudit.bib.bibedit import Edit, written_value
 from citeaudit.bib.ecitmatch import verified_matches
 from citeaudit.bib.metadata import _open, fetch_records, make_client
 from citeaudit.bib.search import search_works, searchable_kind
-from citeaudit.model import Library, LibraryEntry, Record, RecordSet, Resolution, Unavailable
+from citeaudit.model import Library, LibraryEntry, Missing, Record, RecordSet, Resolution, Unavailable
 
 FIELDS = ("doi", "pmid", "pmcid", "year", "volume", "issue", "pages", "journal", "preprint")
 """What `--select` takes; `preprint` stands for every change that replaces a preprint."""
@@ -103,7 +104,9 @@ def plan_fixes(library: Library, options: Any, registries: Sequence[Any], *,
         records = fetch_records([Resolution(None, e, doi=doi_of[e.key], pmid=e.work.pmid) for e in entries],
                                 options=options, registries=registries)
         plan.requests += records.requests
-        pmid_of = {e.key: e.work.pmid or records.pmid_for_doi.get((doi_of[e.key] or "").lower()) for e in entries}
+        # A PMID PubMed says does not exist is replaced like a missing one (by DOI, else ECitMatch).
+        pmid_of = {e.key: (None if isinstance(records.get("pubmed", e.work.pmid), Missing) else e.work.pmid)
+                   or records.pmid_for_doi.get((doi_of[e.key] or "").lower()) for e in entries}
         cited = {e.key: e.work for e in entries if not pmid_of[e.key] and e.work.kind == "article-journal"}
         matched, more = verified_matches(cited, options=options, registries=registries, cache=cache,
                                          client=client) if {"doi", "pmid"} & set(fields) else ({}, None)
@@ -153,9 +156,10 @@ def _entry_changes(entry: LibraryEntry, doi: str | None, pmid: str | None, found
                                    "title": found.record.work.title}))
         elif pubmed is not None and pubmed.work.doi:
             changes.append(Change(key, "doi", None, pubmed.work.doi, "pubmed", {"pmid": pmid}))
-    if not work.pmid and pmid:
+    if pmid and pmid != work.pmid:
         source = "ecitmatch" if via_citation else "pubmed-esearch"
-        changes.append(Change(key, "pmid", None, pmid, source, {"doi": doi} if doi else {}))
+        evidence = {**({"doi": doi} if doi else {}), **({"not_in_pubmed": work.pmid} if work.pmid else {})}
+        changes.append(Change(key, "pmid", _written(written, "pmid") if work.pmid else None, pmid, source, evidence))
     if not work.pmcid and pubmed is not None and pubmed.work.pmcid:
         changes.append(Change(key, "pmcid", None, pubmed.work.pmcid, "pubmed", {"pmid": pmid}))
     if crossref is not None and crossref.preprint_of and entry.work.doi:

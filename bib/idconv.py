@@ -146,6 +146,7 @@ class PmcIds:
     """The PMC ID converter as a citeaudit registry of PMCIDs."""
 
     name = "pmc"
+    label = "the PMC ID converter"
     kinds = ("pmcid",)
     requests_per_second = 3.0
     """An NCBI service: NCBI's E-utilities pace."""

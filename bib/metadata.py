@@ -164,26 +164,15 @@ def _fetch_direct(resolutions: Sequence[Resolution], *, options: Any, registries
                     outcomes[(registry.name, identifier)] = outcome
         searcher = next((r for r in registries if isinstance(r, DoiSearch)), None)
         to_search: list[str] = []
+        doi_only_set = set(doi_only)
+        if searcher is not None:
+            # A DOI whose reference's PMID PubMed is known not to have: the search gives the right one.
+            doi_only += [d for d in _unknown_pmid_dois(resolutions, outcomes, searcher.name, wanted_dois)
+                         if d not in doi_only_set]
+            doi_only_set.update(doi_only)
         if searcher is not None and doi_only:
-            rows = cached(LINKS, doi_only)
-            for doi in doi_only:
-                body = rows[doi].body if doi in rows else None
-                pmid = normalize_pmid(body.decode("ascii", "replace")) if body else None
-                if doi not in rows or (body and not pmid):  # absent, or a link row that is no PMID
-                    to_search.append(doi)
-                elif pmid:
-                    links[doi] = pmid
-            # A linked PMID's record is wanted like any PMID the draft names.
-            named = set(pmids)
-            linked = [p for p in dict.fromkeys(links.values()) if p not in named]
-            if linked:
-                rows = cached(searcher.name, linked, always=True)
-                read = _outcomes(searcher, rows, cache)
-                for pmid in linked:
-                    if pmid in rows:
-                        outcomes[(searcher.name, pmid)] = read[pmid]
-                    else:
-                        todo[searcher.name].append(pmid)
+            to_search, fetch = _known_links(doi_only, cached, searcher, outcomes, links, set(pmids), cache)
+            todo[searcher.name].extend(fetch)
         if options.offline:
             for registry in registries:
                 for identifier in todo[registry.name]:
@@ -221,6 +210,12 @@ def _fetch_direct(resolutions: Sequence[Resolution], *, options: Any, registries
                     _store(registry, answers, cache, outcomes)
                 if searcher is not None and searched is not None:
                     _link(searcher, to_search, searched, outcomes, cache, links)
+                if searcher is not None and not unsearched:
+                    late = [d for d in _unknown_pmid_dois(resolutions, outcomes, searcher.name, wanted_dois)
+                            if d not in links and d not in doi_only_set]
+                    if late:
+                        _late_links(late, cached, searcher, clients[registries.index(searcher)], outcomes,
+                                    links, cache)
             sent = sum(c.requests for c in {id(c): c for c in clients}.values())
             return then(RecordSet(outcomes=outcomes, requests=sent, pmid_for_doi=links, unsearched=unsearched),
                         cache)
@@ -230,6 +225,56 @@ def _fetch_direct(resolutions: Sequence[Resolution], *, options: Any, registries
                     c.close()
     finally:
         cache.close()
+
+
+def _unknown_pmid_dois(resolutions: Sequence[Resolution], outcomes: dict[tuple[str, str], FetchOutcome],
+                       searcher: str, wanted: set[str]) -> list[str]:
+    """DOIs of references whose PMID PubMed says does not exist (CA302): their PMID is searched
+    like a DOI-only reference's, so CA302 can offer the right one."""
+    return list(dict.fromkeys(r.doi.lower() for r in resolutions if r.doi and r.pmid and r.doi.lower() in wanted
+                              and isinstance(outcomes.get((searcher, r.pmid)), Missing)))
+
+
+def _known_links(dois: list[str], cached: Callable[..., dict[str, Any]], searcher: Any,
+                 outcomes: dict[tuple[str, str], FetchOutcome], links: dict[str, str],
+                 named: set[str], cache: Cache) -> tuple[list[str], list[str]]:
+    """(DOIs still to search, linked PMIDs whose record must be fetched), from the cached links.
+
+    The links found go into `links`; the cached records of linked PMIDs into `outcomes`.
+    """
+    to_search: list[str] = []
+    rows = cached(LINKS, dois)
+    for doi in dois:
+        body = rows[doi].body if doi in rows else None
+        pmid = normalize_pmid(body.decode("ascii", "replace")) if body else None
+        if doi not in rows or (body and not pmid):  # absent, or a link row that is no PMID
+            to_search.append(doi)
+        elif pmid:
+            links[doi] = pmid
+    # A linked PMID's record is wanted like any PMID the draft names.
+    linked = [p for p in dict.fromkeys(links[d] for d in dois if d in links)
+              if p not in named and (searcher.name, p) not in outcomes]
+    rows = cached(searcher.name, linked, always=True) if linked else {}
+    for pmid, outcome in _outcomes(searcher, rows, cache).items():
+        outcomes[(searcher.name, pmid)] = outcome
+    return to_search, [p for p in linked if p not in rows]
+
+
+def _late_links(dois: list[str], cached: Callable[..., dict[str, Any]], searcher: Any, client: Client,
+                outcomes: dict[tuple[str, str], FetchOutcome], links: dict[str, str], cache: Cache) -> None:
+    """The PMIDs of DOIs whose reference's PMID turned out not to exist: one more batched
+    esearch (and efetch) for all of them, made only when PubMed has just said so."""
+    to_search, fetch = _known_links(dois, cached, searcher, outcomes, links, set(), cache)
+    searched = _search(searcher, to_search, client, fetch)
+    fetch = [p for p in dict.fromkeys(fetch) if (searcher.name, p) not in outcomes]
+    rows = cached(searcher.name, fetch, always=True) if fetch else {}
+    for pmid in rows:
+        outcomes[(searcher.name, pmid)] = _outcome(searcher, rows[pmid])
+    fetch = [p for p in fetch if p not in rows]
+    if fetch:
+        _store(searcher, searcher.fetch(fetch, client), cache, outcomes)
+    if isinstance(searched, list):
+        _link(searcher, to_search, searched, outcomes, cache, links)
 
 
 def _gather(registry: Registry, searches: bool, todo: list[str], client: Client,

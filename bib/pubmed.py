@@ -63,6 +63,7 @@ class PubMed:
     """NCBI PubMed as a citeaudit registry."""
 
     name = "pubmed"
+    label = "PubMed"
     kinds = ("pmid",)
 
     def __init__(self, base_url: str | None = None) -> None:

@@ -161,6 +161,7 @@ class RetractionWatch:
     """The imported Retraction Watch CSV as a local registry: cache rows only, never a request."""
 
     name = NAME
+    label = "Retraction Watch"
     kinds = ("doi", "pmid")
     local = True
 

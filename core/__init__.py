@@ -1,7 +1,7 @@
 """citeaudit: check the numbered claims of a review draft against its sources.
 
 Plugin authors need only `hookimpl` from here and the types in
-`citeaudit.model`, `citeaudit.checks` and `citeaudit.report`.
+`citeaudit.model`, `citeaudit.readers`, `citeaudit.checks` and `citeaudit.report`.
 """
 
 from __future__ import annotations

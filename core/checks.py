@@ -11,7 +11,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from citeaudit.model import Document, Finding, Library, RecordSet, Resolution, Unchecked
+from citeaudit.model import (
+    Document,
+    Finding,
+    Library,
+    RecordSet,
+    Resolution,
+    Suppression,
+    Unchecked,
+)
 from citeaudit.rules import Rule
 
 NEEDS = frozenset({"library", "records", "library-records"})
@@ -57,6 +65,9 @@ class Check:
     unchecked: Callable[[CheckContext], Iterable[Unchecked]] | None = None
     """The claims' citations this check had to pass over and why, so the
     report can say what was not verified (pure, like `run`)."""
+    stale: Callable[[Suppression], Finding] | None = None
+    """The finding for an inline suppression that hid nothing, asked once every check
+    has run (the built-in `unused-suppression` check's CA107; citeaudit.suppression)."""
 
     def __post_init__(self) -> None:
         unknown = self.needs - NEEDS

@@ -254,6 +254,8 @@ def plugins(ctx: click.Context) -> None:
     """List loaded plugins, where they come from and what they provide."""
     host = _host(ctx)
     provided: dict[str, list[str]] = {}
+    for comp in host.components("reader"):
+        provided.setdefault(comp.plugin, []).append(f"reader {comp.name} ({' '.join(comp.value.suffixes)})")
     for kind in ("check", "reporter", "registry"):
         for comp in host.components(kind):
             provided.setdefault(comp.plugin, []).append(f"{kind} {comp.name}")
@@ -261,9 +263,6 @@ def plugins(ctx: click.Context) -> None:
     for name, option in group.declared.items():
         provided.setdefault(group.owners[name], []).append(f"option {name} ({option.kind.described}, "
                                                            f"default {option.default})")
-    for impl in host.pm.hook.citeaudit_document_suffixes.get_hookimpls():
-        name = host.pm.get_name(impl.plugin)
-        provided.setdefault(name, []).insert(0, "reader " + " ".join(impl.function()))
     for name, plugin in host.pm.list_name_plugin():
         origin = host.origins.get(name, "registered")
         module = getattr(plugin, "__name__", type(plugin).__name__)

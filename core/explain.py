@@ -3,40 +3,51 @@
 A check's message is written for a log line: exact, dense, rule-shaped.
 An author reading a commented draft needs the problem first, in a
 sentence ("The cited abstract never mentions isotretinoin"), and the rule
-code last, for looking it up. `explain` builds that sentence from the
-finding's evidence, and falls back to the check's own message for rules
-(or plugins) it has no wording for, so nothing is ever left unexplained.
+code last, for looking it up. Each rule words its own findings
+(`Rule.explain`, next to the check that emits it, built from the evidence
+with the helpers here); `explain` only dispatches, and falls back to the
+check's own message, so nothing is ever left unexplained.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from citeaudit.model import Finding
+from citeaudit.rules import Rule
 
-SOURCES = {"crossref": "Crossref", "pubmed": "PubMed", "library": "the library",
-           "crossref-search": "a Crossref search", "ecitmatch": "PubMed ECitMatch"}
+OWN_SOURCES = {"library": "the library"}
+"""How a fix drawn from the BibTeX library names its source; registries and searches name
+themselves (`Registry.label`, `citeaudit.bib.lookup.LABELS`), through the run's `labels`."""
 FIELD_NAMES = {"first_author": "first author", "first author": "first author"}
 
 
-def _ref(finding: Finding) -> str:
+def evidence_of(finding: Finding) -> Mapping[str, Any]:
+    """The finding's evidence when it is a mapping (as the built-in checks give it), else empty."""
+    return finding.evidence if isinstance(finding.evidence, Mapping) else {}
+
+
+def reference_of(finding: Finding) -> str:
+    """`reference 5`, `reference 7` (a citation with no entry), or `the cited work`."""
     number = finding.reference if finding.reference is not None else finding.citation
     return f"reference {number}" if number is not None else "the cited work"
 
 
-def _words(items: Sequence[Any]) -> str:
+def listed(items: Sequence[Any]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
     names = [str(i) for i in items if str(i)]
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _fields(names: Sequence[str]) -> str:
+def different(names: Sequence[str]) -> str:
     """ "a different year", "different authors", "a different year and volume"."""
     words = [FIELD_NAMES.get(n, n.replace("_", " ")) for n in names]
     article = "" if words and words[0] == "authors" else "a "
-    return article + "different " + _words(words)
+    return article + "different " + listed(words)
 
 
 def _sentence(text: str) -> str:
@@ -48,66 +59,26 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def explain(finding: Finding) -> str:
-    """One or two sentences saying what is wrong, without the rule code."""
-    evidence: Mapping[str, Any] = finding.evidence if isinstance(finding.evidence, Mapping) else {}
-    rule = finding.rule
-    ref = _ref(finding)
-    looked_for = evidence.get("looked_for")
-    if rule == "CA101" and finding.citation is not None:
-        return f"Reference {finding.citation} is cited here, but the reference list has no entry {finding.citation}."
-    if rule == "CA102" and finding.reference is not None:
-        return f"Reference {finding.reference} is in the reference list but never cited in the text."
-    if rule == "CA204" and isinstance(evidence.get("fields"), Mapping):
-        return (f"The reference and its library entry{_key(finding)} give "
-                f"{_fields(list(evidence['fields']))}.")
-    if rule == "CA304" and isinstance(evidence.get("differences"), Mapping):
-        who = "The library entry" if evidence.get("origin") == "library entry" else "The reference"
-        registries = _words([{"crossref": "Crossref", "pubmed": "PubMed"}.get(r, r)
-                             for r in evidence.get("registries", [])]) or "the registry"
-        return f"{who} gives {_fields(list(evidence['differences']))} than {registries}."
-    if rule == "CA305":
-        return f"The cited work ({ref}) has been retracted. {_notices(evidence)}".strip()
-    if rule == "CA306":
-        kinds = _words(sorted({str(n.get("kind", "correction")).replace("-", " ")
-                               for n in evidence.get("notices", []) if isinstance(n, Mapping)})) or "correction"
-        return f"The cited work ({ref}) has a {kinds} notice: check that the claim still holds. {_notices(evidence)}".strip()
-    if rule == "CA308":
-        return f"The registry record of {ref} could not be fetched, so it was not verified ({evidence.get('reason', 'unavailable')})."
-    if rule == "CA401" and isinstance(looked_for, list) and looked_for:
-        return (f"The cited abstract never mentions {_words(looked_for)} "
-                f"(nor do the title, keywords or MeSH terms of {ref}).")
-    if rule == "CA402" and looked_for:
-        found = evidence.get("found") or []
-        said = _words(found) if isinstance(found, list) else str(found)
-        if evidence.get("claim_text") and evidence.get("found_text"):
-            return (f"The claim says \u201c{evidence['claim_text']}\u201d; the abstract of {ref} says "
-                    f"\u201c{_words(evidence['found_text'])}\u201d ({said}).")
-        return f"The claim gives {looked_for}; the abstract of {ref} gives {said}."
-    if rule == "CA403" and isinstance(looked_for, list):
-        types = _words(evidence.get("found") or [])
-        return f"The claim calls {ref} a {_words(looked_for)}; PubMed lists it as {types}."
-    if rule == "CA404" and evidence.get("drug") and looked_for:
-        own = _words([str(t).replace("-", " ") for t in evidence.get("found", [])])
-        return (f"The claim calls {evidence['drug']} \u201c{looked_for}\u201d, but its label makes it "
-                f"{own} (citeaudit dermatology lexicon).")
-    if rule == "CA406":
-        return f"The claim shares few words with {ref}; is this the work that supports it?"
-    return _sentence(finding.message).rstrip(".") + "."
+def explain(finding: Finding, rules: Mapping[str, Rule] | None = None,
+            labels: Mapping[str, str] | None = None) -> str:
+    """One or two sentences saying what is wrong, without the rule code.
+
+    The wording is the rule's own (`Rule.explain`, declared by the check that
+    emits it); a rule without one, or that has nothing to say about this
+    finding, falls back to the finding's message. `labels` name the data
+    sources (`crossref` -> `Crossref`), as the run's `labels` do.
+    """
+    rule = (rules or {}).get(finding.rule)
+    said = rule.explain(finding, labels or {}) if rule is not None and rule.explain is not None else None
+    return said if said else _sentence(finding.message).rstrip(".") + "."
 
 
-def _key(finding: Finding) -> str:
-    return f" ({finding.key})" if finding.key else ""
+def source_label(source: str, labels: Mapping[str, str] | None = None) -> str:
+    """How reports name a source of data: `Crossref`, `a Crossref search`, `the library`."""
+    return (labels or {}).get(source) or OWN_SOURCES.get(source, source)
 
 
-def _notices(evidence: Mapping[str, Any]) -> str:
-    where = [str(n.get("doi") or (f"PMID {n['pmid']}" if n.get("pmid") else "")) for n in evidence.get("notices", [])
-             if isinstance(n, Mapping)]
-    where = [w for w in where if w]
-    return f"Notice: {_words(where)}." if where else ""
-
-
-def fix_text(finding: Finding) -> str | None:
+def fix_text(finding: Finding, labels: Mapping[str, str] | None = None) -> str | None:
     """The finding's suggested fix as a sentence, when a check offered one."""
     fix = getattr(finding, "fix", None)
     if not fix:
@@ -116,7 +87,7 @@ def fix_text(finding: Finding) -> str | None:
         return _sentence(fix)
     if hasattr(fix, "suggestion") and hasattr(fix, "source"):  # citeaudit.model.Fix
         was = f" instead of {fix.old}" if fix.old is not None and fix.new is not None else ""
-        return f"{_sentence(fix.suggestion())}{was} (from {SOURCES.get(fix.source, fix.source)})."
+        return f"{_sentence(fix.suggestion())}{was} (from {source_label(fix.source, labels)})."
     if isinstance(fix, Mapping):
         for name in ("description", "text", "message", "summary"):
             if fix.get(name):
@@ -131,10 +102,30 @@ def fix_text(finding: Finding) -> str | None:
     return None
 
 
-def with_code(finding: Finding) -> str:
+def with_code(finding: Finding, rules: Mapping[str, Rule] | None = None,
+              labels: Mapping[str, str] | None = None) -> str:
     """The plain sentence, the fix when there is one, then the rule code: for one-line uses."""
-    parts = [explain(finding)]
-    fix = fix_text(finding)
+    parts = [explain(finding, rules, labels)]
+    fix = fix_text(finding, labels)
     if fix:
         parts.append(f"Fix: {fix}")
     return " ".join(parts) + f" \u2014 {finding.rule}"
+
+
+@dataclass(frozen=True)
+class Explainer:
+    """A run's rules and source labels, held together to word its findings (`Explainer.of(run)`)."""
+
+    rules: Mapping[str, Rule] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, run: Any) -> Explainer:
+        """For a `RunReport` (or anything with its `rules` and `labels`)."""
+        return cls(getattr(run, "rules", None) or {}, getattr(run, "labels", None) or {})
+
+    def explain(self, finding: Finding) -> str:
+        return explain(finding, self.rules, self.labels)
+
+    def fix_text(self, finding: Finding) -> str | None:
+        return fix_text(finding, self.labels)

@@ -6,7 +6,7 @@ an implementation may accept fewer arguments than the spec, so specs can
 grow without breaking plugins. Built-in plugins are `trylast`, so a
 third-party implementation of a first-result hook wins.
 
-Components (checks, reporters, registries) are handed to a `register`
+Components (readers, checks, reporters, registries) are handed to a `register`
 callback rather than returned, so the core can refuse duplicates and
 `citeaudit plugins` can list who registered what.
 """
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from citeaudit.checks import Check
     from citeaudit.model import Document
     from citeaudit.options import OptionGroup, Options
+    from citeaudit.readers import Reader
     from citeaudit.report import Reporter
 
 PROJECT = "citeaudit"
@@ -30,33 +31,20 @@ PROJECT = "citeaudit"
 hookspec = pluggy.HookspecMarker(PROJECT)
 
 
-# -- reading documents -------------------------------------------------------
+# -- components --------------------------------------------------------------
 
 
 @hookspec
-def citeaudit_document_suffixes() -> list[str]:
-    """Return the file suffixes (with the dot, lower case) this plugin reads.
+def citeaudit_register_readers(register: Callable[[Reader], None]) -> None:
+    """Register input formats by calling `register(Reader(name, suffixes, read))`.
 
-    Called when `citeaudit check DIR` looks for drafts in a folder and when
-    `citeaudit plugins` lists readers. Every reader should implement it.
+    Called once at set-up. For each input file the readers declaring its
+    suffix are asked in precedence order (a third-party plugin's before the
+    built-ins', which are `trylast`); the first `read(path, options)` that
+    returns a Document (or a tuple of them, for a file holding several
+    drafts) wins, and None passes the file on. A folder search looks for
+    every declared suffix; see `citeaudit.readers.Reader`.
     """
-
-
-@hookspec(firstresult=True)
-def citeaudit_read_document(path: Path, options: Options) -> Document | tuple[Document, ...] | None:
-    """Read `path` into a Document, or return None if it is not yours.
-
-    A file that holds several drafts (a JATS `<pmc-articleset>`) may give a
-    tuple of Documents, one per draft; each is checked and reported on its own.
-
-    Called once per input file; the first non-None answer wins. Recognise the
-    file by suffix and, where suffixes are ambiguous, by content. Raise
-    `citeaudit.errors.InputError` (naming the file and the place) when the
-    file is yours but cannot be read; never return a half-read Document.
-    """
-
-
-# -- components --------------------------------------------------------------
 
 
 @hookspec
@@ -85,6 +73,28 @@ def citeaudit_register_registries(register: Callable[[Any], None]) -> None:
     Called once at set-up. A registry has a `name` (`crossref`, `pubmed`),
     the identifier `kinds` it answers (`doi`, `pmid`) and a batched
     `fetch(identifiers, client)`; see `citeaudit.bib.registry`.
+    """
+
+
+# -- deprecated --------------------------------------------------------------
+
+
+@hookspec
+def citeaudit_document_suffixes() -> list[str]:
+    """Deprecated: register a `Reader` with `citeaudit_register_readers` instead.
+
+    The suffixes (with the dot) the `citeaudit_read_document` of the same
+    plugin takes; that reader is handed only files with these suffixes.
+    """
+
+
+@hookspec
+def citeaudit_read_document(path: Path, options: Options) -> Document | tuple[Document, ...] | None:
+    """Deprecated: register a `Reader` with `citeaudit_register_readers` instead.
+
+    Read `path` into a Document (or a tuple of them), or return None if it is
+    not yours. The core wraps it as a Reader named after the plugin, with the
+    suffixes of the plugin's `citeaudit_document_suffixes`.
     """
 
 

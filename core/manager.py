@@ -26,6 +26,7 @@ from citeaudit.errors import InputError, LimitExceeded, PluginError, Unrecognise
 from citeaudit.limits import MAX_REFERENCES
 from citeaudit.model import Document
 from citeaudit.options import Option, OptionGroup, Options
+from citeaudit.readers import Reader, legacy_reader
 from citeaudit.report import Reporter
 from citeaudit.rules import Rule, catalogue
 
@@ -53,7 +54,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
 
 @dataclass
 class Component:
-    """A registered check, reporter or registry, with the plugin that registered it."""
+    """A registered reader, check, reporter or registry, with the plugin that registered it."""
 
     kind: str
     name: str
@@ -82,14 +83,16 @@ class Host:
     def _collect(self) -> dict[str, dict[str, Component]]:
         if self._components is not None:
             return self._components
-        found: dict[str, dict[str, Component]] = {"check": {}, "reporter": {}, "registry": {}}
+        found: dict[str, dict[str, Component]] = {"reader": {}, "check": {}, "reporter": {}, "registry": {}}
         hooks = {
-            "check": self.pm.hook.citeaudit_register_checks,
-            "reporter": self.pm.hook.citeaudit_register_reporters,
-            "registry": self.pm.hook.citeaudit_register_registries,
+            "reader": self._reader_impls(),
+            "check": self.pm.hook.citeaudit_register_checks.get_hookimpls(),
+            "reporter": self.pm.hook.citeaudit_register_reporters.get_hookimpls(),
+            "registry": self.pm.hook.citeaudit_register_registries.get_hookimpls(),
         }
-        for kind, hook in hooks.items():
-            for impl in hook.get_hookimpls():
+        legacy = self.pm.hook.citeaudit_read_document.get_hookimpls()
+        for kind, impls in hooks.items():
+            for impl in impls:
                 plugin_name = self.pm.get_name(impl.plugin) or repr(impl.plugin)
 
                 def register(value: Any, _kind: str = kind, _plugin: str = plugin_name) -> None:
@@ -102,7 +105,10 @@ class Host:
                     found[_kind][name] = Component(_kind, name, _plugin, value)
 
                 try:
-                    impl.function(register=register) if "register" in impl.argnames else impl.function()
+                    if impl in legacy:
+                        register(self._legacy_reader(impl, plugin_name))
+                    else:
+                        impl.function(register=register) if "register" in impl.argnames else impl.function()
                 except PluginError:
                     raise
                 except Exception as exc:
@@ -110,9 +116,36 @@ class Host:
         self._components = found
         return found
 
+    def _reader_impls(self) -> list[Any]:
+        """Implementations of `citeaudit_register_readers` and of the deprecated
+        `citeaudit_read_document`, in the order pluggy calls hooks: `tryfirst`, then
+        plain, then `trylast` (every built-in), each the last registered first."""
+        loaded = [plugin for _name, plugin in self.pm.list_name_plugin()]
+
+        def precedence(impl: Any) -> tuple[int, int]:
+            return (0 if impl.tryfirst else 2 if impl.trylast else 1, -loaded.index(impl.plugin))
+
+        impls = [*self.pm.hook.citeaudit_register_readers.get_hookimpls(),
+                 *self.pm.hook.citeaudit_read_document.get_hookimpls()]
+        return sorted(impls, key=precedence)
+
+    def _legacy_reader(self, impl: Any, plugin_name: str) -> Reader:
+        suffixes = [i.function for i in self.pm.hook.citeaudit_document_suffixes.get_hookimpls()
+                    if i.plugin is impl.plugin]
+
+        def read(path: Path, options: Options) -> Any:
+            given = {"path": path, "options": options}
+            return impl.function(**{name: given[name] for name in impl.argnames})
+
+        return legacy_reader(plugin_name, read, suffixes[0] if suffixes else None)
+
     def components(self, kind: str) -> list[Component]:
-        """Registered components of one kind (`check`, `reporter`, `registry`), in load order."""
+        """Registered components of one kind (`reader`, `check`, `reporter`, `registry`), in load
+        order; readers in precedence order (the first that takes a file reads it)."""
         return list(self._collect()[kind].values())
+
+    def readers(self) -> list[Reader]:
+        return [c.value for c in self.components("reader")]
 
     def checks(self) -> list[Check]:
         return [c.value for c in self.components("check")]
@@ -127,6 +160,10 @@ class Host:
     def registries(self) -> list[Any]:
         return [c.value for c in self.components("registry")]
 
+    def labels(self) -> dict[str, str]:
+        """Registry name -> how reports name it (its optional `label`: `Crossref`, `the DOI system`)."""
+        return {r.name: getattr(r, "label", "") or r.name for r in self.registries()}
+
     # -- documents and options ----------------------------------------------
 
     def recipe(self) -> dict[str, Any]:
@@ -135,7 +172,7 @@ class Host:
 
     def suffixes(self) -> set[str]:
         """Every suffix some reader reads."""
-        return {s.lower() for answer in self.pm.hook.citeaudit_document_suffixes() for s in answer}
+        return {suffix for reader in self.readers() for suffix in reader.suffixes}
 
     def read_document(self, path: Path, options: Options) -> Document:
         """Read one file through the first reader that takes it (its first article, for a set)."""
@@ -143,16 +180,26 @@ class Host:
 
     def read_documents(self, path: Path, options: Options) -> tuple[Document, ...]:
         """Every document of one file: one, or one per article of a JATS article set."""
-        try:
-            read = self.pm.hook.citeaudit_read_document(path=path, options=options)
-        except (InputError, UsageError, PluginError):
-            raise
-        except Exception as exc:
-            raise PluginError(self.reader_of(path), f"failed reading {path}: {type(exc).__name__}: {exc}") from exc
+        suffix = path.suffix.lower()
+        read = None
+        for component in self.components("reader"):
+            reader = component.value
+            if suffix in reader.refuses:
+                raise InputError(path, f"refused: {reader.refuses[suffix]}")
+            if suffix not in reader.suffixes:
+                continue
+            try:
+                read = reader.read(path, options)
+            except (InputError, UsageError, PluginError):
+                raise
+            except Exception as exc:
+                raise PluginError(component.plugin, f"failed reading {path}: {type(exc).__name__}: {exc}") from exc
+            if read is not None:
+                break
         documents = tuple(read) if isinstance(read, (tuple, list)) else (read,) if read is not None else ()
         if not documents:
             known = ", ".join(sorted(self.suffixes())) or "none"
-            if path.suffix.lower() in (".bib", ".bibtex"):
+            if suffix in (".bib", ".bibtex"):
                 raise UnrecognisedFile(path, "a BibTeX library, not a draft: give it with --bib "
                                              f"{path.name} to check drafts against it, or audit it on its "
                                              f"own with `citeaudit bib {path.name}`")
@@ -166,10 +213,8 @@ class Host:
 
     def reader_of(self, path: Path) -> str:
         """The name of the plugin that reads `path` (for error messages)."""
-        for impl in reversed(self.pm.hook.citeaudit_document_suffixes.get_hookimpls()):
-            if path.suffix.lower() in (impl.function() or ()):
-                return self.pm.get_name(impl.plugin) or "reader"
-        return "reader"
+        suffix = path.suffix.lower()
+        return next((c.plugin for c in self.components("reader") if suffix in c.value.suffixes), "reader")
 
     def option_group(self) -> OptionGroup:
         """The options plugins declared, each typed, with the plugin that declared it."""

@@ -190,7 +190,10 @@ class Fix:
     new: str | None
     """The suggested value; None when the field should go."""
     source: str
-    """Where the new value comes from: `crossref`, `pubmed`, `library`, `crossref-search`, `ecitmatch`."""
+    """Where the new value comes from: `crossref`, `pubmed`, `library`, `crossref-search`, `ecitmatch`,
+    `reference` (the draft's own text)."""
+    target: str | None = None
+    """The file the fix is for when it is not the finding's own: CA203's new entry goes to the library."""
 
     def value(self) -> str:
         """The new value as a person would write it: `doi:10.1/x`, `PMID 123`, `2018`."""
@@ -203,9 +206,13 @@ class Fix:
         return self.new
 
     def suggestion(self) -> str:
-        """The change in a few words: `doi:10.1/x`, `year 2018`, `remove note`."""
+        """The change in a few words: `doi:10.1/x`, `year 2018`, `remove note`,
+        `add @article{smith2018, …} to library.bib`."""
         if self.new is None:
             return f"remove {self.field}"
+        if self.field == "entry":
+            head = self.new.split("\n", 1)[0].rstrip().rstrip(",")
+            return f"add {head}, …}} to {Path(self.target).name if self.target else 'the library'}"
         if self.field in ("doi", "pmid", "pmcid"):
             return self.value()
         return f"{self.field.replace('_', ' ')} {self.new}"
@@ -218,7 +225,8 @@ class Fix:
 
     def as_json(self) -> dict[str, Any]:
         """The JSON report's `fix` object."""
-        return {"field": self.field, "old": self.old, "new": self.new, "source": self.source}
+        found = {"field": self.field, "old": self.old, "new": self.new, "source": self.source}
+        return {**found, "target": self.target} if self.target else found
 
 
 @dataclass(frozen=True, slots=True)
@@ -483,6 +491,9 @@ class RecordSet:
     lookups: dict[Any, Lookup] = field(default_factory=dict)
     """Reference number (or id) -> what the registry search found for a journal
     article or preprint that gives neither DOI nor PMID (CA310, CA205's fix)."""
+    replaced_pmids: dict[Any, Lookup] = field(default_factory=dict)
+    """Reference number (or id) -> the PMID ECitMatch found for a reference whose PMID
+    PubMed does not know and that gives no DOI (CA302's fix)."""
 
     def get(self, source: str, identifier: str | None) -> FetchOutcome | None:
         """The outcome for one identifier, None when it was never asked for."""

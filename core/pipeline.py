@@ -181,7 +181,7 @@ def registry_phase(wanted: list[Resolution] | None, works: Mapping, searching: b
     """
     if wanted is None:
         return {}, {}, None
-    from citeaudit.bib.lookup import search
+    from citeaudit.bib.lookup import replaced_pmids, search
     from citeaudit.bib.shortdoi import expand, with_expanded
 
     expanded: dict[str, str] = {}
@@ -190,7 +190,9 @@ def registry_phase(wanted: list[Resolution] | None, works: Mapping, searching: b
         wanted = list(with_expanded(dict(enumerate(wanted)), expanded).values())
     lookups = search(works, options, host.registries()) if works else {}
     found = [Resolution(None, None, doi=lk.doi, pmid=lk.pmid) for lk in lookups.values() if lk.status == "found"]
-    return expanded, lookups, fetch_records([*wanted, *found], options, host)
+    records = fetch_records([*wanted, *found], options, host)
+    replaced = replaced_pmids(works, records, options, host.registries()) if works else {}
+    return expanded, lookups, replace(records, replaced_pmids=replaced) if replaced else records
 
 
 def searches_registries(checks: Sequence[Check]) -> bool:
@@ -248,7 +250,7 @@ def finish_document(document: Document, options: Options, host: Host, library: L
                            resolutions=resolutions, records=records)
     _known_codes(document.diagnostics, host.rules(), host.reader_of(document.path), "its reader")
     findings = finalise([*document.diagnostics, *run_checks(checks, context, host)], options, host.rules())
-    findings = _suppress(findings, document, library, records, options, host)
+    findings = _suppress(findings, document, library, records, options, host, checks)
     unchecked = {(u.claim, u.citation, u.reason): u for check in checks if check.unchecked
                  for u in check.unchecked(context)}
     return DocumentReport(document=document, findings=findings, resolutions=resolutions,
@@ -257,14 +259,17 @@ def finish_document(document: Document, options: Options, host: Host, library: L
 
 
 def _suppress(findings: tuple[Finding, ...], document: Document, library: Library | None,
-              records: RecordSet | None, options: Options, host: Host) -> tuple[Finding, ...]:
-    """The findings inline suppressions leave, and CA107 for each suppression that hid nothing."""
+              records: RecordSet | None, options: Options, host: Host, checks: Sequence[Check]) -> tuple[Finding, ...]:
+    """The findings inline suppressions leave, and one more for each suppression that hid
+    nothing, worded by the checks that report them (`Check.stale`: CA107)."""
     from citeaudit import suppression
 
-    kept, unused = suppression.apply(
+    kept, stale = suppression.apply(
         findings, document, library, complete=records is None or suppression.records_complete(records),
         enabled=lambda code: rule_enabled(code, options) and any(r.startswith(code) for r in host.rules()),
+        needs_records=[code for check in host.checks() if "records" in check.needs for code in check.codes],
         own_library=document.format == "bibtex")
+    unused = [check.stale(s) for check in checks if check.stale is not None for s in stale]
     if not unused and len(kept) == len(findings):
         return findings
     return finalise([*kept, *unused], options, host.rules())
@@ -321,7 +326,8 @@ def stream_paths(paths: Sequence[Path], options: Options, host: Host,
             raise InputError(", ".join(map(str, paths)), "no drafts found (readers take: "
                              + ", ".join(sorted(host.suffixes())) + ")")
 
-    return apply_baseline(StreamedRun(reports(), options, rules=host.rules(), outages=tracker.outages), options)
+    return apply_baseline(StreamedRun(reports(), options, rules=host.rules(), labels=source_labels(host),
+                                      outages=tracker.outages), options)
 
 
 def audit_library(paths: Sequence[Path], options: Options, host: Host) -> RunReport:
@@ -332,7 +338,8 @@ def audit_library(paths: Sequence[Path], options: Options, host: Host) -> RunRep
     library = load_library(options)
     assert library is not None
     document, resolutions = library_document(library)
-    checks = [c for c in enabled_checks(host, options) if "library" in c.needs or "records" in c.needs]
+    checks = [c for c in enabled_checks(host, options)
+              if "library" in c.needs or "records" in c.needs or c.stale is not None]
     from citeaudit.bib.breaker import registry_run
     from citeaudit.bib.outage import OutageTracker
 
@@ -340,7 +347,15 @@ def audit_library(paths: Sequence[Path], options: Options, host: Host) -> RunRep
     with registry_run(options.timeout):
         report = tracker.add(_run(document, options, host, library, resolutions, checks))
     return apply_baseline(RunReport(documents=(report,), options=options, rules=host.rules(),
-                                    outages=tuple(tracker.finish())), options)
+                                    labels=source_labels(host), outages=tuple(tracker.finish())), options)
+
+
+def source_labels(host: Host) -> dict[str, str]:
+    """How reports name each source of data: the registries by their `label`, the searches
+    for references without identifiers by theirs (citeaudit.bib.lookup.LABELS)."""
+    from citeaudit.bib.lookup import LABELS
+
+    return {**LABELS, **host.labels()}
 
 
 RunT = TypeVar("RunT", RunReport, StreamedRun)

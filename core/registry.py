@@ -24,7 +24,8 @@ class Registry(Protocol):
     kinds: tuple[str, ...]
     """Identifier kinds `fetch` takes: `doi`, `pmid` or `pmcid`.
 
-    Optional, read with getattr: `requests_per_second`; `after` (the name
+    Optional, read with getattr: `label`, how reports name it (`Crossref`,
+    `the DOI system`; its `name` otherwise); `requests_per_second`; `after` (the name
     of the registry whose answer comes first) with `wants(outcome)` (ask
     about an identifier only when that outcome calls for it); `local`
     (answered from the cache alone). See `citeaudit.bib.followup`."""

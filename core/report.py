@@ -57,6 +57,9 @@ class RunReport:
     """The run's `citeaudit.config.Options`."""
     rules: Mapping[str, Rule] = field(default_factory=dict)
     """The run's rule catalogue (`Host.rules()`): names, default severities, help."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Source of data -> how reports name it (`crossref` -> `Crossref`): the registries'
+    labels and the searches' (citeaudit.pipeline.source_labels)."""
     outages: tuple[Any, ...] = ()
     """`citeaudit.bib.outage.Outage`s: registries that left references unverified."""
     started: float = field(default_factory=time.time)
@@ -72,11 +75,11 @@ class RunReport:
 
     def empty_totals(self) -> Totals:
         """Totals to stream this run into: its options, start time and rules, no counts yet."""
-        return Totals(options=self.options, rules=self.rules, started=self.started)
+        return Totals(options=self.options, rules=self.rules, started=self.started, labels=self.labels)
 
     def totals(self) -> Totals:
         """Everything the run adds up to, as a stream of it would have counted."""
-        return Totals.of(self.documents, self.options, self.started, self.rules)
+        return Totals.of(self.documents, self.options, self.started, self.rules, self.labels)
 
 
 @dataclass(slots=True)
@@ -94,17 +97,19 @@ class StreamedRun:
     """The run's options."""
     rules: Mapping[str, Rule] = field(default_factory=dict)
     """The run's rule catalogue."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Source of data -> how reports name it."""
     started: float = field(default_factory=time.time)
     """Unix time the run began."""
     outages: Sequence[Any] = ()
     """`citeaudit.bib.outage.Outage`s, filled in once `documents` has been read to the end."""
 
     def empty_totals(self) -> Totals:
-        return Totals(options=self.options, rules=self.rules, started=self.started)
+        return Totals(options=self.options, rules=self.rules, started=self.started, labels=self.labels)
 
     def materialise(self) -> RunReport:
         documents = tuple(self.documents)  # first: reading them to the end fills in the outages
-        return RunReport(documents, self.options, rules=self.rules, started=self.started,
+        return RunReport(documents, self.options, rules=self.rules, labels=self.labels, started=self.started,
                          outages=tuple(self.outages))
 
 
@@ -137,6 +142,8 @@ class Totals:
     """Unix time the run began: the date every report gives."""
     registries: RegistryTally = field(default_factory=RegistryTally)
     """How the registries fared (citeaudit.runinfo)."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Registry name -> how reports name it (`RunReport.labels`)."""
 
     def add(self, report: DocumentReport) -> None:
         """Count one document's report."""
@@ -153,8 +160,9 @@ class Totals:
 
     @classmethod
     def of(cls, reports: Iterable[DocumentReport], options: Any = None,
-           started: float | None = None, rules: Mapping[str, Rule] | None = None) -> Totals:
-        totals = cls(options=options, rules=rules or {})
+           started: float | None = None, rules: Mapping[str, Rule] | None = None,
+           labels: Mapping[str, str] | None = None) -> Totals:
+        totals = cls(options=options, rules=rules or {}, labels=labels or {})
         if started is not None:
             totals.started = started
         for report in reports:
@@ -163,7 +171,7 @@ class Totals:
 
     def run_info(self) -> RunInfo:
         """Version, date and how the registries fared, for what has streamed so far."""
-        return self.registries.info(self.options, self.started)
+        return self.registries.info(self.options, self.started, self.labels)
 
     def summary(self) -> dict[str, int]:
         """The `summary` object of the JSON report."""

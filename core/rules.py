@@ -11,10 +11,10 @@ its own prefix (flake8's model), e.g. `XYZ101`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from citeaudit.model import SEVERITIES, Severity
+from citeaudit.model import SEVERITIES, Finding, Severity
 
 CODE = re.compile(r"^[A-Z]{1,5}[0-9]{3}$")
 """A rule code: a letter prefix and three digits, the first of them the family."""
@@ -34,6 +34,10 @@ class Rule:
     """What it means, one sentence without a final stop."""
     help: str = ""
     """What to do about it, one or two sentences (SARIF `help`, docs/rules.md)."""
+    explain: Callable[[Finding, Mapping[str, str]], str | None] | None = None
+    """One finding in plain words, for the reports people read (citeaudit.explain): given
+    the finding and the run's source labels (`crossref` -> `Crossref`), one or two sentences
+    without the rule code, or None to let the finding's message speak."""
 
     def __post_init__(self) -> None:
         if not CODE.match(self.code):

@@ -12,15 +12,13 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from citeaudit import __version__
 from citeaudit.model import Missing, Record, Unavailable
-
-REGISTRY_NAMES = {"crossref": "Crossref", "pubmed": "PubMed", "doi": "the DOI system", "datacite": "DataCite",
-                  "pmc": "the PMC ID converter", "retractionwatch": "Retraction Watch"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,10 +31,13 @@ class RegistryState:
     """Identifiers it gave a record or a definite "does not exist" for (live or cached)."""
     unavailable: dict[str, int]
     """Reason -> identifiers it could not give (offline, timeout, ...)."""
+    label: str = ""
+    """How reports name it (the registry's own `label`: `Crossref`, `the DOI system`); its name
+    when it gives none."""
 
-    @property
-    def label(self) -> str:
-        return REGISTRY_NAMES.get(self.name, self.name)
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", self.name)
 
     def state(self) -> str:
         """answered, partly answered, unavailable."""
@@ -135,10 +136,11 @@ class RegistryTally:
             elif isinstance(outcome, Unavailable):
                 self.unavailable.setdefault(source, Counter())[outcome.reason] += 1
 
-    def info(self, options: Any, started: float | None) -> RunInfo:
-        """The facts of the run counted so far."""
+    def info(self, options: Any, started: float | None, labels: Mapping[str, str] | None = None) -> RunInfo:
+        """The facts of the run counted so far; `labels` name the registries (`RunReport.labels`)."""
         names = sorted(set(self.answered) | set(self.unavailable))
-        states = tuple(RegistryState(n, self.answered[n], dict(self.unavailable.get(n, {}))) for n in names)
+        states = tuple(RegistryState(n, self.answered[n], dict(self.unavailable.get(n, {})), (labels or {}).get(n, ""))
+                       for n in names)
         return RunInfo(version=__version__, date=timestamp(started),
                        offline=bool(getattr(options, "offline", False)), consulted=self.consulted,
                        registries=states, requests=self.requests)
@@ -149,4 +151,4 @@ def run_info(run: Any) -> RunInfo:
     tally = RegistryTally()
     for report in run.documents:
         tally.add(report)
-    return tally.info(run.options, getattr(run, "started", None))
+    return tally.info(run.options, getattr(run, "started", None), getattr(run, "labels", None))

@@ -11,10 +11,11 @@ every rule. Readers find the directives and attach them to the Document as
 `Suppression`s (with `markdown_suppressions`, `jats_suppressions` and
 `word_suppressions` below, so each reader needs a line or two); the library's come
 from its entries. The pipeline then drops the findings a suppression covers
-and reports each suppression that covered nothing as CA107 (info), so stale
-ones get cleaned up. A suppression of registry or claim rules (CA3, CA4) is
-not called unused when the document's registry data was incomplete
-(offline, an outage): the finding it hides may simply not have been made.
+and hands each suppression that covered nothing to the checks that report
+them (`Check.stale`: the built-in CA107, info), so stale ones get cleaned up.
+A suppression of rules whose checks need registry records is not called
+stale when the document's registry data was incomplete (offline, an
+outage): the finding it hides may simply not have been made.
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ from citeaudit.model import Document, Finding, Library, Span, Suppression, Unava
 DIRECTIVE = re.compile(r"citeaudit\s*:?\s*(ignore-file|ignore)\b([^>?]*)", re.I)
 """`citeaudit: ignore CA401, CA402`, `citeaudit ignore-file` (the colon is optional in JATS)."""
 CODE = re.compile(r"^CA\d{0,3}$")
-NEEDS_RECORDS = ("CA3", "CA4")
-"""Rule families whose findings need registry records: not unused when records were missing."""
 
 
 def parse_codes(text: str) -> tuple[str, ...] | None:
@@ -223,15 +222,17 @@ def covers(suppression: Suppression, finding: Finding, document: Document) -> bo
 
 
 def apply(findings: Sequence[Finding], document: Document, library: Library | None, *,
-          complete: bool, enabled: Any, own_library: bool = False) -> tuple[list[Finding], list[Finding]]:
-    """(findings no suppression covers, CA107 findings for suppressions that covered nothing).
+          complete: bool, enabled: Any, needs_records: Sequence[str] = (),
+          own_library: bool = False) -> tuple[list[Finding], list[Suppression]]:
+    """(findings no suppression covers, suppressions that covered nothing and are stale).
 
-    `complete`: the document's registry data was all there, so a CA3/CA4
-    suppression that hid nothing is stale. `enabled(code)` tells whether a
-    rule was reported in this run (a suppression of a deselected rule is not
-    judged). Library suppressions are judged only when the library is the
-    document (`own_library`, `citeaudit bib`): a draft cites a few entries of
-    a large library.
+    `complete`: the document's registry data was all there, so a suppression
+    of a rule in `needs_records` (the codes of checks that need records) that
+    hid nothing is stale. `enabled(code)` tells whether a rule was reported
+    in this run (a suppression of a deselected rule is not judged). Library
+    suppressions are judged only when the library is the document
+    (`own_library`, `citeaudit bib`): a draft cites a few entries of a large
+    library. The checks word the stale ones (`Check.stale`).
     """
     suppressions = [*document.suppressions, *library_suppressions(library)]
     if not suppressions:
@@ -244,31 +245,21 @@ def apply(findings: Sequence[Finding], document: Document, library: Library | No
             used[i] = True
         if not hit:
             kept.append(finding)
-    unused = []
+    stale = []
     for suppression, was_used in zip(suppressions, used, strict=True):
         if was_used or (suppression.key is not None and not own_library):
             continue
-        if not complete and _needs_records(suppression.codes):
+        if not complete and _may_name(suppression.codes, needs_records):
             continue
         if suppression.codes and not any(enabled(code) for code in suppression.codes):
             continue
-        unused.append(_unused(suppression, document))
-    return kept, unused
+        stale.append(suppression)
+    return kept, stale
 
 
-def _needs_records(codes: tuple[str, ...]) -> bool:
-    """Whether a suppression may name rules that need registry records (all rules, CA, CA3x, CA4x)."""
-    return not codes or any(code.startswith(NEEDS_RECORDS) or "CA3".startswith(code) for code in codes)
-
-
-def _unused(suppression: Suppression, document: Document) -> Finding:
-    what = ", ".join(suppression.codes) if suppression.codes else "every rule"
-    where = f"library entry {suppression.key}" if suppression.key else "its scope"
-    return Finding(rule="CA107", message=f"inline suppression of {what} hides nothing in {where}: "
-                                         "remove it (the finding it accepted is gone)",
-                   span=suppression.span, key=suppression.key,
-                   path=str(suppression.span.part) if suppression.key and suppression.span.part else None,
-                   evidence={"codes": list(suppression.codes), "key": suppression.key})
+def _may_name(codes: tuple[str, ...], rules: Sequence[str]) -> bool:
+    """Whether a suppression (every rule, or these codes and prefixes) may name one of `rules`."""
+    return not codes or any(rule.startswith(code) for code in codes for rule in rules)
 
 
 def records_complete(records: Any) -> bool:

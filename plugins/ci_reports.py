@@ -134,13 +134,18 @@ def sarif_fix(report: DocumentReport, finding: Finding) -> dict[str, Any] | None
     the result's properties only, never as a region that would damage the file.
     """
     fix, span = finding.fix, finding.span
-    path = Path(finding.path or report.document.path)
-    if fix is None or fix.new is None or span.line is None or path.suffix.lower() == ".docx":
+    path = Path((fix.target if fix is not None else None) or finding.path or report.document.path)
+    if fix is None or fix.new is None or (span.line is None and not fix.target) \
+            or path.suffix.lower() == ".docx":
         return None
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
+    if fix.target:  # a whole entry for the library: appended after its last line, the draft untouched
+        end = (len(lines), len(lines[-1]) + 1) if lines else (1, 1)
+        region = {"startLine": end[0], "startColumn": end[1], "endLine": end[0], "endColumn": end[1]}
+        return _sarif_change(fix, path, region, ("\n\n" if lines else "") + fix.new.rstrip("\n"))
     start = span.line - 1
     if start >= len(lines):
         return None
@@ -164,6 +169,10 @@ def sarif_fix(report: DocumentReport, finding: Finding) -> dict[str, Any] | None
         region = {"startLine": number + 1, "startColumn": column + 1, "endLine": number + 1,
                   "endColumn": column + 1 + len(fix.old)}
         inserted = fix.new
+    return _sarif_change(fix, path, region, inserted)
+
+
+def _sarif_change(fix: Any, path: Path, region: dict[str, int], inserted: str) -> dict[str, Any]:
     return {"description": {"text": f"{fix.sentence()[0].upper()}{fix.sentence()[1:]} (from {fix.source})"},
             "artifactChanges": [{"artifactLocation": _artifact(path),
                                  "replacements": [{"deletedRegion": region,

@@ -17,7 +17,7 @@ from html import escape
 from typing import Any
 
 from citeaudit.bib.match import reference_work
-from citeaudit.explain import explain, fix_text
+from citeaudit.explain import Explainer
 from citeaudit.model import Claim, Finding, Record, Work
 from citeaudit.report import DocumentReport
 from citeaudit.worddiff import segments, side
@@ -197,7 +197,7 @@ def diff_cell(value: str | None, against: str | None) -> str:
 
 
 def finding_item(index: int, finding: Finding, fj: Mapping[str, Any], dom_id: str, report: DocumentReport,
-             claims: Mapping[int, Claim]) -> str:
+             claims: Mapping[int, Claim], words: Explainer) -> str:
     """One finding as a list item: the plain sentence, the code, the evidence, the fix, the message."""
 
     def attr(name: str) -> str:
@@ -217,13 +217,13 @@ def finding_item(index: int, finding: Finding, fj: Mapping[str, Any], dom_id: st
     if location:
         where.append(location)
     severity = escape(fj["severity"] or "info")
-    fix = fix_text(finding)
+    fix = words.fix_text(finding)
     evidence = evidence_html(finding, report, claims)
     return (f"<li class=\"finding sev-{severity}\" id=\"{dom_id}\" tabindex=\"-1\" data-rule=\"{attr('rule')}\" "
             f"data-severity=\"{severity}\" data-claim=\"{attr('claim')}\" "
             f"data-citation=\"{attr('citation')}\" data-reference=\"{attr('reference')}\" "
             f"data-key=\"{attr('key')}\"><p class=\"explain\"><span class=\"badge sev-{severity}\">{severity}</span>"
-            f"<span class=\"plain\">{escape(explain(finding))}</span> <span class=\"code\">\u2014 "
+            f"<span class=\"plain\">{escape(words.explain(finding))}</span> <span class=\"code\">\u2014 "
             f"<code class=\"rule\">{escape(fj['rule'])}</code> <span class=\"rule-name\">{escape(fj['name'])}</span>"
             f"</span></p>"
             + (f"<div class=\"evidence-box\">{evidence}</div>" if evidence else "")
@@ -235,6 +235,10 @@ def finding_item(index: int, finding: Finding, fj: Mapping[str, Any], dom_id: st
 def _fix(finding: Finding, fix: str | None) -> str:
     """The suggested fix: field, old value, new value and source when the check gave a Fix."""
     data = finding.fix.as_json() if hasattr(finding.fix, "as_json") else None  # type: ignore[union-attr]
+    if data and data["field"] == "entry" and data["new"]:  # CA203: the whole entry, to copy into the library
+        return (f"<p class=\"fix\">Suggested: {escape(finding.fix.suggestion())} "  # type: ignore[union-attr]
+                f"<span class=\"meta\">({escape(str(data['source']))})</span></p>"
+                f"<pre class=\"fix-entry\">{escape(str(data['new']))}</pre>")
     if data:
         old = f"{escape(str(data['old']))} &rarr; " if data["old"] is not None else ""
         new = escape(str(data["new"])) if data["new"] is not None else "(remove)"

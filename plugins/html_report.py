@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import quote
 
 from citeaudit import hookimpl
-from citeaudit.explain import explain
+from citeaudit.explain import Explainer
 from citeaudit.model import (
     SEVERITIES,
     Claim,
@@ -72,9 +72,10 @@ def render(run: RunReport) -> str:
     js = _asset("html_report.js")
     highlights: dict[str, Any] = {}
     documents = []
+    words = Explainer.of(run)
     for index, (doc_report, doc_json) in enumerate(zip(run.documents, report["documents"], strict=True)):
         highlights[str(index)] = claim_highlights(doc_report)
-        documents.append(_document(index, doc_report, doc_json))
+        documents.append(_document(index, doc_report, doc_json, words))
     payload = {"report": report, "highlights": highlights}
     csp = ("default-src 'none'; img-src 'none'; base-uri 'none'; form-action 'none'; "
            f"style-src '{_sha256(css)}'; script-src '{_sha256(js)}'")
@@ -286,12 +287,13 @@ def _place(finding: Finding) -> str:
 def _finding_index(run: RunReport) -> str:
     """Every finding, one line each, linking to where it is shown."""
     groups = []
+    words = Explainer.of(run)
     for index, report in enumerate(run.documents):
         if not report.findings:
             continue
         items = "".join(
             f"<li class=\"sev-{escape(f.severity or 'info')}\"><a href=\"#d{index}-f{i}\">"
-            f"<span class=\"place\">{escape(_place(f))}</span>: {escape(explain(f))} "
+            f"<span class=\"place\">{escape(_place(f))}</span>: {escape(words.explain(f))} "
             f"<span class=\"code\">\u2014 {escape(f.rule)}</span></a></li>"
             for i, f in enumerate(report.findings))
         head = (f"<p class=\"meta\"><a href=\"#d{index}\">{escape(str(report.document.path))}</a></p>"
@@ -316,11 +318,11 @@ def _document_index(run: RunReport) -> str:
             f"<ol>{items}</ol></nav>\n")
 
 
-def _document(index: int, report: DocumentReport, doc_json: Mapping[str, Any]) -> str:
+def _document(index: int, report: DocumentReport, doc_json: Mapping[str, Any], words: Explainer) -> str:
     doc = report.document
     ref_ids = {ref.number: f"d{index}-r{i}" for i, ref in enumerate(doc.references) if ref.number is not None}
     finding_ids = {id(f): f"d{index}-f{i}" for i, f in enumerate(report.findings)}
-    shown = _Shown(report, index, finding_ids, doc_json["findings"])
+    shown = _Shown(report, index, finding_ids, doc_json["findings"], words)
     parts = [
         f"<section class=\"document\" id=\"d{index}\" aria-labelledby=\"d{index}-title\">\n",
         f"<h2 id=\"d{index}-title\">{escape(str(doc.path))}</h2>\n",
@@ -340,8 +342,8 @@ class _Shown:
     """Renders each finding once, where it belongs, and remembers which it rendered."""
 
     def __init__(self, report: DocumentReport, index: int, ids: Mapping[int, str],
-                 findings_json: list[Mapping[str, Any]]) -> None:
-        self.report, self.index, self.ids = report, index, ids
+                 findings_json: list[Mapping[str, Any]], words: Explainer) -> None:
+        self.report, self.index, self.ids, self.words = report, index, ids, words
         self.json = {id(f): fj for f, fj in zip(report.findings, findings_json, strict=True)}
         self.claims = {c.id: c for c in report.document.claims}
         self.done: set[int] = set()
@@ -354,7 +356,8 @@ class _Shown:
             if id(f) in self.done:
                 continue
             self.done.add(id(f))
-            out.append(finding_item(self.index, f, self.json[id(f)], self.ids[id(f)], self.report, self.claims))
+            out.append(finding_item(self.index, f, self.json[id(f)], self.ids[id(f)], self.report, self.claims,
+                                    self.words))
         return "".join(out)
 
     def rest(self) -> list[Finding]:
@@ -404,7 +407,7 @@ def _claim(index: int, claim: Claim, report: DocumentReport, ref_ids: Mapping[in
     theirs = [f for r in cited for f in reference_findings(r, report.findings)]
     tags = "".join(
         f"<a class=\"tag sev-{escape(f.severity or 'info')}\" href=\"#{shown.ids[id(f)]}\" "
-        f"title=\"{escape(explain(f))}\">{escape(f.rule)}</a>" for f in [*mine, *theirs])
+        f"title=\"{escape(shown.words.explain(f))}\">{escape(f.rule)}</a>" for f in [*mine, *theirs])
     items = shown.items(mine)
     listing = (f"<ul class=\"findings claim-findings\" id=\"d{index}-c{claim.id}-findings\" "
                f"aria-label=\"Findings on claim {claim.id}\">{items}</ul>\n") if items else ""

@@ -23,7 +23,7 @@ import bisect
 import html.entities
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +35,7 @@ from citeaudit.errors import InputError
 from citeaudit.inputs import read_bounded
 from citeaudit.markers import parse_numbers
 from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span
+from citeaudit.readers import Reader
 from citeaudit.suppression import jats_suppressions
 
 SUFFIXES = (".xml", ".nxml", ".jats")
@@ -81,12 +82,11 @@ _HTML_ENTITIES = {name[:-1]: value for name, value in html.entities.html5.items(
 
 
 @hookimpl(trylast=True)
-def citeaudit_document_suffixes() -> list[str]:
-    return list(SUFFIXES)
+def citeaudit_register_readers(register: Callable[[Reader], None]) -> None:
+    register(Reader("jats", SUFFIXES, read_jats, description="JATS XML articles and article sets"))
 
 
-@hookimpl(trylast=True)
-def citeaudit_read_document(path: Path, options: object) -> Document | tuple[Document, ...] | None:
+def read_jats(path: Path, options: object = None) -> Document | tuple[Document, ...] | None:
     """A Document for a JATS file, one per article for an article set; None for other XML
     (PubMed records, docx parts)."""
     suffix = path.suffix.lower()

@@ -14,15 +14,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 
 from citeaudit import hookimpl
 from citeaudit.bib.compare import fold, same_journal, same_number, same_pages, same_person
 from citeaudit.bib.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
 from citeaudit.bib.match import reference_work
 from citeaudit.checks import Check, CheckContext
+from citeaudit.explain import different, evidence_of
 from citeaudit.markers import PERSISTENT_KEYS
-from citeaudit.model import Finding, Fix, LibraryEntry, Lookup, Reference, Resolution, Work
+from citeaudit.model import Finding, Fix, LibraryEntry, Lookup, Missing, Reference, Resolution, Work
 from citeaudit.rules import Rule
 
 _LABELS = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID"}
@@ -48,13 +50,15 @@ def match_library(context: CheckContext) -> Iterator[Finding]:
                       path=str(context.library.paths[0]) if context.library.paths else None,
                       evidence={"empty_library": True})
         return
+    taken = {e.key for e in context.library.entries}
     for ref in context.document.references:
         resolution = context.resolutions.get(ref.number if ref.number is not None else ref.id)
         if resolution is None:
             continue
         if resolution.entry is None:
             if not _unknown_key(ref, context.document.format):  # a pandoc key the library lacks is CA101
-                yield _not_in_library(ref, resolution)
+                fix = None if resolution.candidates else _entry_fix(ref, resolution, context, taken)
+                yield _not_in_library(ref, resolution, fix)
             continue
         differences = compare(reference_work(ref), resolution.entry.work)
         if differences:
@@ -146,7 +150,35 @@ def _families(work: Work, count: int) -> str:
     return ", ".join(p.family for p in work.authors[:count])
 
 
-def _not_in_library(ref: Reference, resolution: Resolution) -> Finding:
+def _entry_fix(ref: Reference, resolution: Resolution, context: CheckContext, taken: set[str]) -> Fix | None:
+    """CA203's fix: the library entry to add, made from the registry records of the reference's
+    DOI or PMID when they describe it, else from the reference (citeaudit.bib.bibentry)."""
+    from citeaudit.bib.bibentry import suggested_entry
+
+    records, cited = context.records, reference_work(ref)
+    found = []
+    if records is not None:
+        ident = ref.number if ref.number is not None else ref.id
+        lookup = records.lookups.get(ident)
+        if lookup is not None and lookup.status == "none":
+            return None  # CA310: no registry knows it; the library should not get it either
+        linked = records.pmid_for_doi.get((resolution.doi or "").lower())
+        pmid = resolution.pmid or linked
+        if isinstance(records.get("pubmed", pmid), Missing):  # CA302: never copy a PMID PubMed lacks
+            replaced = records.replaced_pmids.get(ident)
+            pmid = (linked if linked != pmid else None) or (replaced.pmid if replaced else None)
+            cited = replace(cited, pmid=pmid)
+        found = [r for r in (records.record("crossref", resolution.doi), records.record("pubmed", pmid)) if r]
+    made = suggested_entry(cited, found, taken)
+    if made is None:
+        return None
+    text, source = made
+    taken.add(text[text.index("{") + 1:text.index(",")])  # two references by one author and year get two keys
+    paths = context.library.paths
+    return Fix(field="entry", old=None, new=text, source=source, target=str(paths[0]) if paths else None)
+
+
+def _not_in_library(ref: Reference, resolution: Resolution, fix: Fix | None = None) -> Finding:
     label = ref.number if ref.number is not None else ref.id
     if resolution.candidates:
         names = ", ".join(repr(k) for k in resolution.candidates)
@@ -156,7 +188,7 @@ def _not_in_library(ref: Reference, resolution: Resolution) -> Finding:
                        evidence={"ambiguous": True, "candidates": list(resolution.candidates),
                                  "score": resolution.score})
     return Finding(rule="CA203", message=f"reference {label} matches no entry of the library",
-                   span=ref.span, reference=ref.number, evidence={"ambiguous": False})
+                   span=ref.span, reference=ref.number, evidence={"ambiguous": False}, fix=fix)
 
 
 def _library_fix(differences: dict[str, dict[str, str]]) -> Fix:
@@ -196,10 +228,19 @@ CA203 = Rule(
     "a reference-list entry matches no library entry",
     help="Add the work to the BibTeX library, or check that the reference names the intended work.")
 
+def _explain_mismatch(finding: Finding, labels: object) -> str | None:
+    fields = evidence_of(finding).get("fields")
+    if not isinstance(fields, Mapping):
+        return None
+    key = f" ({finding.key})" if finding.key else ""
+    return f"The reference and its library entry{key} give {different(list(fields))}."
+
+
 CA204 = Rule(
     "CA204", "reference-library-mismatch", "warning",
     "matched, but year, volume, issue, pages, first author or journal disagree",
-    help="Correct the reference or the library entry so that both describe the same publication.")
+    help="Correct the reference or the library entry so that both describe the same publication.",
+    explain=_explain_mismatch)
 
 CA205 = Rule(
     "CA205", "missing-identifier", "info",

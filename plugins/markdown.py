@@ -26,6 +26,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from citeaudit.limits import MAX_MARKER_OPENINGS, MAX_TEXT_BYTES
 from citeaudit.markers import find_markers
 from citeaudit.model import Document, Marker, Reference, Span
 from citeaudit.plugins.pandoc_keys import bibliography_files, resolve_keys
+from citeaudit.readers import Reader
 from citeaudit.suppression import markdown_suppressions
 
 SUFFIXES = (".md", ".markdown", ".txt")
@@ -63,15 +65,9 @@ _BR_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 @hookimpl(trylast=True)
-def citeaudit_document_suffixes() -> list[str]:
-    return list(SUFFIXES)
-
-
-@hookimpl(trylast=True)
-def citeaudit_read_document(path: Path, options: Any) -> Document | None:
-    if path.suffix.lower() not in SUFFIXES:
-        return None
-    return read_markdown(path)
+def citeaudit_register_readers(register: Callable[[Reader], None]) -> None:
+    register(Reader("markdown", SUFFIXES, lambda path, options: read_markdown(path),
+                    description="Markdown (pandoc, manubot) and plain-text drafts"))
 
 
 def read_markdown(path: Path) -> Document:

@@ -6,9 +6,11 @@ reported once, with the most said about it (Retraction Watch's reasons).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from citeaudit.model import Fix, Notice
+from citeaudit.explain import evidence_of, listed, reference_of
+from citeaudit.model import Finding, Fix, Notice
 
 
 def evidence(notice: Notice) -> dict[str, Any]:
@@ -61,3 +63,24 @@ def where(notice: Notice) -> str:
 def short(text: str, size: int) -> str:
     """`text` cut to `size` characters with an ellipsis."""
     return text if len(text) <= size else text[: size - 1].rstrip() + "…"
+
+
+def explain_retracted(finding: Finding, labels: object) -> str:
+    """CA305 in plain words."""
+    return f"The cited work ({reference_of(finding)}) has been retracted. {_notices(evidence_of(finding))}".strip()
+
+
+def explain_notice(finding: Finding, labels: object) -> str:
+    """CA306 in plain words: which notices, and that the claim needs checking."""
+    evidence = evidence_of(finding)
+    kinds = listed(sorted({str(n.get("kind", "correction")).replace("-", " ")
+                           for n in evidence.get("notices", []) if isinstance(n, Mapping)})) or "correction"
+    return (f"The cited work ({reference_of(finding)}) has a {kinds} notice: check that the claim still "
+            f"holds. {_notices(evidence)}").strip()
+
+
+def _notices(evidence: Mapping[str, Any]) -> str:
+    found = [str(n.get("doi") or (f"PMID {n['pmid']}" if n.get("pmid") else ""))
+             for n in evidence.get("notices", []) if isinstance(n, Mapping)]
+    found = [w for w in found if w]
+    return f"Notice: {listed(found)}." if found else ""

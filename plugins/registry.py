@@ -9,7 +9,7 @@ say in `evidence` exactly which field differs and how.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -32,6 +32,7 @@ from citeaudit.bib.idconv import PmcIds
 from citeaudit.bib.pubmed import PubMed
 from citeaudit.bib.retractionwatch import RetractionWatch
 from citeaudit.checks import Check, CheckContext
+from citeaudit.explain import different, evidence_of, listed, reference_of, source_label
 from citeaudit.model import (
     Finding,
     Fix,
@@ -43,21 +44,25 @@ from citeaudit.model import (
     Work,
 )
 from citeaudit.options import Integer, Number
-from citeaudit.plugins.notices import details, distinct, evidence, notice_fix
+from citeaudit.plugins.notices import (
+    details,
+    distinct,
+    evidence,
+    explain_notice,
+    explain_retracted,
+    notice_fix,
+)
 from citeaudit.rules import Rule
 
-REGISTRY_NAMES = {"crossref": "Crossref", "pubmed": "PubMed", "doi": "the DOI system", "datacite": "DataCite",
-                  "pmc": "the PMC ID converter", "retractionwatch": "Retraction Watch"}
+REGISTRIES = (Crossref, PubMed, DoiSystem, DataCite, PmcIds, RetractionWatch)
+REGISTRY_NAMES = {registry.name: registry.label for registry in REGISTRIES}
+"""Registry name -> how messages name it, as each registry declares (`Registry.label`)."""
 
 
 @hookimpl(trylast=True)
 def citeaudit_register_registries(register: Any) -> None:
-    register(Crossref())
-    register(PubMed())
-    register(DoiSystem())
-    register(DataCite())
-    register(PmcIds())
-    register(RetractionWatch())
+    for registry in REGISTRIES:
+        register(registry())
 
 
 @hookimpl(trylast=True)
@@ -88,30 +93,48 @@ CA303 = Rule(
     "the DOI and the PMID of one reference name different works",
     help="Find which of the DOI and the PMID is wrong; they name different works.")
 
+def _explain_mismatch(finding: Finding, labels: Mapping[str, str]) -> str | None:
+    said = evidence_of(finding)
+    if not isinstance(said.get("differences"), Mapping):
+        return None
+    who = "The library entry" if said.get("origin") == "library entry" else "The reference"
+    registries = listed([source_label(r, labels) for r in said.get("registries", [])]) or "the registry"
+    return f"{who} gives {different(list(said['differences']))} than {registries}."
+
+
 CA304 = Rule(
     "CA304", "metadata-mismatch", "warning",
     "title, authors, year, journal, volume, issue or pages disagree with the registry record (error when the title does not match at all)",
-    help="Copy title, authors, year, journal, volume, issue and pages from the registry record.")
+    help="Copy title, authors, year, journal, volume, issue and pages from the registry record.",
+    explain=_explain_mismatch)
 
 CA305 = Rule(
     "CA305", "retracted", "error",
     "the cited work has been retracted",
-    help="Remove the citation or replace it with sound evidence; say so if the retraction is the point.")
+    help="Remove the citation or replace it with sound evidence; say so if the retraction is the point.",
+    explain=explain_retracted)
 
 CA306 = Rule(
     "CA306", "correction-notice", "warning",
     "the cited work has an erratum, correction or expression of concern",
-    help="Read the correction or expression of concern and check that the claim still holds.")
+    help="Read the correction or expression of concern and check that the claim still holds.",
+    explain=explain_notice)
 
 CA307 = Rule(
     "CA307", "preprint-published", "info",
     "a cited preprint has since been published; cite the version of record",
     help="Cite the published version of record instead of the preprint.")
 
+def _explain_unavailable(finding: Finding, labels: object) -> str:
+    return (f"The registry record of {reference_of(finding)} could not be fetched, so it was not verified "
+            f"({evidence_of(finding).get('reason', 'unavailable')}).")
+
+
 CA308 = Rule(
     "CA308", "metadata-unavailable", "info",
     "the record could not be fetched (offline, timeout, rate limit): the reference was not verified (at most once per reference)",
-    help="Run again online (or import a metadata snapshot) so the reference can be verified.")
+    help="Run again online (or import a metadata snapshot) so the reference can be verified.",
+    explain=_explain_unavailable)
 
 CA309 = Rule(
     "CA309", "registry-unavailable", "error",
@@ -206,14 +229,29 @@ def check_existence(context: CheckContext) -> Iterable[Finding]:
                            origin=_origin(ref, "doi"))
         if isinstance(context.records.get("pubmed", resolution.pmid), Missing):
             yield _finding("CA302", f"{_label(ref)}: PMID {resolution.pmid} does not exist in PubMed",
-                           ref, resolution, pmid=resolution.pmid, registry="pubmed",
-                           origin=_origin(ref, "pmid"))
+                           ref, resolution, pmid_fix(context, ref, resolution), pmid=resolution.pmid,
+                           registry="pubmed", origin=_origin(ref, "pmid"))
         lookup = context.records.lookups.get(ref.number if ref.number is not None else ref.id)
         if lookup is not None and lookup.status == "none":
             yield _finding("CA310", f"{_label(ref)}: no registry knows a work like this (no Crossref or "
                                     "PubMed candidate agrees on title, first author and year); "
                                     "check that it exists", ref, resolution,
                            candidates=lookup.candidates, nearest=lookup.nearest)
+
+
+def pmid_fix(context: CheckContext, ref: Reference, resolution: Resolution) -> Fix | None:
+    """CA302's fix: the PMID PubMed links to the reference's DOI (the batched esearch), else, for a
+    reference without DOI, the PMID ECitMatch finds for its citation (citeaudit.bib.lookup)."""
+    records = context.records
+    if records is None:
+        return None
+    linked = records.pmid_for_doi.get(resolution.doi.lower()) if resolution.doi else None
+    if linked and linked != resolution.pmid:
+        return Fix(field="pmid", old=resolution.pmid, new=linked, source="pubmed")
+    found = records.replaced_pmids.get(ref.number if ref.number is not None else ref.id)
+    if found is not None and found.pmid and found.pmid != resolution.pmid:
+        return Fix(field="pmid", old=resolution.pmid, new=found.pmid, source="ecitmatch")
+    return None
 
 
 def _doi_not_found(context: CheckContext, resolution: Resolution) -> bool:

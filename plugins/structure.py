@@ -15,7 +15,7 @@ from citeaudit.authoryear import alphabetical
 from citeaudit.checks import Check, CheckContext
 from citeaudit.limits import COMPARED_CHARS
 from citeaudit.markers import PERSISTENT_KEYS
-from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span
+from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span, Suppression
 from citeaudit.rules import Rule
 
 SAME_WORK_TITLE = 20
@@ -362,15 +362,30 @@ def _ranges(numbers: list[int]) -> str:
 
 # -- the rules these checks emit ----------------------------------------
 
+
+def _explain_undefined(finding: Finding, labels: object) -> str | None:
+    if finding.citation is None:
+        return None
+    return f"Reference {finding.citation} is cited here, but the reference list has no entry {finding.citation}."
+
+
+def _explain_uncited(finding: Finding, labels: object) -> str | None:
+    if finding.reference is None:
+        return None
+    return f"Reference {finding.reference} is in the reference list but never cited in the text."
+
+
 CA101 = Rule(
     "CA101", "undefined-citation", "error",
     "a marker cites a number that has no entry in the reference list",
-    help="Add the missing entry to the reference list, or correct the number in the marker.")
+    help="Add the missing entry to the reference list, or correct the number in the marker.",
+    explain=_explain_undefined)
 
 CA102 = Rule(
     "CA102", "uncited-reference", "warning",
     "a reference-list entry is never cited in the text",
-    help="Cite the reference where it supports a claim, or remove it from the list.")
+    help="Cite the reference where it supports a claim, or remove it from the list.",
+    explain=_explain_uncited)
 
 CA103 = Rule(
     "CA103", "citation-order", "warning",
@@ -399,8 +414,19 @@ CA107 = Rule(
 
 
 def unused_suppressions(context: CheckContext) -> Iterator[Finding]:
-    """CA107 is reported by the pipeline once every check has run (citeaudit.suppression)."""
+    """CA107 comes once every check has run and the suppressions were applied (`stale_suppression`)."""
     return iter(())
+
+
+def stale_suppression(suppression: Suppression) -> Finding:
+    """CA107 for an inline suppression that hid nothing (citeaudit.suppression judges which)."""
+    what = ", ".join(suppression.codes) if suppression.codes else "every rule"
+    where = f"library entry {suppression.key}" if suppression.key else "its scope"
+    return Finding(rule="CA107", message=f"inline suppression of {what} hides nothing in {where}: "
+                                         "remove it (the finding it accepted is gone)",
+                   span=suppression.span, key=suppression.key,
+                   path=str(suppression.span.part) if suppression.key and suppression.span.part else None,
+                   evidence={"codes": list(suppression.codes), "key": suppression.key})
 
 
 CHECKS = (
@@ -416,7 +442,7 @@ CHECKS = (
           description="the same work listed twice"),
     Check("reference-numbering", (CA106,), reference_numbering,
           description="gaps, repeats and disorder in the list's own numbering"),
-    Check("unused-suppression", (CA107,), unused_suppressions,
+    Check("unused-suppression", (CA107,), unused_suppressions, stale=stale_suppression,
           description="inline suppressions that hide nothing (judged after every other check)"),
 )
 

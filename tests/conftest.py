@@ -70,3 +70,11 @@ def builtin_rules() -> dict:
     from citeaudit.manager import get_plugin_manager
 
     return get_plugin_manager(entry_points=False).rules()
+
+
+def builtin_labels() -> dict:
+    """How a run of the built-in plugins names its sources of data (`RunReport.labels`)."""
+    from citeaudit.manager import get_plugin_manager
+    from citeaudit.pipeline import source_labels
+
+    return source_labels(get_plugin_manager(entry_points=False))

@@ -609,6 +609,11 @@ def add_medline(fake: FakeRegistry, path: Path) -> dict[str, dict[str, list[str]
     return served
 
 
+def medline_doi(record: dict[str, list[str]]) -> str:
+    """The DOI of a MEDLINE record (its `LID`/`AID` line marked `[doi]`), lower case as citeaudit keeps it."""
+    return next(v[:-6] for v in record.get("LID", []) + record.get("AID", []) if v.endswith(" [doi]")).lower()
+
+
 def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
 

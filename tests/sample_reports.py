@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import jsonschema
-from conftest import builtin_rules
+from conftest import builtin_labels, builtin_rules
 from paths import DATA
 
 from citeaudit.model import Claim, Document, Finding, Marker, Reference, Resolution, Span, Work
@@ -58,4 +58,4 @@ def sample_run(folder: Path) -> RunReport:
         DocumentReport(md_doc, md_findings, {1: Resolution(1, None, doi="10.1056/nejmoa1610020")}),
         DocumentReport(docx_doc, docx_findings),
         DocumentReport(jats_doc, jats_findings),
-    ), rules=RULES)
+    ), rules=RULES, labels=builtin_labels())

@@ -17,12 +17,13 @@ nor notes. Modules, in the order a draft goes through them:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from citeaudit import hookimpl
-from citeaudit.errors import InputError
 from citeaudit.model import Document
+from citeaudit.readers import Reader
 
 REFUSED_SUFFIXES = {
     ".docm": "a macro-enabled Word document (.docm); citeaudit reads only .docx, save it as .docx",
@@ -32,20 +33,11 @@ REFUSED_SUFFIXES = {
 
 
 @hookimpl(trylast=True)
-def citeaudit_document_suffixes() -> list[str]:
+def citeaudit_register_readers(register: Callable[[Reader], None]) -> None:
     """Only .docx: macro-enabled files and templates are refused when named, never looked for."""
-    return [".docx"]
-
-
-@hookimpl(trylast=True)
-def citeaudit_read_document(path: Path, options: object) -> Document | None:
-    """Read a .docx draft; refuse .docm/.dotm/.dotx with a clear message."""
-    suffix = path.suffix.lower()
-    if suffix in REFUSED_SUFFIXES:
-        raise InputError(path, f"refused: {REFUSED_SUFFIXES[suffix]}")
-    if suffix != ".docx":
-        return None
-    return read_docx(path)
+    register(Reader("docx", (".docx",), lambda path, options: read_docx(path),
+                    description="Word drafts, reference-manager fields included",
+                    refuses=REFUSED_SUFFIXES))
 
 
 def read_docx(path: Path) -> Document:

@@ -36,7 +36,7 @@ from lxml import etree
 
 from citeaudit import hookimpl
 from citeaudit.errors import InputError, UsageError
-from citeaudit.explain import explain
+from citeaudit.explain import Explainer
 from citeaudit.model import Document, Finding, Marker, Span
 from citeaudit.options import Text
 from citeaudit.plugins.docx.package import CT_NS as CT
@@ -116,7 +116,7 @@ def render(run: RunReport) -> bytes:
     wanted = anchors(report)
     if not any(a.kind == "document" for a in wanted):
         wanted.append(Anchor(None, 0, None, "", (), "document"))
-    return annotate(source_of(report.document), wanted, signature(run, hidden))
+    return annotate(source_of(report.document), wanted, signature(run, hidden), Explainer.of(run))
 
 
 def the_word_draft(run: RunReport) -> DocumentReport:
@@ -176,12 +176,14 @@ def _place(finding: Finding, doc: Document, by_span: dict[Span, Marker], claims:
     return Anchor(None, 0, None, "", (), "document")
 
 
-def comment_lines(anchor: Anchor, headline: str = "") -> list[str]:
+def comment_lines(anchor: Anchor, headline: str = "", words: Explainer | None = None) -> list[str]:
     """The comment's paragraphs: where, when not obvious; then per finding what is wrong in
     plain words with the rule code and severity last, and the suggested fix when there is one.
 
-    The general comment on the first paragraph starts with `headline` (version, date, registries).
+    The general comment on the first paragraph starts with `headline` (version, date, registries);
+    `words` are the run's (its rules' wording and source labels).
     """
+    words = words or Explainer()
     lines = []
     if anchor.kind == "document" and headline:
         lines.append(headline)
@@ -192,7 +194,7 @@ def comment_lines(anchor: Anchor, headline: str = "") -> list[str]:
         lines.append("Not tied to a place in the draft:")
     for f in anchor.findings:
         where = f" ({f.path}:{f.span.line})" if f.path and f.span.line else ""
-        said = explain(f)
+        said = words.explain(f)
         if where:
             said = said.rstrip(".") + where + "."
         lines.append(f"{said} \u2014 {f.rule} ({f.severity or 'info'})")
@@ -204,7 +206,8 @@ def comment_lines(anchor: Anchor, headline: str = "") -> list[str]:
 # -- the commented copy ---------------------------------------------------------
 
 
-def annotate(source: Path, wanted: list[Anchor], sign: Signature | None = None) -> bytes:
+def annotate(source: Path, wanted: list[Anchor], sign: Signature | None = None,
+             words: Explainer | None = None) -> bytes:
     """The bytes of a copy of `source` with one comment per anchor."""
     sign = sign or Signature()
     package = Package.open(source)
@@ -222,7 +225,7 @@ def annotate(source: Path, wanted: list[Anchor], sign: Signature | None = None) 
     for anchor in wanted:
         if not place_comment(anchor, next_id, paragraphs, notes):
             continue
-        comments.append(comment_element(next_id, comment_lines(anchor, sign.headline), sign))
+        comments.append(comment_element(next_id, comment_lines(anchor, sign.headline, words), sign))
         next_id += 1
     package.replace(main, document)
     package.replace(comments_part, comments)

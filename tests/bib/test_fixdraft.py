@@ -12,14 +12,10 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, run_cli
-from fakeregistry import FakeRegistry, add_medline
+from fakeregistry import FakeRegistry, add_medline, medline_doi
 
 INVENTED = ("Okonkwo A, Lindqvist P. Narrowband violet light therapy for inflammatory acne in adolescents: "
             "a multicentre randomised sham-controlled trial. J Cosmet Laser Ther. 2016;18:211-7.")
-
-
-def _doi(record: dict) -> str:
-    return next(v[:-6] for v in record.get("LID", []) + record.get("AID", []) if v.endswith(" [doi]")).lower()
 
 
 @pytest.fixture
@@ -30,7 +26,7 @@ def pubmed_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
         cited = dict([(p, r) for p, r in records.items() if r.get("TA") and r.get("VI") and r.get("PG")][:3])
         lines = []
         for number, (pmid, record) in enumerate(cited.items(), 1):
-            del fake.works[_doi(record)]  # Crossref does not know it: only ECitMatch can find it
+            del fake.works[medline_doi(record)]  # Crossref does not know it: only ECitMatch can find it
             family = record["FAU"][0].split(",")[0]
             lines.append(f"{number}. {family} A, et al. {record['TI'][0]} {record['TA'][0]}. "
                          f"{record['DP'][0][:4]};{record['VI'][0]}:{record['PG'][0]}.")
@@ -51,8 +47,8 @@ def test_references_crossref_lacks_get_their_pmid_from_one_ecitmatch_request(pub
     fixed = output.read_text(encoding="utf-8").splitlines()
     for number, (pmid, record) in enumerate(cited.items(), 1):
         assert changes[(f"reference {number}", "pmid")] == (pmid, "ecitmatch")
-        assert changes[(f"reference {number}", "doi")] == (_doi(record), "pubmed")
-        assert fixed[5 + number].endswith(f"doi:{_doi(record)} PMID: {pmid}")
+        assert changes[(f"reference {number}", "doi")] == (medline_doi(record), "pubmed")
+        assert fixed[5 + number].endswith(f"doi:{medline_doi(record)} PMID: {pmid}")
     assert not any(key == "reference 4" for key, _ in changes)
     assert fixed[9] == f"4. {INVENTED}"
     assert log["not_found"] == ["reference 4"]  # the three ECitMatch found are not "found nowhere"
@@ -80,5 +76,5 @@ def test_select_doi_takes_the_doi_of_the_record_ecitmatch_found(pubmed_only):
     code, out, err = run_cli("fix", str(draft), "--dry-run", "--format", "json", "--select", "doi")
     assert code == 0, err
     assert [(c["field"], c["new"], c["source"]) for c in json.loads(out)["changes"]] == \
-        [("doi", _doi(record), "pubmed") for record in cited.values()]
+        [("doi", medline_doi(record), "pubmed") for record in cited.values()]
     assert fake.count("ecitmatch") == 1

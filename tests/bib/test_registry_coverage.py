@@ -252,6 +252,11 @@ def test_a_pmcid_of_another_work_is_ca303(fake, tmp_path):
     # PubMed's record of the cited PMID, whose title the reference carries, gives the right PMCID.
     assert conflicts[0]["fix"]["field"] == "pmcid" and conflicts[0]["fix"]["new"] == "PMC6108041"
     assert fake.count("idconv") == 1  # both PMCIDs in one request
+    # The converter's answers are cached like every record: a warm or offline check asks nothing.
+    for extra in ((), ("--offline",)):
+        _, again, _ = check(draft, tmp_path / "cache", *extra)
+        assert [f.get("fix") for f in again if f["rule"] == "CA303"] == [conflicts[0]["fix"]]
+    assert fake.count("idconv") == 1
 
 
 def test_pmcid_conflict_rules():

@@ -91,6 +91,7 @@ from citeaudit import hookimpl
 from citeaudit.checks import Check
 from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span
 from citeaudit.options import Integer
+from citeaudit.readers import Reader
 from citeaudit.report import Reporter
 from citeaudit.rules import Rule
 
@@ -98,15 +99,7 @@ SHT101 = Rule("SHT101", "shouted-claim", "warning", "a claim is written in capit
               help="Write the claim in sentence case.")
 
 
-@hookimpl
-def citeaudit_document_suffixes():
-    return [".cite"]
-
-
-@hookimpl
-def citeaudit_read_document(path, options):
-    if path.suffix != ".cite":
-        return None
+def read_cite(path, options):
     claims, refs = [], []
     for n, line in enumerate(path.read_text().splitlines(), 1):
         kind, _, rest = line.partition(" ")
@@ -119,6 +112,11 @@ def citeaudit_read_document(path, options):
             number, _, text = rest.partition(" ")
             refs.append(Reference(int(number), number, text, Span(line=n)))
     return Document(path=path, format="cite", claims=tuple(claims), references=tuple(refs))
+
+
+@hookimpl
+def citeaudit_register_readers(register):
+    register(Reader("cite", (".cite",), read_cite, description="claim and ref lines"))
 
 
 def _shouting(ctx):
@@ -177,7 +175,7 @@ def test_an_installed_third_party_plugin_adds_a_reader_and_a_check(installed_plu
     listing = _cli(installed_plugin, "plugins", cwd=cwd)
     assert listing.returncode == 0, listing.stderr
     assert "shout" in listing.stdout and "entry point of citeaudit-shout" in listing.stdout
-    assert "check shouting" in listing.stdout and "reader .cite" in listing.stdout
+    assert "check shouting" in listing.stdout and "reader cite (.cite)" in listing.stdout
 
     result = _cli(installed_plugin, "check", "draft.cite", "--format", "json", "--select", "CA406",
                   "--fail-on", "info", cwd=cwd)

@@ -75,6 +75,26 @@ def test_an_unused_suppression_is_reported(tmp_path):
     # A CA3 suppression is not judged when the registry data was not there (offline).
     draft.write_text(draft.read_text().replace("ignore CA101", "ignore CA304"))
     assert not [f for f in _findings(str(draft)) if f["rule"] == "CA107"]
+    # CA404's check reads the bundled lexicon, not the registries: its suppression is judged offline too.
+    draft.write_text(draft.read_text().replace("ignore CA304", "ignore CA404"))
+    assert [f["evidence"]["codes"] for f in _findings(str(draft)) if f["rule"] == "CA107"] == [["CA404"]]
+
+
+def test_stale_suppressions_are_worded_by_the_check_that_reports_them(tmp_path):
+    """Core judges which suppressions hid nothing; the `unused-suppression` check (CA107) words
+    them, so without the structure plugin there is no CA107 (issue 19: core names no rule)."""
+    from citeaudit.manager import get_plugin_manager
+    from citeaudit.options import Options
+    from citeaudit.pipeline import check_paths
+
+    draft = tmp_path / "draft.md"
+    draft.write_text("# Draft\n\nA claim cites the first [1]. <!-- citeaudit: ignore CA205 -->\n\n"
+                     "## References\n\n1. Doe J. A study. J Test. 2020;1:1-2. doi:10.5555/x.1\n")
+    options = Options(offline=True, cache_dir=tmp_path / "cache")
+    for disabled, wanted in (((), ["CA107"]), (("structure",), [])):
+        host = get_plugin_manager(entry_points=False, disabled=disabled)
+        run = check_paths([draft], options, host)
+        assert [f.rule for f in run.documents[0].findings if f.rule in ("CA107", "CA205")] == wanted
 
 
 def test_directives_are_read_strictly():

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import paths
 import pytest
+from conftest import builtin_labels, builtin_rules
 from lxml import etree
 from lxml import html as lxml_html
 
@@ -114,7 +115,8 @@ def sample_run(title: str = EVIL) -> RunReport:
                 path="lib.bib"),
     )
     report = DocumentReport(document, findings, resolutions, records, library)
-    return RunReport((report,), options=SimpleNamespace(min_severity="info"))
+    return RunReport((report,), options=SimpleNamespace(min_severity="info"), rules=builtin_rules(),
+                     labels=builtin_labels())
 
 
 def C(name: str) -> str:

@@ -24,7 +24,7 @@ XLINK = {"xlink": "http://www.w3.org/1999/xlink"}
 
 
 def read(path: Path) -> Document:
-    document = jats.citeaudit_read_document(path=path, options=None)
+    document = jats.read_jats(path)
     assert document is not None, f"{path} was not read as JATS"
     return document
 
@@ -331,8 +331,11 @@ def test_other_xml_is_left_to_other_readers(tmp_path: Path) -> None:
     empty_root = tmp_path / "root.xml"
     empty_root.write_text("<root><item/></root>")
     for path in (pubmed, part, empty_root, tmp_path / "draft.md"):
-        assert jats.citeaudit_read_document(path=path, options=None) is None
-    assert set(jats.citeaudit_document_suffixes()) == {".xml", ".nxml", ".jats"}
+        assert jats.read_jats(path) is None
+    from citeaudit.manager import get_plugin_manager
+
+    readers = {reader.name: reader.suffixes for reader in get_plugin_manager(entry_points=False).readers()}
+    assert readers["jats"] == (".xml", ".nxml", ".jats")
 
 
 def test_jats_suffix_is_read(tmp_path: Path) -> None:
@@ -515,7 +518,7 @@ def test_every_article_of_an_article_set_is_a_document(tmp_path: Path) -> None:
                '<back><ref-list>' + refs("A") + '</ref-list></back></article>')
     path = tmp_path / "set.xml"
     path.write_text("<articles>" + article.format(1) + article.format(2) + "</articles>", encoding="utf-8")
-    documents = jats.citeaudit_read_document(path=path, options=None)
+    documents = jats.read_jats(path)
     assert [d.claims[0].text for d in documents] == ["Case 1.", "Case 2."]
     assert [d.extras["article"] for d in documents] == ["/articles/article[1]", "/articles/article[2]"]
     assert documents[1].claims[0].markers[0].span.xpath == "/articles/article[2]/body/p/xref"

@@ -196,10 +196,16 @@ def test_unreadable_file(tmp_path: Path) -> None:
         read_markdown(tmp_path / "missing.md")
 
 
-def test_reader_declines_other_suffixes(tmp_path: Path) -> None:
-    from citeaudit.plugins.markdown import citeaudit_read_document
+def test_reader_is_not_handed_other_suffixes(tmp_path: Path) -> None:
+    """Markdown text in a .docx file goes to the Word reader, which refuses it; not to this one."""
+    from citeaudit.manager import get_plugin_manager
 
-    assert citeaudit_read_document(path=tmp_path / "x.docx", options=None) is None
+    path = tmp_path / "x.docx"
+    path.write_text("A claim [1].\n\n## References\n\n1. A reference.\n")
+    host = get_plugin_manager(entry_points=False)
+    assert host.reader_of(path) == "docx" and host.reader_of(tmp_path / "x.md") == "markdown"
+    with pytest.raises(InputError, match="x.docx"):
+        host.read_document(path, None)
 
 
 def test_citations_in_a_fenced_code_block_are_not_read() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,50 @@ def test_tests_mirror_the_source_tree():
     assert not strays, f"test folders with no source folder of that name: {strays}"
     names = [p.name for p in files]
     assert len(names) == len(set(names)), sorted(n for n in set(names) if names.count(n) > 1)
+
+
+def _strings(path: Path) -> list[tuple[int, str]]:
+    """(line, text) of every string constant in a module that is not a docstring or an attribute's."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    bodies = [node.body for node in ast.walk(tree) if isinstance(getattr(node, "body", None), list)]
+    documentation = {id(statement.value) for body in bodies for statement in body
+                     if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+                     and isinstance(statement.value.value, str)}
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in documentation]
+
+
+NAMED_IN_CORE = {
+    ("markers.py", "pubmed:"): "a manubot citation-key prefix (`@pubmed:123`) in the marker grammar, not the registry",
+    ("options.py", "No network: registry data only from the cache (missing: CA308)."): "help text of --offline",
+    ("rules.py", " is not a prefix and three digits (CA304)"): "an example in an error message",
+    ("rules.py", "CA1"): "FAMILIES: CA is citeaudit's own prefix; RULES.md fixes its four family titles",
+    ("rules.py", "CA2"): "FAMILIES",
+    ("rules.py", "CA3"): "FAMILIES",
+    ("rules.py", "CA4"): "FAMILIES",
+}
+"""(core module, string) -> why core may say it: every other rule code, registry or plugin module
+named in core/ is a dependency on a plugin, and belongs in the plugin (issue 19)."""
+
+
+def test_core_names_no_rule_registry_or_plugin():
+    from citeaudit.manager import get_plugin_manager
+    from citeaudit.pipeline import source_labels
+
+    # `doi` and `pmc` are identifier kinds as well as registry names: core may say those.
+    sources = {name for name in source_labels(get_plugin_manager(entry_points=False)) if name not in ("doi", "pmc")}
+    labels = set(source_labels(get_plugin_manager(entry_points=False)).values()) - {"the DOI system"}
+    assert {"crossref", "pubmed", "ecitmatch"} <= sources and "Retraction Watch" in labels
+    words = "|".join(re.escape(w) for w in sorted(sources | labels, key=len, reverse=True))
+    named = re.compile(rf"\bCA\d{{1,3}}\b|(?i:\b(?:{words})\b)|citeaudit\.plugins")
+    found = {f"{path.name}:{line}: {text!r}" for path in sorted((ROOT / "core").glob("*.py"))
+             for line, text in _strings(path)
+             if named.search(text) and (path.name, text) not in NAMED_IN_CORE
+             and not (path.name == "manager.py" and text.startswith("citeaudit.plugins."))}  # DEFAULT_PLUGINS
+    assert sorted(found) == []
+
+
+def test_the_core_naming_test_finds_what_it_is_for(tmp_path: Path):
+    module = tmp_path / "x.py"
+    module.write_text('"""Docstrings may say CA101 and Crossref."""\nRULE = "CA101"\nLABEL = f"from {1} PubMed"\n')
+    assert [text for _line, text in _strings(module)] == ["CA101", "from ", " PubMed"]

@@ -14,6 +14,7 @@ from pathlib import Path
 import docx
 import paths
 import pytest
+from conftest import builtin_labels, builtin_rules
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from lxml import etree
@@ -22,6 +23,13 @@ from citeaudit.errors import InputError, UsageError
 from citeaudit.model import Claim, Document, Finding, Marker, Reference, Span
 from citeaudit.plugins.docx import report as docx_report
 from citeaudit.report import DocumentReport, RunReport
+
+RULES, LABELS = builtin_rules(), builtin_labels()
+
+
+def _run(documents: tuple[DocumentReport, ...], options: object = None) -> RunReport:
+    """A run as the pipeline makes it: with the rules (their wording) and the sources' labels."""
+    return RunReport(documents, options, rules=RULES, labels=LABELS)
 
 DATA = paths.DATA / "reports"
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -190,7 +198,7 @@ def draft(tmp_path: Path) -> tuple[Path, DocumentReport, bytes]:
     path = tmp_path / "draft.docx"
     texts = write_draft(path)
     report = draft_report(path, texts)
-    return path, report, docx_report.render(RunReport((report,)))
+    return path, report, docx_report.render(_run((report,)))
 
 
 def test_one_comment_per_flagged_marker_anchored_on_the_marker(draft) -> None:
@@ -261,7 +269,7 @@ def test_comment_reference_run_sits_outside_tracked_insertions(tmp_path: Path) -
     report = draft_report(path, texts)
     m6 = report.document.claims[3].markers[0]
     flagged = DocumentReport(report.document, (Finding("CA101", "six", m6.span, "error", claim=4, citation=6),))
-    copy = docx_report.render(RunReport((flagged,)))
+    copy = docx_report.render(_run((flagged,)))
     assert sorted(anchored_text(copy).values()) == ["Introduction", "[6]"]  # the marker and the general comment
     paragraph = body_paragraphs(copy)[3]
     reference = next(paragraph.iter(qn("w:commentReference")))
@@ -273,7 +281,7 @@ def test_original_is_never_touched(tmp_path: Path) -> None:
     texts = write_draft(path)
     os.utime(path, (1_600_000_000, 1_600_000_000))
     before = path.read_bytes()
-    docx_report.render(RunReport((draft_report(path, texts),)))
+    docx_report.render(_run((draft_report(path, texts),)))
     assert path.read_bytes() == before and path.stat().st_mtime == 1_600_000_000
 
 
@@ -290,7 +298,7 @@ def test_existing_comments_are_kept_and_ids_continue(tmp_path: Path) -> None:
     document = Document(path, "docx", (Claim(1, "Psoriasis responds to IL-17 blockade.", (m,), Span(paragraph=1, offset=0)),),
                         (Reference(1, "1", texts[2], Span(paragraph=2, offset=0)),))
     finding = Finding("CA304", "the year disagrees with Crossref", m.span, "warning", claim=1, citation=1, reference=1)
-    copy = docx_report.render(RunReport((DocumentReport(document, (finding,)),)))
+    copy = docx_report.render(_run((DocumentReport(document, (finding,)),)))
     comments = read_comments(copy)
     assert comments["0"][:2] == ("Editor", "ED")
     assert comments["1"] == ("citeaudit", "CA", "The year disagrees with Crossref. \u2014 CA304 (warning)")
@@ -323,7 +331,7 @@ def test_real_superscript_draft(tmp_path: Path) -> None:
                 Finding("CA402", "no such number", claims[9].span, "warning", claim=10, citation=10, reference=10),
                 Finding("CA401", "not named", claims[9].span, "warning", claim=10, citation=10, reference=10),
                 Finding("CA306", "reference 11 has a correction", refs[10].span, "warning", reference=11))
-    copy = docx_report.render(RunReport((DocumentReport(document, findings),)))
+    copy = docx_report.render(_run((DocumentReport(document, findings),)))
     anchored = finding_anchors(copy)
     comments = read_comments(copy)
     assert sorted(anchored.values()) == ["1", "10", "11. Footnote number 11"]
@@ -346,7 +354,7 @@ def zotero_copy(tmp_path: Path) -> tuple[bytes, list[str]]:
     findings = tuple(Finding("CA203", f"reference {n} is not in the library", m.span, "warning",
                              claim=n, citation=n, reference=n) for n, m in enumerate(markers, start=1))
     document = Document(path, "docx", claims, (), style="author-year")
-    return docx_report.render(RunReport((DocumentReport(document, findings),))), wanted
+    return docx_report.render(_run((DocumentReport(document, findings),))), wanted
 
 
 def test_real_zotero_fields_are_commented_as_whole_fields(tmp_path: Path) -> None:
@@ -373,7 +381,7 @@ def test_entry_in_a_bibliography_field_keeps_its_reference_mark_after_the_field(
     ref = Reference(2, "2", texts[6], Span(paragraph=6, offset=0))
     document = Document(path, "docx", (), (ref,), style="author-year")
     finding = Finding("CA102", "reference 2 is never cited", ref.span, "warning", reference=2)
-    copy = docx_report.render(RunReport((DocumentReport(document, (finding,)),)))
+    copy = docx_report.render(_run((DocumentReport(document, (finding,)),)))
     assert list(finding_anchors(copy).values()) == [texts[6]]
     mark = next(body_paragraphs(copy)[8].iter(qn("w:commentReference"))).getparent()
     assert mark.getprevious().find(qn("w:fldChar")).get(qn("w:fldCharType")) == "end"
@@ -389,7 +397,7 @@ def test_real_footnote_draft_comments_at_the_note_reference(tmp_path: Path) -> N
     assert note_ids
     marker = Marker("(Smith 2010)", (1,), Span(paragraph=0, offset=0, part=f"footnote:{note_ids[0]}"), "field")
     document = Document(path, "docx", (Claim(1, "Footnote reference to journal.", (marker,), Span(paragraph=0)),), ())
-    copy = docx_report.render(RunReport((DocumentReport(
+    copy = docx_report.render(_run((DocumentReport(
         document, (Finding("CA101", "cites a missing reference", marker.span, "error", claim=1, citation=1),)),)))
     comment = read_comments(copy)["0"][2]
     assert comment.startswith(f"In footnote {note_ids[0]}, at “(Smith 2010)”:")
@@ -436,13 +444,13 @@ def test_cli_refuses_a_markdown_draft(tmp_path: Path) -> None:
 def test_non_word_input_is_a_usage_error(tmp_path: Path) -> None:
     document = Document(tmp_path / "draft.md", "markdown", (), ())
     with pytest.raises(UsageError, match="draft.md is markdown"):
-        docx_report.render(RunReport((DocumentReport(document, ()),)))
+        docx_report.render(_run((DocumentReport(document, ()),)))
 
 
 def test_several_documents_is_a_usage_error(tmp_path: Path) -> None:
     reports = tuple(DocumentReport(Document(tmp_path / f"{n}.docx", "docx", (), ()), ()) for n in "ab")
     with pytest.raises(UsageError, match="2 documents"):
-        docx_report.render(RunReport(reports))
+        docx_report.render(_run(reports))
 
 
 def test_unreadable_original_is_an_input_error(tmp_path: Path) -> None:
@@ -450,7 +458,7 @@ def test_unreadable_original_is_an_input_error(tmp_path: Path) -> None:
     broken.write_bytes(b"not a zip")
     for path in (broken, tmp_path / "gone.docx"):
         with pytest.raises(InputError, match=path.name):
-            docx_report.render(RunReport((DocumentReport(Document(path, "docx", (), ()), ()),)))
+            docx_report.render(_run((DocumentReport(Document(path, "docx", (), ()), ()),)))
 
 
 def test_locate_prefers_the_offset_then_the_nearest_copy() -> None:
@@ -580,7 +588,7 @@ def test_every_comment_has_a_date_and_initials(draft, monkeypatch) -> None:
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", attrs["date"]) and attrs["initials"] == "CA"
     path, report, _ = draft
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
-    again = docx_report.render(RunReport((report,)))
+    again = docx_report.render(_run((report,)))
     assert {a["date"] for a in comment_attributes(again)} == {"2026-01-01T00:00:00Z"}
 
 
@@ -589,7 +597,7 @@ def test_the_comment_author_is_configurable(draft) -> None:
 
     _path, report, _ = draft
     options = SimpleNamespace(plugin_options={"comment-author": "Jane Q. Doe"}, offline=True)
-    copy = docx_report.render(RunReport((report,), options=options))
+    copy = docx_report.render(_run((report,), options=options))
     assert {(a["author"], a["initials"]) for a in comment_attributes(copy)} == {("Jane Q. Doe", "JQD")}
     assert docx_report.initials_of("Editorial Office") == "EO" and docx_report.initials_of("Cochrane") == "CO"
 
@@ -601,10 +609,10 @@ def test_infos_on_the_reference_list_only_with_min_severity_info(draft) -> None:
     ref = report.document.references[5]
     info = Finding("CA205", "reference 6 has no DOI or PMID", ref.span, "info", reference=6)
     noisy = DocumentReport(report.document, (*report.findings, info))
-    default = read_comments(docx_report.render(RunReport((noisy,))))
+    default = read_comments(docx_report.render(_run((noisy,))))
     assert not any("CA205" in text for _a, _i, text in default.values())
     assert any("1 finding(s) below the shown severity left out" in text for _a, _i, text in default.values())
-    shown = read_comments(docx_report.render(RunReport((noisy,), options=SimpleNamespace(min_severity="info"))))
+    shown = read_comments(docx_report.render(_run((noisy,), options=SimpleNamespace(min_severity="info"))))
     assert sum("CA205" in text for _a, _i, text in shown.values()) == 1 and len(shown) == 8
 
 
@@ -615,7 +623,7 @@ def test_a_suggested_fix_comes_after_the_plain_sentence(draft) -> None:
     ref = report.document.references[1]
     finding = Finding("CA304", "reference 2 disagrees with PubMed: year 2017 (record: 2018)", ref.span, "warning",
                       reference=2, fix=Fix("year", "2017", "2018", "pubmed"))
-    copy = docx_report.render(RunReport((DocumentReport(report.document, (finding,)),)))
+    copy = docx_report.render(_run((DocumentReport(report.document, (finding,)),)))
     (text,) = [t for _a, _i, t in read_comments(copy).values() if "CA304" in t]
     assert text.split("\n") == ["Reference 2 disagrees with PubMed: year 2017 (record: 2018). \u2014 CA304 (warning)",
                                 "Suggested: year 2018"]
