@@ -71,8 +71,9 @@ def citeaudit_register_registries(register: Callable[[Any], None]) -> None:
     """Register metadata sources by calling `register(registry)`.
 
     Called once at set-up. A registry has a `name` (`crossref`, `pubmed`),
-    the identifier `kinds` it answers (`doi`, `pmid`) and a batched
-    `fetch(identifiers, client)`; see `citeaudit.bib.registry`.
+    the identifier `kinds` it answers (`doi`, `pmid`), a batched
+    `fetch(identifiers, client)` and, optionally, the `label` reports name
+    it by (`Crossref`); see `citeaudit.registry.Registry`.
     """
 
 

@@ -28,7 +28,9 @@ from citeaudit.model import Document, Finding, Library, Span, Suppression, Unava
 
 DIRECTIVE = re.compile(r"citeaudit\s*:?\s*(ignore-file|ignore)\b([^>?]*)", re.I)
 """`citeaudit: ignore CA401, CA402`, `citeaudit ignore-file` (the colon is optional in JATS)."""
-CODE = re.compile(r"^CA\d{0,3}$")
+CODE = re.compile(r"^(?:CA\d{0,3}|[A-Z]{1,5}\d{1,3})$")
+"""A rule code or prefix: citeaudit's own (`CA`, `CA4`, `CA401`), or a plugin's with at least its
+family digit (`XYZ1`, `XYZ101`), so that plain words after `ignore` are never taken for codes."""
 
 
 def parse_codes(text: str) -> tuple[str, ...] | None:

@@ -17,7 +17,7 @@ from html import escape
 from typing import Any
 
 from citeaudit.bib.match import reference_work
-from citeaudit.explain import Explainer
+from citeaudit.explain import Explainer, source_label
 from citeaudit.model import Claim, Finding, Record, Work
 from citeaudit.report import DocumentReport
 from citeaudit.worddiff import segments, side
@@ -26,13 +26,15 @@ FIELDS = {"first_author": "first author", "first author": "first author"}
 """Evidence field names, as a reader says them."""
 
 
-def evidence_html(finding: Finding, report: DocumentReport, claims: Mapping[int, Claim]) -> str:
-    """The finding's evidence as paragraphs and tables; "" when there is nothing to add."""
+def evidence_html(finding: Finding, report: DocumentReport, claims: Mapping[int, Claim],
+                  labels: Mapping[str, str] | None = None) -> str:
+    """The finding's evidence as paragraphs and tables; "" when there is nothing to add.
+    `labels` name the registries (the run's `labels`)."""
     evidence = finding.evidence if isinstance(finding.evidence, Mapping) else {}
     claim = claims.get(finding.claim) if finding.claim is not None else None
     rule = finding.rule
     if rule in ("CA204", "CA304"):
-        table = field_table(finding, report)
+        table = field_table(finding, report, labels)
         if table:
             return table
     if rule == "CA401" and claim is not None:
@@ -146,7 +148,7 @@ def _records(report: DocumentReport, finding: Finding) -> list[Record]:
     return [r for r in found if r is not None]
 
 
-def field_table(finding: Finding, report: DocumentReport) -> str:
+def field_table(finding: Finding, report: DocumentReport, labels: Mapping[str, str] | None = None) -> str:
     """Reference vs library entry vs registry, one row per differing field, differences marked."""
     evidence = finding.evidence if isinstance(finding.evidence, Mapping) else {}
     if finding.rule == "CA204":
@@ -177,7 +179,7 @@ def field_table(finding: Finding, report: DocumentReport) -> str:
             against = values[other] if column == base else values[base]
             cells.append(f"<td data-column=\"{column}\">{diff_cell(value, against)}</td>")
         rows.append(f"<tr><th scope=\"row\">{escape(field)}</th>{''.join(cells)}</tr>")
-    source = ", ".join({"pubmed": "PubMed", "crossref": "Crossref"}.get(r.source, r.source) for r in records)
+    source = ", ".join(source_label(r.source, labels) for r in records)
     named = f"<br><span class=\"meta\">{escape(source)}</span>" if source else ""
     return ("<div class=\"scroll\"><table class=\"field-diff\"><caption>What each source says "
             "(differences marked)</caption><thead><tr><th scope=\"col\">field</th>"
@@ -218,7 +220,7 @@ def finding_item(index: int, finding: Finding, fj: Mapping[str, Any], dom_id: st
         where.append(location)
     severity = escape(fj["severity"] or "info")
     fix = words.fix_text(finding)
-    evidence = evidence_html(finding, report, claims)
+    evidence = evidence_html(finding, report, claims, words.labels)
     return (f"<li class=\"finding sev-{severity}\" id=\"{dom_id}\" tabindex=\"-1\" data-rule=\"{attr('rule')}\" "
             f"data-severity=\"{severity}\" data-claim=\"{attr('claim')}\" "
             f"data-citation=\"{attr('citation')}\" data-reference=\"{attr('reference')}\" "

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import quote
 
 from citeaudit import hookimpl
-from citeaudit.explain import Explainer
+from citeaudit.explain import Explainer, source_label
 from citeaudit.model import (
     SEVERITIES,
     Claim,
@@ -473,7 +473,7 @@ def _reference(dom_id: str, ref: Reference, rj: Mapping[str, Any], report: Docum
             + (f"<ul class=\"findings ref-findings\" aria-label=\"Findings on this reference\">{tags}</ul>\n"
                if tags else "")
             + _library(report.resolutions.get(key), report)
-            + _records(report, key)
+            + _records(report, key, shown.words.labels)
             + "</article>\n")
 
 
@@ -519,7 +519,7 @@ def _work(work: Work) -> str:
     return "".join(lines)
 
 
-def _records(report: DocumentReport, key: int | str) -> str:
+def _records(report: DocumentReport, key: int | str, labels: Mapping[str, str]) -> str:
     head = "<section class=\"records\"><h5>Registry records</h5>"
     if report.records is None:
         return head + "<p class=\"none\">Registry records were not fetched in this run.</p></section>\n"
@@ -529,8 +529,7 @@ def _records(report: DocumentReport, key: int | str) -> str:
     parts = []
     abstract = None
     for source, identifier, outcome in found:
-        name = {"pubmed": "PubMed", "crossref": "Crossref"}.get(source, source)
-        label = f"{name} {identifier}"
+        label = f"{source_label(source, labels)} {identifier}"
         if isinstance(outcome, Missing):
             parts.append(f"<div class=\"record missing\"><p class=\"src\">{escape(label)}</p>"
                          f"<p class=\"notice\">The registry has no such identifier.</p></div>")

@@ -101,6 +101,8 @@ def test_directives_are_read_strictly():
     assert directive(" citeaudit: ignore CA401, CA402 ") == ("ignore", ("CA401", "CA402"))
     assert directive("citeaudit: ignore-file") == ("ignore-file", ())
     assert directive("citeaudit: ignore the next line please") is None
+    assert directive("citeaudit: ignore this") is None
+    assert directive("citeaudit: ignore SHT101, xyz1") == ("ignore", ("SHT101", "XYZ1"))
     assert markdown_suppressions("```\n<!-- citeaudit: ignore CA101 -->\n```\n") == ()
 
 
