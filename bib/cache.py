@@ -2,7 +2,9 @@
 
 Raw answers are stored, not parsed records, so a better parser improves old
 cache entries too, and a snapshot imported from files is indistinguishable
-from a network answer. WAL mode lets parallel runs (`--jobs`, CI matrix jobs
+from a network answer. The records parsed from them are kept beside, in a
+`records` table, each stamped with the answer and the code it came from, so a
+warm run need not parse every answer again (bib/parsed.py). WAL mode lets parallel runs (`--jobs`, CI matrix jobs
 on one runner) read while one writes.
 
 How long a row is trusted online (offline, every row is used, however old):
@@ -67,6 +69,17 @@ CREATE TABLE IF NOT EXISTS answers (
     PRIMARY KEY (registry, identifier)
 ) WITHOUT ROWID;
 """
+
+PARSED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    registry   TEXT NOT NULL,
+    identifier TEXT NOT NULL,
+    stamp      BLOB NOT NULL,
+    data       BLOB NOT NULL,
+    PRIMARY KEY (registry, identifier)
+) WITHOUT ROWID;
+"""
+"""Records parsed from the answers, kept so a warm run need not parse them again (bib/parsed.py)."""
 
 LINKS = "pubmed-doi"
 """Pseudo-registry of DOI -> PMID links learnt through esearch; body is the PMID or NULL."""
@@ -184,6 +197,7 @@ class Cache:
                 db.execute("PRAGMA journal_mode = WAL")
             with _Transaction(db):
                 db.execute(SCHEMA)
+                db.execute(PARSED_SCHEMA)
             _check_columns(db)
             db.execute("SELECT count(*) FROM answers").fetchone()
         except sqlite3.Error:
@@ -231,6 +245,34 @@ class Cache:
                 "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?)",
                 [(e.registry, e.identifier, e.body, e.fetched_at, e.expires_at) for e in entries])
 
+    def get_parsed(self, registry: str, identifiers: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
+        """Stored parsed records of these identifiers: identifier -> (stamp, data), unchecked."""
+        wanted = list(dict.fromkeys(identifiers))
+        found: dict[str, tuple[bytes, bytes]] = {}
+        try:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                rows = self._db.execute(
+                    f"SELECT identifier, stamp, data FROM records "
+                    f"WHERE registry = ? AND identifier IN ({','.join('?' * len(chunk))})", (registry, *chunk))
+                for identifier, stamp, data in rows:
+                    if isinstance(identifier, str) and isinstance(stamp, bytes) and isinstance(data, bytes):
+                        found[identifier] = (stamp, data)
+        except sqlite3.Error as exc:  # a read-only cache from before the table: parse the answers
+            log.debug("registry cache: no parsed records (%s)", exc)
+            return {}
+        return found
+
+    def put_parsed(self, rows: Sequence[tuple[str, str, bytes, bytes]]) -> None:
+        """Store parsed records (registry, identifier, stamp, data); a failure only costs parsing again."""
+        if not rows or self.read_only:
+            return
+        try:
+            with self._transaction():
+                self._db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)", rows)
+        except sqlite3.Error as exc:
+            log.info("registry cache: parsed records not stored (%s)", exc)
+
     def replace(self, registry: str, entries: Sequence[Entry]) -> None:
         """Make `entries` the only rows of `registry`, in one transaction (re-imports)."""
         with self._transaction():
@@ -249,6 +291,7 @@ class Cache:
         with self._transaction():
             count = self._db.execute("SELECT count(*) FROM answers").fetchone()[0]
             self._db.execute("DELETE FROM answers")
+            self._db.execute("DELETE FROM records")
         self._db.execute("VACUUM")
         return int(count)
 

@@ -24,6 +24,7 @@ written is read and left alone.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import pickle
@@ -85,10 +86,11 @@ def _key(paths: Sequence[Path]) -> tuple | None:
             files.append((str(resolved), st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns))
     except (OSError, RuntimeError, ValueError):
         return None
-    return (FORMAT, __version__, sys.version, _code_stamp(), tuple(files))
+    return (FORMAT, __version__, sys.version, code_stamp(), tuple(files))
 
 
-def _code_stamp() -> tuple[int, ...]:
+@functools.cache
+def code_stamp() -> tuple[int, ...]:
     """The newest mtime of citeaudit's modules and pybtex's: a changed reader invalidates the cache."""
     import importlib.util
 

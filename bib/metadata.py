@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from citeaudit.bib import breaker
+from citeaudit.bib import breaker, parsed
 from citeaudit.bib.cache import (
     LINK_TTL,
     LINKS,
@@ -63,6 +63,20 @@ def _outcome(registry: Registry, entry: Entry) -> FetchOutcome:
         return registry.parse(entry.identifier, entry.body, entry.fetched_at)
     except ValueError:
         return Unavailable(registry.name, entry.identifier, "malformed-response")
+
+
+def _outcomes(registry: Registry, rows: dict[str, Entry], cache: Cache) -> dict[str, FetchOutcome]:
+    """The outcome of every cached row: its stored parsed record when still valid, else parsed now
+    (and the record kept for the next run, see citeaudit.bib.parsed)."""
+    found: dict[str, FetchOutcome] = parsed.load(cache, registry, rows)
+    new = []
+    for identifier, row in rows.items():
+        if identifier not in found:
+            outcome = found[identifier] = _outcome(registry, row)
+            if isinstance(outcome, Record):
+                new.append((row, outcome))
+    parsed.store(cache, registry, new)
+    return found
 
 
 def _malformed(outcome: FetchOutcome) -> bool:
@@ -140,9 +154,10 @@ def _fetch_direct(resolutions: Sequence[Resolution], *, options: Any, registries
         for registry in registries:
             asked = [i for kind in registry.kinds for i in by_kind.get(kind, ())]
             rows = cached(registry.name, asked)
+            read = _outcomes(registry, rows, cache)
             todo[registry.name] = []
             for identifier in asked:
-                outcome = _outcome(registry, rows[identifier]) if identifier in rows else None
+                outcome = read.get(identifier)
                 if outcome is None or (_malformed(outcome) and not options.offline):
                     todo[registry.name].append(identifier)  # absent, or a bad row: fetch it again
                 else:
@@ -156,7 +171,7 @@ def _fetch_direct(resolutions: Sequence[Resolution], *, options: Any, registries
                          if d not in doi_only_set]
             doi_only_set.update(doi_only)
         if searcher is not None and doi_only:
-            to_search, fetch = _known_links(doi_only, cached, searcher, outcomes, links, set(pmids))
+            to_search, fetch = _known_links(doi_only, cached, searcher, outcomes, links, set(pmids), cache)
             todo[searcher.name].extend(fetch)
         if options.offline:
             for registry in registries:
@@ -222,7 +237,7 @@ def _unknown_pmid_dois(resolutions: Sequence[Resolution], outcomes: dict[tuple[s
 
 def _known_links(dois: list[str], cached: Callable[..., dict[str, Any]], searcher: Any,
                  outcomes: dict[tuple[str, str], FetchOutcome], links: dict[str, str],
-                 named: set[str]) -> tuple[list[str], list[str]]:
+                 named: set[str], cache: Cache) -> tuple[list[str], list[str]]:
     """(DOIs still to search, linked PMIDs whose record must be fetched), from the cached links.
 
     The links found go into `links`; the cached records of linked PMIDs into `outcomes`.
@@ -240,9 +255,8 @@ def _known_links(dois: list[str], cached: Callable[..., dict[str, Any]], searche
     linked = [p for p in dict.fromkeys(links[d] for d in dois if d in links)
               if p not in named and (searcher.name, p) not in outcomes]
     rows = cached(searcher.name, linked, always=True) if linked else {}
-    for pmid in linked:
-        if pmid in rows:
-            outcomes[(searcher.name, pmid)] = _outcome(searcher, rows[pmid])
+    for pmid, outcome in _outcomes(searcher, rows, cache).items():
+        outcomes[(searcher.name, pmid)] = outcome
     return to_search, [p for p in linked if p not in rows]
 
 
@@ -250,7 +264,7 @@ def _late_links(dois: list[str], cached: Callable[..., dict[str, Any]], searcher
                 outcomes: dict[tuple[str, str], FetchOutcome], links: dict[str, str], cache: Cache) -> None:
     """The PMIDs of DOIs whose reference's PMID turned out not to exist: one more batched
     esearch (and efetch) for all of them, made only when PubMed has just said so."""
-    to_search, fetch = _known_links(dois, cached, searcher, outcomes, links, set())
+    to_search, fetch = _known_links(dois, cached, searcher, outcomes, links, set(), cache)
     searched = _search(searcher, to_search, client, fetch)
     fetch = [p for p in dict.fromkeys(fetch) if (searcher.name, p) not in outcomes]
     rows = cached(searcher.name, fetch, always=True) if fetch else {}
@@ -301,6 +315,8 @@ def _store(registry: Registry, answers: list[Answer], cache: Cache,
         if not isinstance(outcome, Unavailable):
             rows.append(row)
     cache.put_many(rows)
+    parsed.store(cache, registry, [(row, outcomes[(registry.name, row.identifier)]) for row in rows
+                                   if isinstance(outcomes[(registry.name, row.identifier)], Record)])
 
 
 def _link(searcher: Any, dois: list[str], searched: list[str],

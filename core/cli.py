@@ -343,6 +343,13 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if ours:
             signal.signal(signal.SIGINT, previous)
+        if argv is None:
+            # The console script exits next. Shutting the interpreter down would
+            # have the garbage collector walk every object of the run once more
+            # (a tenth of a warm check); frozen objects are left to the exit.
+            import gc
+
+            gc.freeze()
 
 
 def _main(args: list[str], show_traceback: bool) -> int:

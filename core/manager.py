@@ -15,9 +15,8 @@ import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -30,6 +29,9 @@ from citeaudit.options import Option, OptionGroup, Options
 from citeaudit.readers import Reader, legacy_reader
 from citeaudit.report import Reporter
 from citeaudit.rules import Rule, catalogue
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 ENTRY_POINT_GROUP = "citeaudit"
 
@@ -128,6 +130,7 @@ class Host:
         return sorted(impls, key=precedence)
 
     def _legacy_reader(self, impl: Any, plugin_name: str) -> Reader:
+        """The Reader of a plugin still on the deprecated hooks, with its declared suffixes."""
         suffixes = [i.function for i in self.pm.hook.citeaudit_document_suffixes.get_hookimpls()
                     if i.plugin is impl.plugin]
 
@@ -277,7 +280,7 @@ def get_plugin_manager(*, disabled: Iterable[str] = (), extra: Iterable[Any] = (
     origins: dict[str, str] = {}
     seen: set[str] = set()
     if entry_points:
-        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        for ep in _entry_points():
             if ep.name in seen:
                 continue
             seen.add(ep.name)
@@ -308,7 +311,20 @@ def get_plugin_manager(*, disabled: Iterable[str] = (), extra: Iterable[Any] = (
                 entry_points=entry_points)
 
 
-def _load_entry_point(ep: metadata.EntryPoint) -> Any:
+def _entry_points() -> Any:
+    """The `citeaudit` entry points; read without importlib.metadata when only the built-ins
+    are declared (citeaudit.entrypoints)."""
+    from citeaudit.entrypoints import builtin_only
+
+    found = builtin_only(ENTRY_POINT_GROUP, DEFAULT_PLUGINS)
+    if found is not None:
+        return found
+    from importlib import metadata
+
+    return metadata.entry_points(group=ENTRY_POINT_GROUP)
+
+
+def _load_entry_point(ep: EntryPoint) -> Any:
     try:
         return ep.load()
     except Exception as exc:

@@ -84,3 +84,13 @@ def test_the_lazy_parts_load_when_a_format_needs_them(tmp_path: Path):
     modules = _modules_after(tmp_path, "--format", "junit")
     assert "xml.etree.ElementTree" in modules
     assert "citeaudit.plugins.docx.assemble" not in modules
+
+
+def test_the_console_script_freezes_the_collector_before_the_interpreter_exits(tmp_path: Path):
+    """Shutting down would walk every object once more; `main()` of the console script
+    (no argv) freezes them, a call with arguments (a test, an embedding program) does not."""
+    child = ("import gc, sys; from citeaudit.cli import main; main(['rules']); before = gc.get_freeze_count(); "
+             "sys.argv = ['citeaudit', 'rules']; main(); print(before, gc.get_freeze_count() > 0, file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", child], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0 and result.stderr.split() == ["0", "True"], result.stderr
