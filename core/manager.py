@@ -130,6 +130,7 @@ class Host:
         return sorted(impls, key=precedence)
 
     def _legacy_reader(self, impl: Any, plugin_name: str) -> Reader:
+        """The Reader of a plugin still on the deprecated hooks, with its declared suffixes."""
         suffixes = [i.function for i in self.pm.hook.citeaudit_document_suffixes.get_hookimpls()
                     if i.plugin is impl.plugin]
 
