@@ -17,7 +17,8 @@ gets its PMID from the batched esearch, citeaudit.bib.metadata.)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -61,16 +62,13 @@ def apply_lookups(resolutions: Mapping[Any, Resolution], lookups: Mapping[Any, L
 def search(works: Mapping[Any, Work], options: Any, registries: Sequence[Any]) -> dict[Any, Lookup]:
     """Crossref search for every work without PMID, ECitMatch for those without an agreeing candidate."""
     from citeaudit.bib.ecitmatch import verified_matches
-    from citeaudit.bib.metadata import _open, make_client
     from citeaudit.bib.search import search_works
 
     crossref = next((r for r in registries if r.name == "crossref"), None)
     works = {ident: work for ident, work in works.items() if not work.pmid}
     if not works or crossref is None:
         return {}
-    client = None if options.offline else make_client(options, registries)
-    cache = _open(options)
-    try:
+    with _session(options, registries) as (cache, client):
         found = search_works(works, options=options, cache=cache, client=client, crossref=crossref)
         lookups: dict[Any, Lookup] = {}
         for ident, result in found.items():
@@ -84,13 +82,9 @@ def search(works: Mapping[Any, Work], options: Any, registries: Sequence[Any]) -
         unmatched = {i: works[i] for i, lookup in lookups.items() if lookup.status == "none"}
         verified, _ = verified_matches(unmatched, options=options, registries=registries, cache=cache,
                                        client=client)
-        for ident, (record, similarity) in verified.items():
-            lookups[ident] = Lookup("found", doi=record.work.doi, pmid=record.identifier, source="ecitmatch",
-                                    similarity=similarity)
-    finally:
-        cache.close()
-        if client is not None:
-            client.close()
+    for ident, (record, similarity) in verified.items():
+        lookups[ident] = Lookup("found", doi=record.work.doi, pmid=record.identifier, source="ecitmatch",
+                                similarity=similarity)
     return lookups
 
 
@@ -99,19 +93,27 @@ def replaced_pmids(works: Mapping[Any, Work], records: RecordSet, options: Any,
     """Reference number (or id) -> the PMID ECitMatch finds, agreeing on title, first author and
     year, for each reference (of `to_search`) whose PMID PubMed does not know and that gives no DOI."""
     from citeaudit.bib.ecitmatch import verified_matches
-    from citeaudit.bib.metadata import _open, make_client
 
     works = {ident: work for ident, work in works.items()
              if work.pmid and isinstance(records.get("pubmed", work.pmid), Missing)}
     if not works:
         return {}
+    with _session(options, registries) as (cache, client):
+        verified, _ = verified_matches(works, options=options, registries=registries, cache=cache, client=client)
+    return {ident: Lookup("found", doi=record.work.doi, pmid=record.identifier, source="ecitmatch",
+                          similarity=similarity) for ident, (record, similarity) in verified.items()}
+
+
+@contextmanager
+def _session(options: Any, registries: Sequence[Any]) -> Iterator[tuple[Any, Any]]:
+    """The open cache and, online, a client (None offline), both closed afterwards."""
+    from citeaudit.bib.metadata import _open, make_client
+
     client = None if options.offline else make_client(options, registries)
     cache = _open(options)
     try:
-        verified, _ = verified_matches(works, options=options, registries=registries, cache=cache, client=client)
+        yield cache, client
     finally:
         cache.close()
         if client is not None:
             client.close()
-    return {ident: Lookup("found", doi=record.work.doi, pmid=record.identifier, source="ecitmatch",
-                          similarity=similarity) for ident, (record, similarity) in verified.items()}

@@ -268,8 +268,8 @@ def _late_links(dois: list[str], cached: Callable[..., dict[str, Any]], searcher
     searched = _search(searcher, to_search, client, fetch)
     fetch = [p for p in dict.fromkeys(fetch) if (searcher.name, p) not in outcomes]
     rows = cached(searcher.name, fetch, always=True) if fetch else {}
-    for pmid in rows:
-        outcomes[(searcher.name, pmid)] = _outcome(searcher, rows[pmid])
+    for pmid, outcome in _outcomes(searcher, rows, cache).items():
+        outcomes[(searcher.name, pmid)] = outcome
     fetch = [p for p in fetch if p not in rows]
     if fetch:
         _store(searcher, searcher.fetch(fetch, client), cache, outcomes)

@@ -18,9 +18,9 @@ from typing import Any
 from citeaudit.model import Finding
 from citeaudit.rules import Rule
 
-OWN_SOURCES = {"library": "the library"}
-"""How a fix drawn from the BibTeX library names its source; registries and searches name
-themselves (`Registry.label`, `citeaudit.bib.lookup.LABELS`), through the run's `labels`."""
+OWN_SOURCES = {"library": "the library", "reference": "the reference as written"}
+"""How a fix drawn from the BibTeX library or from the draft's own reference (CA203's entry)
+names its source; registries and searches name themselves (`Registry.label`, `citeaudit.bib.lookup.LABELS`), through the run's `labels`."""
 FIELD_NAMES = {"first_author": "first author", "first author": "first author"}
 
 

@@ -129,6 +129,11 @@ def test_offline_without_records_the_entry_is_the_reference_as_written(world):
     fixes = _fixes(_check(draft, library, "--format", "json", "--offline")[1])
     assert fake.count() == 0
     assert fixes[2]["source"] == "reference"
+    from citeaudit.explain import fix_text
+    from citeaudit.model import Finding, Fix
+
+    finding = Finding("CA203", "m", fix=Fix("entry", None, fixes[2]["new"], "reference", target=str(library)))
+    assert fix_text(finding).endswith("to library.bib (from the reference as written).")
     family, year = by_text["FAU"][0].split(",")[0], by_text["DP"][0][:4]
     assert fixes[2]["new"] == (
         f"@article{{{family.lower()}{year},\n  author = {{{family}, A}},\n  title = {{{by_text['TI'][0].rstrip('.')}}},\n"
