@@ -27,7 +27,6 @@ the URL without its query string, so API keys and tokens never leak.
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import random
 import re
@@ -349,6 +348,8 @@ def retry_after(value: str | None) -> float | None:
     value = value.strip()
     if _SECONDS.fullmatch(value):  # ASCII digits only: "²" and "٣" are digits to str.isdigit
         return float(value)
+    import email.utils  # only for a date; it imports socket and the email package
+
     try:
         when = email.utils.parsedate_to_datetime(value)
         return max(0.0, when.timestamp() - time.time())

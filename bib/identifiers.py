@@ -122,14 +122,18 @@ def normalize_pmcid(value: object) -> str | None:
 # In free text: a DOI is "10." + registrant + "/" + anything up to white space;
 # a label ("doi:", "PMID:") introduces a value even when that value is invalid.
 # A labelled value ends at a comma or semicolon, except the ";2-X" that ends
-# an old Wiley SICI DOI (10.1002/(SICI)...3.0.CO;2-X).
+# an old Wiley SICI DOI (10.1002/(SICI)...3.0.CO;2-X). The lookahead names
+# every letter a match can start with (h, d, w, p, n, 1), so the engine skips
+# the other positions at once instead of trying six alternatives at each: a
+# fifth of the time, the same matches (129,065 corpus lines compared).
 _FIND = re.compile(
+    r"(?=[hdwpn1])(?:"
     r"(?P<doi>(?:(?:https?://)?(?:dx\.|www\.)?doi[.-]org(?:\.[a-z0-9-]+)*/)?10\.\d{4,9}(?:\.\d+)*(?:/|%2[fF])[^\s\"<>]+)"
     r"|(?:(?:(?:https?://)?(?:dx\.|www\.)?doi[.-]org(?:\.[a-z0-9-]+)*/|\bdoi\b(?:\s*[:=]\s*|\s+(?=\d)))(?P<baddoi>[^\s,;]+(?:;\d-[0-9a-z#])?))"
     r"|(?:(?:https?://)?(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed)/(?P<pmidurl>\d+))"
     r"|(?:\bPMID\b\s*[:=/]?\s*(?P<pmid>[^\s,;./]+))"
     r"|(?:\bPMCID\b\s*[:=]?\s*(?P<pmcidlabel>[^\s,;.]+))"
-    r"|(?P<pmcid>\bPMC\d+\b)",
+    r"|(?P<pmcid>\bPMC\d+\b))",
     re.IGNORECASE,
 )
 

@@ -25,7 +25,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from html import escape
-from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
@@ -558,6 +557,8 @@ def _records(report: DocumentReport, key: int | str, labels: Mapping[str, str]) 
 
 
 def _asset(name: str) -> str:
+    from importlib import resources  # when a report is written, not at every start-up
+
     return resources.files("citeaudit.plugins").joinpath(name).read_text(encoding="utf-8")
 
 

@@ -14,13 +14,12 @@ from __future__ import annotations
 import io
 import re
 import struct
-import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -35,13 +34,23 @@ from citeaudit.limits import (
 )
 from citeaudit.safexml import parse as parse_xml
 
+if TYPE_CHECKING:
+    import zipfile
+
 REGULAR_MEMBER = 0o100644 << 16
 """Unix mode of every member of the commented copy: a regular file, never a symlink."""
 
-_CORRUPT_ZIP = (zipfile.BadZipFile, zlib.error, struct.error, OSError, ValueError, UnicodeDecodeError,
-                NotImplementedError, EOFError)
-"""What zipfile and zlib raise on a damaged or exotic package: a bad offset ("negative seek
-value"), a member name that does not decode, an unknown zip version or compression method."""
+
+def _corrupt_zip() -> tuple[type[BaseException], ...]:
+    """What zipfile and zlib raise on a damaged or exotic package: a bad offset ("negative seek
+    value"), a member name that does not decode, an unknown zip version or compression method.
+
+    zipfile (and shutil with it) is imported when a package is read, not when the
+    commented-copy reporter registers at every start-up."""
+    import zipfile
+
+    return (zipfile.BadZipFile, zlib.error, struct.error, OSError, ValueError, UnicodeDecodeError,
+            NotImplementedError, EOFError)
 
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -83,6 +92,8 @@ class Package:
                                    "document); save it as .docx without a password")
         if not data.startswith(b"PK\x03\x04"):
             raise InputError(path, "not a Word .docx document (not a zip package)")
+        import zipfile
+
         with _unzipping(path):
             archive = zipfile.ZipFile(io.BytesIO(data))
             infos = archive.infolist()
@@ -178,6 +189,8 @@ class Package:
 
     def write(self) -> bytes:
         """The package's bytes with the replaced parts; every other member copied unchanged."""
+        import zipfile
+
         out = io.BytesIO()
         changed = dict(self.changed)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -202,7 +215,7 @@ def _unzipping(path: Path, member: str | None = None) -> Iterator[None]:
     """The one place zipfile's and zlib's own exceptions become an InputError naming the file."""
     try:
         yield
-    except _CORRUPT_ZIP as exc:
+    except _corrupt_zip() as exc:
         where = f"{member}: " if member else ""
         detail = str(exc) or type(exc).__name__
         raise InputError(path, f"corrupt or unsupported Word package: {where}{detail}") from exc

@@ -9,10 +9,10 @@ a 200-reference review under 100 ms.
 from __future__ import annotations
 
 import json
+import pkgutil
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 DRUG, TARGET, DISEASE, KIND = "drug", "target", "disease", "kind"
 
@@ -84,8 +84,12 @@ def _alternation(node: dict) -> str:
 @cache
 def lexicon() -> Lexicon:
     """The bundled lexicon, parsed and compiled on first use."""
-    raw = json.loads(resources.files("citeaudit.plugins.support").joinpath("lexicon.json")
-                     .read_text(encoding="utf-8"))
+    # pkgutil reads it through the package's loader (a folder or a zip), without
+    # importlib.resources' imports (tempfile, shutil, bz2, lzma) on every run.
+    data = pkgutil.get_data(__package__ or "citeaudit.plugins.support", "lexicon.json")
+    if data is None:
+        raise FileNotFoundError("citeaudit.plugins.support: lexicon.json is not readable through its loader")
+    raw = json.loads(data.decode("utf-8"))
     parents: dict[str, str] = {}
     for table in ("targets", "kinds", "diseases"):
         for cid, item in raw[table].items():

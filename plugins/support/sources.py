@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from citeaudit.checks import CheckContext
@@ -70,12 +70,13 @@ class Source:
 
 def build_source(key: int | str, records: Sequence[Record]) -> Source:
     """One Source from a reference's records (PubMed first)."""
-    return _build(key, tuple(records))
+    return replace(_build(tuple(records)), key=key)
 
 
 @lru_cache(maxsize=1024)
-def _build(key: int | str, records: tuple[Record, ...]) -> Source:
-    # Cached: three checks look at the same references of a document.
+def _build(records: tuple[Record, ...]) -> Source:
+    # Cached by the records alone: three checks look at the same references of a
+    # document, and a reference and its library entry (another key) share records.
     title = next((r.work.title for r in records if r.work.title), "") or ""
     abstract = next((r.abstract for r in records if r.abstract), "") or ""
     headings = tuple(dict.fromkeys(t for r in records for t in (*r.mesh_terms, *r.keywords, *r.substances)))
@@ -84,7 +85,7 @@ def _build(key: int | str, records: tuple[Record, ...]) -> Source:
     everything = "\n".join([text, *headings])
     kept = tuple(s for s in ([title] if title else []) + split if s)
     return Source(
-        key=key,
+        key="",  # set by build_source
         records=tuple(f"{r.source}:{r.identifier}" for r in records),
         title=title,
         abstract=abstract,
