@@ -66,6 +66,7 @@ def _start_worker(options: Options, optional: frozenset[Path], recipe: dict[str,
     # Ctrl-C reaches every process of the terminal's group: the parent alone
     # answers it (one line, exit 130), workers are stopped by the parent.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent while it started us
     breaker.use(run)  # the parent's registry budget and circuit breaker
     host = _host_from(recipe)
     _worker.update(options=options, host=host, library=load_library(options),
@@ -110,26 +111,52 @@ def _restore_extras(report: DocumentReport, options: Options, host: Host) -> Doc
 
 
 @contextmanager
-def _workers_ignore_sigint() -> Iterator[None]:
-    """SIGINT ignored while worker processes start: they inherit it, even through exec.
+def _sigint_held() -> Iterator[None]:
+    """SIGINT held back, not ignored, while worker processes start.
 
-    A worker interrupted while it imports would print a traceback before its
-    initializer could ignore the signal.
+    A worker inherits the blocked signal through fork and exec, so a Ctrl-C to
+    the terminal's group cannot interrupt its imports with a traceback; its
+    initializer then ignores SIGINT and unblocks it, which discards one that
+    arrived meanwhile. The parent loses nothing: a Ctrl-C that arrives here
+    (pending on this thread, or taken by another thread and noted by the
+    handler below) is raised again as soon as the workers have started, where
+    ignoring it lost a Ctrl-C pressed at the start of a run.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # runs the handler if one is pending
         signal.signal(signal.SIGINT, previous)
+        if caught:
+            signal.raise_signal(signal.SIGINT)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
-    """Interrupted: end the workers now rather than wait for their current drafts."""
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    """Interrupted: end the workers now rather than wait for their current drafts.
+
+    A worker ended while it writes a result leaves half a message in the result
+    pipe, and the pool's manager thread would wait for the rest for ever (and
+    shutdown, and the interpreter's exit, with it). Once every worker is gone,
+    closing this process's copy of the pipe's write end turns that wait into
+    end-of-file, which the pool treats as a broken pool.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
         process.terminate()
+    for process in processes:
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+            process.join()
+    results = getattr(pool, "_result_queue", None)
+    if results is not None:
+        results._writer.close()
     pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -158,10 +185,9 @@ def check_in_parallel(files: list[Path], options: Options, optional: frozenset[P
     pending: deque[Future] = deque()
     try:
         for chunk in chunks:
-            # A worker started by this submit inherits SIGINT ignored. Only while workers are
-            # still being started: the parent itself must not ignore a Ctrl-C for the rest of the run.
+            # A worker started by this submit inherits SIGINT blocked (see _sigint_held).
             starting = len(getattr(pool, "_processes", None) or {}) < workers
-            with _workers_ignore_sigint() if starting else contextlib.nullcontext():
+            with _sigint_held() if starting else contextlib.nullcontext():
                 pending.append(pool.submit(_check_chunk, chunk))
             while len(pending) > ahead:
                 yield from _reports_of(pending.popleft(), options, host)
