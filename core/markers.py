@@ -181,6 +181,16 @@ def _before(text: str, start: int) -> str:
     return text[max(0, start - _CONTEXT):start]
 
 
+def last_token(text: str) -> str:
+    """What `re.search(r"\S*$", text)` finds: the non-space characters that end `text` (or
+    that end it before a final newline, as `$` allows), without trying every position."""
+    if text.endswith("\n"):
+        text = text[:-1]
+    if not text or text[-1].isspace():
+        return ""
+    return text.rsplit(None, 1)[-1]
+
+
 _STATISTICS = frozenset("I R r x y z n s t F Chi chi \u03a7 \u03c7 \u03c4 \u03c3 \u03c9 \u03b7 \u03b5".split())
 """Symbols a superscript 2 squares (I², R², χ², Chi², τ², σ², x²), not a citation."""
 _POWER_BASE = re.compile(r"(?:^|[\s(\u00d7x*\u00b7\u22c5\u2219=~\u2248])(?:[\d.,]*[\u00d7x*\u00b7\u22c5])?(?:10|[2-9])$")
@@ -198,7 +208,7 @@ def exponent(before: str, body: str, after: str = "") -> bool:
     (10⁻³), a 2 or 3 after a unit (m², mm³) or after a statistic's symbol
     (I², R², χ², τ², σ²), or an ion's charge (Ca²⁺).
     """
-    token = re.search(r"(\S*)$", before[-_CONTEXT:])[1]
+    token = last_token(before[-_CONTEXT:])
     digits = body.strip().translate(_SUPERSCRIPT)
     if after[:1] and after[0] in _CHARGE and digits in {"2", "3", "4"}:
         return True
@@ -401,7 +411,7 @@ def _flattened(text: str, reference_count: int) -> list[Found]:
             continue
         if after[:1] == "." and after[1:2].isdigit():
             continue
-        token = re.search(r"\S*$", _before(text, start))[0] + m[0] + re.match(r"\S*", text[end:end + _CONTEXT])[0]
+        token = last_token(_before(text, start)) + m[0] + re.match(r"\S*", text[end:end + _CONTEXT])[0]
         if re.search(r"[/@=<>+]|www\.|doi|https?:", token, re.IGNORECASE):
             continue
         strong = _flattened_position(text, start)
