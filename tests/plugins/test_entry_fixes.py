@@ -136,7 +136,8 @@ def test_offline_without_records_the_entry_is_the_reference_as_written(world):
     assert fix_text(finding).endswith("to library.bib (from the reference as written).")
     family, year = by_text["FAU"][0].split(",")[0], by_text["DP"][0][:4]
     assert fixes[2]["new"] == (
-        f"@article{{{family.lower()}{year},\n  author = {{{family}, A}},\n  title = {{{by_text['TI'][0].rstrip('.')}}},\n"
+        f"@article{{{family.lower()}{year},\n  author = {{{family}, A}},\n"
+        f"  title = {{{by_text['TI'][0].rstrip('.')}}},\n"
         f"  journal = {{{by_text['TA'][0]}}},\n  year = {{{year}}},\n  volume = {{{by_text['VI'][0]}}},\n"
         f"  pages = {{{by_text['PG'][0].replace('-', '--')}}},\n}}\n")
     # The invented reference is not known to be invented offline: it is offered as written.

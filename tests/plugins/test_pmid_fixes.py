@@ -95,7 +95,8 @@ def test_a_known_missing_pmid_joins_the_first_esearch(world, tmp_path: Path):
                                      f"{_citation(second)} doi:{medline_doi(second)}"]))
     assert fixes == {1: {"field": "pmid", "old": wrong, "new": pmid, "source": "pubmed"}}
     (search,) = [r for r in fake.requests if r.endpoint == "esearch"]  # both DOIs in one request
-    assert f'"{medline_doi(record)}"[doi]' in search.query["term"][0] and f'"{medline_doi(second)}"[doi]' in search.query["term"][0]
+    term = search.query["term"][0]
+    assert f'"{medline_doi(record)}"[doi]' in term and f'"{medline_doi(second)}"[doi]' in term
 
 
 def test_no_fix_when_nothing_agrees(world, tmp_path: Path):
@@ -106,21 +107,48 @@ def test_no_fix_when_nothing_agrees(world, tmp_path: Path):
     assert _ca302(_draft(tmp_path, [f"{citation} PMID: {_mistyped(pmid, usable)}"])) == {1: None}
 
 
+def _library(tmp_path: Path, usable: dict) -> tuple[Path, list[tuple[str, str]]]:
+    """A library of two real entries with mistyped PMIDs, the first with its DOI, the second without;
+    and (right PMID, mistyped PMID) of each."""
+    pairs, parts = [], []
+    for key, (pmid, record) in zip("ab", list(usable.items())[:2], strict=True):
+        wrong = _mistyped(pmid, usable)
+        pairs.append((pmid, wrong))
+        doi = f"  doi = {{{medline_doi(record)}}},\n" if key == "a" else ""
+        parts.append(f"@article{{{key},\n  author = {{{' and '.join(record['FAU'])}}},\n"
+                     f"  title = {{{record['TI'][0]}}},\n  journal = {{{record['TA'][0]}}},\n"
+                     f"  year = {{{record['DP'][0][:4]}}},\n  volume = {{{record['VI'][0]}}},\n"
+                     f"  pages = {{{record['PG'][0]}}},\n{doi}  pmid = {{{wrong}}}\n}}\n")
+    path = tmp_path / "lib.bib"
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path, pairs
+
+
 def test_fix_replaces_a_pmid_pubmed_does_not_have(world, tmp_path: Path):
     fake, usable = world
-    (pmid, record), (other, second) = list(usable.items())[:2]
-    path = tmp_path / "lib.bib"
-    wrong, wrong2 = _mistyped(pmid, usable), _mistyped(other, usable)
-    path.write_text(
-        f"@article{{a,\n  author = {{{' and '.join(record['FAU'])}}},\n  title = {{{record['TI'][0]}}},\n"
-        f"  journal = {{{record['TA'][0]}}},\n  year = {{{record['DP'][0][:4]}}},\n  volume = {{{record['VI'][0]}}},\n"
-        f"  pages = {{{record['PG'][0]}}},\n  doi = {{{medline_doi(record)}}},\n  pmid = {{{wrong}}}\n}}\n\n"
-        f"@article{{b,\n  author = {{{' and '.join(second['FAU'])}}},\n  title = {{{second['TI'][0]}}},\n"
-        f"  journal = {{{second['TA'][0]}}},\n  year = {{{second['DP'][0][:4]}}},\n  volume = {{{second['VI'][0]}}},\n"
-        f"  pages = {{{second['PG'][0]}}},\n  pmid = {{{wrong2}}}\n}}\n", encoding="utf-8")
+    path, ((pmid, wrong), (other, wrong2)) = _library(tmp_path, usable)
     code, out, err = run_cli("fix", str(path), "--format", "json", "--select", "pmid")
     assert code == 0, err
     changes = {c["key"]: (c["old"], c["new"], c["source"]) for c in json.loads(out)["changes"]}
     assert changes == {"a": (wrong, pmid, "pubmed-esearch"), "b": (wrong2, other, "ecitmatch")}
     fixed = path.with_name("lib.fixed.bib").read_text(encoding="utf-8")
     assert f"pmid = {{{pmid}}}" in fixed and f"pmid = {{{other}}}" in fixed and wrong not in fixed
+
+
+def test_bib_offers_the_pmid_as_a_sarif_replacement_in_the_library(world, tmp_path: Path, monkeypatch):
+    fake, usable = world
+    path, pairs = _library(tmp_path, usable)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("bib", str(path), "--format", "sarif", "--fail-on", "never")
+    assert code == 0, err
+    results = [r for r in json.loads(out)["runs"][0]["results"] if r["ruleId"] == "CA302"]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(results) == 2
+    for result, (pmid, wrong) in zip(results, pairs, strict=True):
+        (change,) = result["fixes"][0]["artifactChanges"]
+        assert change["artifactLocation"]["uri"] == "lib.bib"
+        (replacement,) = change["replacements"]
+        region = replacement["deletedRegion"]
+        line = lines[region["startLine"] - 1]
+        assert line[region["startColumn"] - 1:region["endColumn"] - 1] == wrong
+        assert replacement["insertedContent"]["text"] == pmid
