@@ -434,13 +434,33 @@ def _flattened_position(text: str, start: int) -> bool | None:
     if before in ")]\u2019\u201d":
         return True
     if before == ".":
-        word = re.search(r"(\w*)\)?\.$", _before(text, start))
-        if not word or not word[1] or word[1][-1].isdigit():
+        # `re.search(r"(\w*)\)?\.$", window)`, read backwards from the period.
+        found = _WORD_PERIOD_BACKWARDS.match(_before(text, start)[::-1])
+        word = found[1][::-1] if found else ""
+        if not word or word[-1].isdigit():
             return None
-        if word[1].lower() in _ABBREVIATIONS or len(word[1]) == 1:
+        if word.lower() in _ABBREVIATIONS or len(word) == 1:
             return None
         return True
     # Lower case only: a capitalised word is a name with an affiliation mark ("Brameier1").
-    if re.search(r"(?:^|[^\w-])[a-z]{4,}$", _before(text, start)):
+    if _ends_with_lower_word(_before(text, start)):
         return False
     return None
+
+
+_WORD_PERIOD_BACKWARDS = re.compile(r"\.\)?(\w*)")
+_LOWER_BACKWARDS = re.compile(r"[a-z]*")
+
+
+def _ends_with_lower_word(window: str) -> bool:
+    """`re.search(r"(?:^|[^\w-])[a-z]{4,}$", window)`: a plain lower-case word of four letters or
+    more ends the window, read backwards instead of tried at each of its positions."""
+    if window.endswith("\n"):
+        window = window[:-1]
+    run = len(_LOWER_BACKWARDS.match(window[::-1])[0])
+    if run < 4:
+        return False
+    if run == len(window):
+        return True
+    before = window[-run - 1]
+    return not (before.isalnum() or before in "_-")
