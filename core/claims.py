@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from citeaudit import patterns
 from citeaudit.model import Claim, Marker, Span
 
 ABBREVIATIONS = frozenset("""
@@ -35,12 +36,12 @@ JOURNAL_WORDS = frozenset("""
 _MASK = "\x00"
 """Stands in for marker characters while finding sentence ends."""
 
-_END = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*")
+_END = patterns.compile(r"[.!?]+[\"'\u201d\u2019)\]]*")
 _OPENERS = "\"'\u201c\u2018([" + _MASK
 _CONTEXT = 256
 """Characters either side of a period that decide whether it ends a sentence; a
 bounded window keeps a paragraph of a megabyte linear."""
-_WORD_BEFORE = re.compile(r"\)?([\w.]*)")
+_WORD_BEFORE = patterns.compile(r"\)?([\w.]*)")
 """The word before a period, matched on the reversed text: `word.)` reads `).drow`."""
 
 

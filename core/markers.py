@@ -26,6 +26,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from citeaudit import patterns
 from citeaudit.numbers import parse_int
 
 MAX_RANGE = 100
@@ -47,21 +48,21 @@ _SUPERSCRIPT = str.maketrans({
 })
 _SUP_DIGITS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
 
-_BODY = re.compile(rf"[\d\s,;{_DASHES}]*\d[\d\s,;{_DASHES}]*")
+_BODY = patterns.compile(rf"[\d\s,;{_DASHES}]*\d[\d\s,;{_DASHES}]*")
 """The inside of a numeric marker: digits, separators, dashes, at least one digit."""
 
 _KEY = r"[A-Za-z0-9_][\w:.#$%&\-+?<>~/]*[\w/]|[A-Za-z0-9_]"
 """A pandoc citation key (manubot keys such as `doi:10.1/x` included), without
 trailing punctuation."""
-_KEY_IN_BRACKET = re.compile(rf"(?:(?<=[\s;\[])|^)-?@({_KEY})")
-_BARE_KEY = re.compile(rf"(?<![\w@.\[-])@({_KEY})")
+_KEY_IN_BRACKET = patterns.compile(rf"(?:(?<=[\s;\[])|^)-?@({_KEY})")
+_BARE_KEY = patterns.compile(rf"(?<![\w@.\[-])@({_KEY})")
 
-_HTML_SUP = re.compile(r"<sup>(.*?)</sup>", re.IGNORECASE | re.DOTALL)
-_BRACKET = re.compile(r"([\[(])([^\[\]()\n]{0,80})([\])])")
-_PANDOC_KEY_BRACKET = re.compile(r"\[([^\[\]\n]*@[^\[\]\n]*)\]")
-_PANDOC_SUP = re.compile(r"\^([^\^\s]{1,40})\^")
-_UNICODE_SUP = re.compile(rf"[{_SUP_DIGITS}](?:[{_SUP_DIGITS}\u207b\u02d2,{_DASHES}]*[{_SUP_DIGITS}])?")
-_FLAT = re.compile(rf"\d{{1,4}}(?:[,{_DASHES}]\d{{1,4}})*")
+_HTML_SUP = patterns.compile(r"<sup>(.*?)</sup>", re.IGNORECASE | re.DOTALL)
+_BRACKET = patterns.compile(r"([\[(])([^\[\]()\n]{0,80})([\])])")
+_PANDOC_KEY_BRACKET = patterns.compile(r"\[([^\[\]\n]*@[^\[\]\n]*)\]")
+_PANDOC_SUP = patterns.compile(r"\^([^\^\s]{1,40})\^")
+_UNICODE_SUP = patterns.compile(rf"[{_SUP_DIGITS}](?:[{_SUP_DIGITS}\u207b\u02d2,{_DASHES}]*[{_SUP_DIGITS}])?")
+_FLAT = patterns.compile(rf"\d{{1,4}}(?:[,{_DASHES}]\d{{1,4}})*")
 
 _UNITS = frozenset("m cm mm km µm μm nm dm kg g mg µg μg l ml dl s h ft in".split())
 """Words after which a superscript 2 or 3 is an exponent, not a citation."""
@@ -182,7 +183,7 @@ def _before(text: str, start: int) -> str:
 
 
 def last_token(text: str) -> str:
-    """What `re.search(r"\S*$", text)` finds: the non-space characters that end `text` (or
+    r"""What `re.search(r"\S*$", text)` finds: the non-space characters that end `text` (or
     that end it before a final newline, as `$` allows), without trying every position."""
     if text.endswith("\n"):
         text = text[:-1]
@@ -193,7 +194,7 @@ def last_token(text: str) -> str:
 
 _STATISTICS = frozenset("I R r x y z n s t F Chi chi \u03a7 \u03c7 \u03c4 \u03c3 \u03c9 \u03b7 \u03b5".split())
 """Symbols a superscript 2 squares (I², R², χ², Chi², τ², σ², x²), not a citation."""
-_POWER_BASE = re.compile(r"(?:^|[\s(\u00d7x*\u00b7\u22c5\u2219=~\u2248])(?:[\d.,]*[\u00d7x*\u00b7\u22c5])?(?:10|[2-9])$")
+_POWER_BASE = patterns.compile(r"(?:^|[\s(\u00d7x*\u00b7\u22c5\u2219=~\u2248])(?:[\d.,]*[\u00d7x*\u00b7\u22c5])?(?:10|[2-9])$")
 """A token that ends in a power's base: `10`, `×10`, `1.5×10`, a lone digit (`2^10^`)."""
 _CHARGE = "\u207a\u207b+"
 """After a superscript digit, a sign makes it an ion's charge (Ca²⁺, Fe³⁺)."""
@@ -296,7 +297,7 @@ def _shown(item: str) -> str:
     return item if len(item) <= 40 else item[:40] + "…"
 
 
-_ITEMS = re.compile(rf"\s*(\d+)\s*(?:[,;{_DASHES}]\s*(\d+)\s*)?")
+_ITEMS = patterns.compile(rf"\s*(\d+)\s*(?:[,;{_DASHES}]\s*(\d+)\s*)?")
 _YEARS = range(1900, 2101)
 
 
@@ -448,12 +449,12 @@ def _flattened_position(text: str, start: int) -> bool | None:
     return None
 
 
-_WORD_PERIOD_BACKWARDS = re.compile(r"\.\)?(\w*)")
-_LOWER_BACKWARDS = re.compile(r"[a-z]*")
+_WORD_PERIOD_BACKWARDS = patterns.compile(r"\.\)?(\w*)")
+_LOWER_BACKWARDS = patterns.compile(r"[a-z]*")
 
 
 def _ends_with_lower_word(window: str) -> bool:
-    """`re.search(r"(?:^|[^\w-])[a-z]{4,}$", window)`: a plain lower-case word of four letters or
+    r"""`re.search(r"(?:^|[^\w-])[a-z]{4,}$", window)`: a plain lower-case word of four letters or
     more ends the window, read backwards instead of tried at each of its positions."""
     if window.endswith("\n"):
         window = window[:-1]
