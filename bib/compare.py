@@ -18,6 +18,7 @@ import unicodedata
 
 from rapidfuzz import fuzz
 
+from citeaudit import patterns
 from citeaudit.bib import journals
 
 TITLE_SAME = 90.0
@@ -25,9 +26,9 @@ TITLE_SAME = 90.0
 TITLE_UNRELATED = 50.0
 """Below this two titles do not match at all."""
 
-_MARKUP = re.compile(r"<[^>]+>")
+_MARKUP = patterns.compile(r"<[^>]+>")
 _PARTICLES = frozenset("van von der den de del della di da das dos du la le ten ter al el bin ibn mac mc o st".split())
-_DASHES = re.compile(r"\s*[-\u2010-\u2015\u2212]+\s*")
+_DASHES = patterns.compile(r"\s*[-\u2010-\u2015\u2212]+\s*")
 
 
 # The same few hundred names and titles are folded tens of thousands of times
@@ -154,7 +155,7 @@ def title_similarity(a: str | None, b: str | None) -> float | None:
     return max(fuzz.ratio(fa, fb), fuzz.token_set_ratio(fa, fb) if min(len(fa), len(fb)) >= 20 else 0)
 
 
-_INITIALS = re.compile(r"(?:[\s.]+[A-Za-z](?=[\s.]|$)){2,}[\s.]*$")
+_INITIALS = patterns.compile(r"(?:[\s.]+[A-Za-z](?=[\s.]|$)){2,}[\s.]*$")
 """A trailing run of initials, `U S A` / `U.S.A.`: a country qualifier full names often omit."""
 
 

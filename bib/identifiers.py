@@ -14,30 +14,32 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from citeaudit import patterns
+
 # Crossref's own advice: "10." + a registrant code of 4-9 digits (with
 # optional ".sub" parts), "/", then any printable suffix.
-_DOI_VALID = re.compile(r"10\.\d{4,9}(?:\.\d+)*/\S+|10/[a-z0-9]{2,12}")
+_DOI_VALID = patterns.compile(r"10\.\d{4,9}(?:\.\d+)*/\S+|10/[a-z0-9]{2,12}")
 """A DOI, or a shortDOI (`10/f6kft3`, the DOI Foundation's short form, which
 resolves through doi.org like any DOI but is unknown to Crossref's API)."""
-_SHORT_DOI = re.compile(r"10/[a-z0-9]{2,12}")
+_SHORT_DOI = patterns.compile(r"10/[a-z0-9]{2,12}")
 # A resolver address, also through a library proxy (EZproxy: doi.org.ezp.univ.edu, doi-org.ezp...).
-_DOI_PREFIXES = re.compile(
+_DOI_PREFIXES = patterns.compile(
     r"^(?:(?:https?://)?(?:(?:dx\.|www\.)?doi[.-]org(?:\.[a-z0-9-]+)*|doi\.acm\.org|hdl\.handle\.net)/|"
     r"(?:doi|DOI)\s*[:=]?\s*|info:doi/|urn:doi:)+",
     re.IGNORECASE,
 )
 # Punctuation that ends a sentence or a citation, never a DOI.
 _DOI_TRAILING = ".,;:'\"<>"
-_WHITESPACE = re.compile(r"\s+")
+_WHITESPACE = patterns.compile(r"\s+")
 
-_PMID_VALID = re.compile(r"[1-9]\d{0,8}")
-_PMID_PREFIX = re.compile(
+_PMID_VALID = patterns.compile(r"[1-9]\d{0,8}")
+_PMID_PREFIX = patterns.compile(
     r"^(?:(?:https?://)?(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed)/|"
     r"pmid\s*[:=]?\s*|pubmed\s*(?:id)?\s*[:=]?\s*)",
     re.IGNORECASE,
 )
-_PMCID_VALID = re.compile(r"PMC\d{1,9}")
-_PMCID_PREFIX = re.compile(
+_PMCID_VALID = patterns.compile(r"PMC\d{1,9}")
+_PMCID_PREFIX = patterns.compile(
     r"^(?:(?:https?://)?(?:www\.)?(?:ncbi\.nlm\.nih\.gov/pmc/articles|pmc\.ncbi\.nlm\.nih\.gov/articles|"
     r"europepmc\.org/articles?)/|pmcid\s*[:=]?\s*)",
     re.IGNORECASE,
@@ -126,7 +128,7 @@ def normalize_pmcid(value: object) -> str | None:
 # every letter a match can start with (h, d, w, p, n, 1), so the engine skips
 # the other positions at once instead of trying six alternatives at each: a
 # fifth of the time, the same matches (129,065 corpus lines compared).
-_FIND = re.compile(
+_FIND = patterns.compile(
     r"(?=[hdwpn1])(?:"
     r"(?P<doi>(?:(?:https?://)?(?:dx\.|www\.)?doi[.-]org(?:\.[a-z0-9-]+)*/)?10\.\d{4,9}(?:\.\d+)*(?:/|%2[fF])[^\s\"<>]+)"
     r"|(?:(?:(?:https?://)?(?:dx\.|www\.)?doi[.-]org(?:\.[a-z0-9-]+)*/|\bdoi\b(?:\s*[:=]\s*|\s+(?=\d)))(?P<baddoi>[^\s,;]+(?:;\d-[0-9a-z#])?))"

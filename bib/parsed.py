@@ -99,11 +99,22 @@ def _code() -> bytes:
 
 
 def _trusted(cache: Cache) -> bool:
-    """Whether the database is the current user's alone: only then is a pickle in it loaded."""
+    """Whether the database (and its write-ahead log, which holds rows too) is the current
+    user's alone: only then is a pickle in it loaded."""
     try:
-        st = os.stat(cache.path)
+        files = [os.stat(cache.path)]
     except (OSError, ValueError):
         return False
+    try:
+        files.append(os.stat(f"{cache.path}-wal"))
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError):
+        return False
+    return all(_own(st) for st in files)
+
+
+def _own(st: os.stat_result) -> bool:
     if not stat.S_ISREG(st.st_mode) or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         return False
     return not hasattr(os, "getuid") or st.st_uid == os.getuid()

@@ -16,6 +16,7 @@ from typing import Any
 
 from lxml import etree
 
+from citeaudit import patterns
 from citeaudit.bib.http import Malformed
 from citeaudit.bib.identifiers import normalize_doi, normalize_pmcid, normalize_pmid
 from citeaudit.bib.shape import crossref_work
@@ -23,7 +24,7 @@ from citeaudit.limits import MAX_REGISTRY_TEXT_CHARS
 from citeaudit.model import Notice, Person, Record, Work
 from citeaudit.numbers import parse_int
 
-_TAG = re.compile(r"<[^>]+>")
+_TAG = patterns.compile(r"<[^>]+>")
 
 CROSSREF_UPDATES: dict[str, str] = {
     "retraction": "retraction",
@@ -58,7 +59,7 @@ PUBMED_COMMENTS: dict[str, str] = {
 """PubMed CommentsCorrections RefTypes that announce a notice on the article."""
 
 
-_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:)\]])")
+_SPACE_BEFORE_PUNCTUATION = patterns.compile(r"\s+([,.;:)\]])")
 
 
 def plain(text: str | None) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from citeaudit import patterns
 from citeaudit.bib.identifiers import find_identifiers
 from citeaudit.model import Person, Work
 
@@ -24,42 +25,42 @@ _YEAR = r"(?:1[6-9]|20)\d{2}"
 _NOISE = (
     # (pattern, strings of which the text must hold one for it to match: most
     # references hold none, and a search costs more than a substring test)
-    (re.compile(r"\b(?:doi|DOI)\s*(?:[:=]\s*|\s+(?=10\.|https?:))\S+"), ("doi", "DOI")),
-    (re.compile(r"(?:https?://|www\.)\S+"), ("http", "www.")),
-    (re.compile(r"\b(?:PMID|PMCID|PMC ID)\s*[:=]?\s*\S+", re.IGNORECASE), None),
-    (re.compile(r"\bPMC\d+\b"), ("PMC",)),
-    (re.compile(r"\b10\.\d{4,9}/\S+"), ("10.",)),
-    (re.compile(r"\(?\b(?:Accessed|accessed|Available (?:from|at)|Retrieved)\b[^)]*\)?\.?"),
+    (patterns.compile(r"\b(?:doi|DOI)\s*(?:[:=]\s*|\s+(?=10\.|https?:))\S+"), ("doi", "DOI")),
+    (patterns.compile(r"(?:https?://|www\.)\S+"), ("http", "www.")),
+    (patterns.compile(r"\b(?:PMID|PMCID|PMC ID)\s*[:=]?\s*\S+", re.IGNORECASE), None),
+    (patterns.compile(r"\bPMC\d+\b"), ("PMC",)),
+    (patterns.compile(r"\b10\.\d{4,9}/\S+"), ("10.",)),
+    (patterns.compile(r"\(?\b(?:Accessed|accessed|Available (?:from|at)|Retrieved)\b[^)]*\)?\.?"),
      ("ccessed", "Available", "Retrieved")),
-    (re.compile(r"\[(?:cited|Internet|published online)[^\]]*\]", re.IGNORECASE), ("[",)),
-    (re.compile(r"\s\d{6,9}\.?\s*$"), None),
+    (patterns.compile(r"\[(?:cited|Internet|published online)[^\]]*\]", re.IGNORECASE), ("[",)),
+    (patterns.compile(r"\s\d{6,9}\.?\s*$"), None),
 )
-_LABEL = re.compile(r"^\s*(?:\[\d+\]|\d+[.)]|\(\d+\))\s+")
+_LABEL = patterns.compile(r"^\s*(?:\[\d+\]|\d+[.)]|\(\d+\))\s+")
 
-_VANCOUVER = re.compile(
+_VANCOUVER = patterns.compile(
     rf"(?P<year>{_YEAR})[a-z]?(?:\s+[A-Z][a-z]{{2,8}}\.?(?:[{_DASH}/][A-Z][a-z]{{2,8}})?(?:\s+\d{{1,2}})?)?"
     rf"\s*;\s*(?P<volume>[\w.]+)?\s*(?:\((?P<issue>[^)]+)\))?"
     rf"(?:\s*:\s*(?P<pages>{_PAGE}))?"
 )
-_BARE_PAGES = re.compile(rf"\s*([{_DASH}]\s*\d+)\b")
-_PAREN_YEAR = re.compile(rf"^(?P<authors>.*?)\s*\((?P<year>{_YEAR})[a-z]?(?:[,;][^)]*)?\)[.,:]?\s*(?P<rest>.*)$")
-_HARVARD_YEAR = re.compile(rf"^(?P<authors>.*?),?\s+(?P<year>{_YEAR})[a-z]?\.\s+(?P<rest>.*)$")
+_BARE_PAGES = patterns.compile(rf"\s*([{_DASH}]\s*\d+)\b")
+_PAREN_YEAR = patterns.compile(rf"^(?P<authors>.*?)\s*\((?P<year>{_YEAR})[a-z]?(?:[,;][^)]*)?\)[.,:]?\s*(?P<rest>.*)$")
+_HARVARD_YEAR = patterns.compile(rf"^(?P<authors>.*?),?\s+(?P<year>{_YEAR})[a-z]?\.\s+(?P<rest>.*)$")
 # Volume(issue), pages or Volume: pages at the end of an author-year reference.
-_APA_TAIL = re.compile(
+_APA_TAIL = patterns.compile(
     rf"^(?P<head>.*?)[,.]?\s+(?P<volume>\d[\w.]*)\s*(?:\((?P<issue>[^)]+)\))?"
     rf"(?:(?:\s*[,:]\s*|\s+)(?:pp?\.\s*)?(?P<pages>{_PAGE}))?\.?$"
 )
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=\S)")
-_INITIAL = re.compile(r"(?:^|[\s.\-])[A-Z]\.$")
-_VANCOUVER_AUTHOR = re.compile(
+_SENTENCE_END = patterns.compile(r"(?<=[.?!])\s+(?=\S)")
+_INITIAL = patterns.compile(r"(?:^|[\s.\-])[A-Z]\.$")
+_VANCOUVER_AUTHOR = patterns.compile(
     r"^(?P<family>[^\d,]+?)\s+(?P<given>[A-Z](?:[A-Z]{0,3}|[a-z])(?:-[A-Z]{1,2})?(?:\s+(?:Jr|Sr|II|III|IV|2nd|3rd))?)"
     r"(?:\s+(?P<particle>(?:van|von|de|der|den|da|di|del|du|le|la)(?:\s+(?:der|den|de|la))?))?$")
 """`Fleming P`, `Schreeb J von` (MEDLINE puts the particle last: von Schreeb J)."""
-_APA_AUTHORS = re.compile(
+_APA_AUTHORS = patterns.compile(
     r"(?P<family>[^,&]+?),\s*(?P<given>(?:[A-Z][a-z]?\.?[\s-]?)+?(?:\s*(?:Jr|Sr)\.?)?)\s*(?=,|$)"
 )
-_AUTHORS_END = re.compile(r"((?:\b[A-Z]{1,3}|\bal|\bJr|\bSr|\bII|\bIII|\bIV))\.\s+(?=\S)")
-_ET_AL = re.compile(r",?\s*\bet\s+al\b\.?", re.IGNORECASE)
+_AUTHORS_END = patterns.compile(r"((?:\b[A-Z]{1,3}|\bal|\bJr|\bSr|\bII|\bIII|\bIV))\.\s+(?=\S)")
+_ET_AL = patterns.compile(r",?\s*\bet\s+al\b\.?", re.IGNORECASE)
 
 
 def parse_reference(text: str) -> Work:
@@ -149,7 +150,7 @@ def _corporate(text: str) -> bool:
     return 0 < len(words) <= 6 and not re.search(r"[:\d]", text)
 
 
-_EDITION = re.compile(
+_EDITION = patterns.compile(
     r"(?:^|(?<=[.?!]))\s*(?:\d+(?:st|nd|rd|th)\s+(?:edition|ed)|(?:Book|Report|Thesis|Software|Internet|Web page))\.?(?=\s|$)",
     re.IGNORECASE)
 """An edition statement or the type word R Markdown styles print ("8th edition.", "Book.")."""

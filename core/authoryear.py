@@ -17,9 +17,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+from citeaudit import patterns
+
 _NAME = r"[A-Z][\w'\u2019\-]+(?:\s+(?:van|von|de|der|da|del|di|le|la)\s+[A-Z][\w'\u2019\-]+)?"
 _YEAR = r"(?:19|20)\d\d[a-z]?"
-_CITATION = re.compile(
+_CITATION = patterns.compile(
     rf"(?P<name>{_NAME})"
     rf"(?:(?:,\s*{_NAME})*\s+(?:et\s+al\.?|and\s+{_NAME}|&\s*{_NAME}),?\s*\(?(?P<y1>{_YEAR})"  # Smith et al., 2020
     rf"|,\s+(?P<y2>{_YEAR})\b"                                   # (Smith, 2020)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from citeaudit import patterns
 from citeaudit.model import Claim, Marker, Span
 
 ABBREVIATIONS = frozenset("""
@@ -35,11 +36,13 @@ JOURNAL_WORDS = frozenset("""
 _MASK = "\x00"
 """Stands in for marker characters while finding sentence ends."""
 
-_END = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*")
+_END = patterns.compile(r"[.!?]+[\"'\u201d\u2019)\]]*")
 _OPENERS = "\"'\u201c\u2018([" + _MASK
 _CONTEXT = 256
 """Characters either side of a period that decide whether it ends a sentence; a
 bounded window keeps a paragraph of a megabyte linear."""
+_WORD_BEFORE = patterns.compile(r"\)?([\w.]*)")
+"""The word before a period, matched on the reversed text: `word.)` reads `).drow`."""
 
 
 @dataclass(frozen=True)
@@ -124,8 +127,11 @@ def _ends_sentence(masked: str, period: int, end: int) -> bool:
         return False
     if not (following.isupper() or following.isdigit() or following in _OPENERS):
         return False
-    word_match = re.search(r"([\w.]*?)\)?$", masked[max(0, period - _CONTEXT):period])
-    word = word_match[1] if word_match else ""
+    # The word before the period: what `re.search(r"([\w.]*?)\)?$", window)` finds, read
+    # backwards from the end instead of tried at every position of the window.
+    window = masked[max(0, period - _CONTEXT):period]
+    backwards = _WORD_BEFORE.match((window[:-1] if window.endswith("\n") else window)[::-1])
+    word = backwards[1][::-1] if backwards else ""
     if not word:
         return True
     if word.lower().strip(".") in ABBREVIATIONS or word.lower() in ABBREVIATIONS:

@@ -26,6 +26,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
+from citeaudit import patterns
 from citeaudit.numbers import parse_int
 
 MAX_RANGE = 100
@@ -47,21 +48,21 @@ _SUPERSCRIPT = str.maketrans({
 })
 _SUP_DIGITS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
 
-_BODY = re.compile(rf"[\d\s,;{_DASHES}]*\d[\d\s,;{_DASHES}]*")
+_BODY = patterns.compile(rf"[\d\s,;{_DASHES}]*\d[\d\s,;{_DASHES}]*")
 """The inside of a numeric marker: digits, separators, dashes, at least one digit."""
 
 _KEY = r"[A-Za-z0-9_][\w:.#$%&\-+?<>~/]*[\w/]|[A-Za-z0-9_]"
 """A pandoc citation key (manubot keys such as `doi:10.1/x` included), without
 trailing punctuation."""
-_KEY_IN_BRACKET = re.compile(rf"(?:(?<=[\s;\[])|^)-?@({_KEY})")
-_BARE_KEY = re.compile(rf"(?<![\w@.\[-])@({_KEY})")
+_KEY_IN_BRACKET = patterns.compile(rf"(?:(?<=[\s;\[])|^)-?@({_KEY})")
+_BARE_KEY = patterns.compile(rf"(?<![\w@.\[-])@({_KEY})")
 
-_HTML_SUP = re.compile(r"<sup>(.*?)</sup>", re.IGNORECASE | re.DOTALL)
-_BRACKET = re.compile(r"([\[(])([^\[\]()\n]{0,80})([\])])")
-_PANDOC_KEY_BRACKET = re.compile(r"\[([^\[\]\n]*@[^\[\]\n]*)\]")
-_PANDOC_SUP = re.compile(r"\^([^\^\s]{1,40})\^")
-_UNICODE_SUP = re.compile(rf"[{_SUP_DIGITS}](?:[{_SUP_DIGITS}\u207b\u02d2,{_DASHES}]*[{_SUP_DIGITS}])?")
-_FLAT = re.compile(rf"\d{{1,4}}(?:[,{_DASHES}]\d{{1,4}})*")
+_HTML_SUP = patterns.compile(r"<sup>(.*?)</sup>", re.IGNORECASE | re.DOTALL)
+_BRACKET = patterns.compile(r"([\[(])([^\[\]()\n]{0,80})([\])])")
+_PANDOC_KEY_BRACKET = patterns.compile(r"\[([^\[\]\n]*@[^\[\]\n]*)\]")
+_PANDOC_SUP = patterns.compile(r"\^([^\^\s]{1,40})\^")
+_UNICODE_SUP = patterns.compile(rf"[{_SUP_DIGITS}](?:[{_SUP_DIGITS}\u207b\u02d2,{_DASHES}]*[{_SUP_DIGITS}])?")
+_FLAT = patterns.compile(rf"\d{{1,4}}(?:[,{_DASHES}]\d{{1,4}})*")
 
 _UNITS = frozenset("m cm mm km µm μm nm dm kg g mg µg μg l ml dl s h ft in".split())
 """Words after which a superscript 2 or 3 is an exponent, not a citation."""
@@ -181,9 +182,19 @@ def _before(text: str, start: int) -> str:
     return text[max(0, start - _CONTEXT):start]
 
 
+def last_token(text: str) -> str:
+    r"""What `re.search(r"\S*$", text)` finds: the non-space characters that end `text` (or
+    that end it before a final newline, as `$` allows), without trying every position."""
+    if text.endswith("\n"):
+        text = text[:-1]
+    if not text or text[-1].isspace():
+        return ""
+    return text.rsplit(None, 1)[-1]
+
+
 _STATISTICS = frozenset("I R r x y z n s t F Chi chi \u03a7 \u03c7 \u03c4 \u03c3 \u03c9 \u03b7 \u03b5".split())
 """Symbols a superscript 2 squares (I², R², χ², Chi², τ², σ², x²), not a citation."""
-_POWER_BASE = re.compile(r"(?:^|[\s(\u00d7x*\u00b7\u22c5\u2219=~\u2248])(?:[\d.,]*[\u00d7x*\u00b7\u22c5])?(?:10|[2-9])$")
+_POWER_BASE = patterns.compile(r"(?:^|[\s(\u00d7x*\u00b7\u22c5\u2219=~\u2248])(?:[\d.,]*[\u00d7x*\u00b7\u22c5])?(?:10|[2-9])$")
 """A token that ends in a power's base: `10`, `×10`, `1.5×10`, a lone digit (`2^10^`)."""
 _CHARGE = "\u207a\u207b+"
 """After a superscript digit, a sign makes it an ion's charge (Ca²⁺, Fe³⁺)."""
@@ -198,7 +209,7 @@ def exponent(before: str, body: str, after: str = "") -> bool:
     (10⁻³), a 2 or 3 after a unit (m², mm³) or after a statistic's symbol
     (I², R², χ², τ², σ²), or an ion's charge (Ca²⁺).
     """
-    token = re.search(r"(\S*)$", before[-_CONTEXT:])[1]
+    token = last_token(before[-_CONTEXT:])
     digits = body.strip().translate(_SUPERSCRIPT)
     if after[:1] and after[0] in _CHARGE and digits in {"2", "3", "4"}:
         return True
@@ -286,7 +297,7 @@ def _shown(item: str) -> str:
     return item if len(item) <= 40 else item[:40] + "…"
 
 
-_ITEMS = re.compile(rf"\s*(\d+)\s*(?:[,;{_DASHES}]\s*(\d+)\s*)?")
+_ITEMS = patterns.compile(rf"\s*(\d+)\s*(?:[,;{_DASHES}]\s*(\d+)\s*)?")
 _YEARS = range(1900, 2101)
 
 
@@ -401,7 +412,7 @@ def _flattened(text: str, reference_count: int) -> list[Found]:
             continue
         if after[:1] == "." and after[1:2].isdigit():
             continue
-        token = re.search(r"\S*$", _before(text, start))[0] + m[0] + re.match(r"\S*", text[end:end + _CONTEXT])[0]
+        token = last_token(_before(text, start)) + m[0] + re.match(r"\S*", text[end:end + _CONTEXT])[0]
         if re.search(r"[/@=<>+]|www\.|doi|https?:", token, re.IGNORECASE):
             continue
         strong = _flattened_position(text, start)
@@ -424,13 +435,33 @@ def _flattened_position(text: str, start: int) -> bool | None:
     if before in ")]\u2019\u201d":
         return True
     if before == ".":
-        word = re.search(r"(\w*)\)?\.$", _before(text, start))
-        if not word or not word[1] or word[1][-1].isdigit():
+        # `re.search(r"(\w*)\)?\.$", window)`, read backwards from the period.
+        found = _WORD_PERIOD_BACKWARDS.match(_before(text, start)[::-1])
+        word = found[1][::-1] if found else ""
+        if not word or word[-1].isdigit():
             return None
-        if word[1].lower() in _ABBREVIATIONS or len(word[1]) == 1:
+        if word.lower() in _ABBREVIATIONS or len(word) == 1:
             return None
         return True
     # Lower case only: a capitalised word is a name with an affiliation mark ("Brameier1").
-    if re.search(r"(?:^|[^\w-])[a-z]{4,}$", _before(text, start)):
+    if _ends_with_lower_word(_before(text, start)):
         return False
     return None
+
+
+_WORD_PERIOD_BACKWARDS = patterns.compile(r"\.\)?(\w*)")
+_LOWER_BACKWARDS = patterns.compile(r"[a-z]*")
+
+
+def _ends_with_lower_word(window: str) -> bool:
+    r"""`re.search(r"(?:^|[^\w-])[a-z]{4,}$", window)`: a plain lower-case word of four letters or
+    more ends the window, read backwards instead of tried at each of its positions."""
+    if window.endswith("\n"):
+        window = window[:-1]
+    run = len(_LOWER_BACKWARDS.match(window[::-1])[0])
+    if run < 4:
+        return False
+    if run == len(window):
+        return True
+    before = window[-run - 1]
+    return not (before.isalnum() or before in "_-")

@@ -24,11 +24,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from citeaudit import patterns
 from citeaudit.model import Document, Finding, Library, Span, Suppression, Unavailable
 
-DIRECTIVE = re.compile(r"citeaudit\s*:?\s*(ignore-file|ignore)\b([^>?]*)", re.I)
+DIRECTIVE = patterns.compile(r"citeaudit\s*:?\s*(ignore-file|ignore)\b([^>?]*)", re.I)
 """`citeaudit: ignore CA401, CA402`, `citeaudit ignore-file` (the colon is optional in JATS)."""
-CODE = re.compile(r"^(?:CA\d{0,3}|[A-Z]{1,5}\d{1,3})$")
+CODE = patterns.compile(r"^(?:CA\d{0,3}|[A-Z]{1,5}\d{1,3})$")
 """A rule code or prefix: citeaudit's own (`CA`, `CA4`, `CA401`), or a plugin's with at least its
 family digit (`XYZ1`, `XYZ101`), so that plain words after `ignore` are never taken for codes."""
 
@@ -54,7 +55,7 @@ def directive(text: str) -> tuple[str, tuple[str, ...]] | None:
 # -- readers ----------------------------------------------------------------------
 
 
-_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
+_COMMENT = patterns.compile(r"<!--(.*?)-->", re.S)
 
 
 def markdown_suppressions(text: str) -> tuple[Suppression, ...]:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from citeaudit import hookimpl
+from citeaudit import hookimpl, patterns
 from citeaudit.authoryear import is_author_year
 from citeaudit.claims import Block, build_claims
 from citeaudit.errors import InputError, LimitExceeded
@@ -47,21 +47,21 @@ SUFFIXES = (".md", ".markdown", ".txt")
 MAX_BYTES = MAX_TEXT_BYTES
 """Drafts larger than this are refused (see `citeaudit.limits`)."""
 
-_REFERENCES_HEADING = re.compile(
+_REFERENCES_HEADING = patterns.compile(
     r"^(?:\d+(?:\.\d+)*\.?\s+)?(?:references?(?: list| cited)?|bibliography|literature cited|"
     r"works cited|cited literature|sources)\s*:?$",
     re.IGNORECASE,
 )
-_LABEL = re.compile(r"^\s*(?:[-*+]\s+)?(?:\[(\d{1,4})\]|\((\d{1,4})\)|(\d{1,4})[.)])(?=\s|$)")
-_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b")
-_URL = re.compile(r"(?<![@\w/.])(?<!@url:)(?:https?://|www\.|doi:\s*10\.)\S+", re.IGNORECASE)
+_LABEL = patterns.compile(r"^\s*(?:[-*+]\s+)?(?:\[(\d{1,4})\]|\((\d{1,4})\)|(\d{1,4})[.)])(?=\s|$)")
+_YEAR = patterns.compile(r"\b(?:1[89]|20)\d{2}\b")
+_URL = patterns.compile(r"(?<![@\w/.])(?<!@url:)(?:https?://|www\.|doi:\s*10\.)\S+", re.IGNORECASE)
 """Links and DOIs written out, whose digits are no citation; not `@doi:10...` or
 `@https://...` or `@url:https://...`, which are manubot citation keys."""
-_NUMERIC_CSL = re.compile(
+_NUMERIC_CSL = patterns.compile(
     r"^csl:.*(?:ieee|vancouver|ama|american-medical|nature|plos|bmc|lancet|jama|nlm|"
     r"cell-numeric|numeric)", re.IGNORECASE | re.MULTILINE)
-_SUP_TAG = re.compile(r"</?sup\s*>", re.IGNORECASE)
-_BR_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_SUP_TAG = patterns.compile(r"</?sup\s*>", re.IGNORECASE)
+_BR_TAG = patterns.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 @hookimpl(trylast=True)

@@ -10,7 +10,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterator
 
-from citeaudit import hookimpl
+from citeaudit import hookimpl, patterns
 from citeaudit.authoryear import alphabetical
 from citeaudit.checks import Check, CheckContext
 from citeaudit.limits import COMPARED_CHARS
@@ -326,7 +326,7 @@ def _first_at(span: Span) -> str:
     return ""
 
 
-_IDENTIFIERS = re.compile(r"(?:doi\s*:?\s*|https?://\S+|\b10\.\d{4,9}/|pmid\s*:?\s*\d+|pmcid\s*:?\s*pmc\d+|pmc\d+)\S*")
+_IDENTIFIERS = patterns.compile(r"(?:doi\s*:?\s*|https?://\S+|\b10\.\d{4,9}/|pmid\s*:?\s*\d+|pmcid\s*:?\s*pmc\d+|pmc\d+)\S*")
 
 
 def _bounded(text: str) -> str:

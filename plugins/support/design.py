@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from citeaudit import patterns
+
 _DESIGNS = [
     ("meta-analysis", r"(?:network\s+)?meta-?analysis(?![\w-])"),
     ("systematic review", r"systematic\s+(?:literature\s+)?review(?![\w-])"),
@@ -25,11 +27,15 @@ _DESIGNS = [
     ("case report", r"case\s+report(?![\w-])|reported\s+a\s+case|single\s+case(?![\w-])"),
     ("case series", r"case\s+series(?![\w-])"),
 ]
-_PATTERN = re.compile("|".join(f"(?P<d{i}>{p})" for i, (_, p) in enumerate(_DESIGNS)), re.IGNORECASE)
-_NEGATED = re.compile(r"(?:\bno|\bnot|\bwithout|\black\s+of|\babsence\s+of|\bfuture|\bfurther|"
+# The lookahead names the letters a design can start with, so the scan of every
+# claim passes over other positions at once (the same matches on the corpus).
+_PATTERN = patterns.compile(
+    "(?=[cilmnprs])(?:" + "|".join(f"(?P<d{i}>{p})" for i, (_, p) in enumerate(_DESIGNS)) + ")",
+    re.IGNORECASE)
+_NEGATED = patterns.compile(r"(?:\bno|\bnot|\bwithout|\black\s+of|\babsence\s+of|\bfuture|\bfurther|"
                       r"\bongoing|\blarger|\bwell-designed|\bpublished|\bprevious|\bprior|\bother|"
                       r"\bearlier)\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
-_NEEDED = re.compile(r"\s+(?:is|are)\s+(?:needed|warranted|required|lacking)", re.IGNORECASE)
+_NEEDED = patterns.compile(r"\s+(?:is|are)\s+(?:needed|warranted|required|lacking)", re.IGNORECASE)
 
 # PubMed publication type -> the design family it states.
 _TYPES = {

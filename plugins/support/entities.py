@@ -14,14 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from citeaudit import patterns
 from citeaudit.plugins.support.lexicon import DISEASE, DRUG, TARGET, lexicon
 
 # Hyphen look-alikes copy-pasted from PDFs; replaced one-for-one so offsets hold.
 _HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-"})
-_INTERLEUKIN = re.compile(r"(?<![\w])(?:IL-?|interleukin[- ])(\d{1,2})([A-F])?(?![\w])", re.IGNORECASE)
-_INN_STEM = re.compile(r"(?<![\w-])[A-Za-z]{6,}+(?:(?<=mab)|(?<=cept)|(?<=tinib))(?![\w-])", re.IGNORECASE)
+_INTERLEUKIN = patterns.compile(r"(?<![\w])(?:IL-?|interleukin[- ])(\d{1,2})([A-F])?(?![\w])", re.IGNORECASE)
+_INN_STEM = patterns.compile(r"(?<![\w-])[A-Za-z]{6,}+(?:(?<=mab)|(?<=cept)|(?<=tinib))(?![\w-])", re.IGNORECASE)
 # "IL-12/23", "JAK1/2", "IL-4/IL-13": one mention naming several family members.
-_CONTINUATION = re.compile(r"/(?:IL-?|JAK)?(\d{1,2})([A-F])?(?![\w])", re.IGNORECASE)
+_CONTINUATION = patterns.compile(r"/(?:IL-?|JAK)?(\d{1,2})([A-F])?(?![\w])", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

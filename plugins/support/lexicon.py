@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from citeaudit import patterns
+
 DRUG, TARGET, DISEASE, KIND = "drug", "target", "disease", "kind"
 
 
@@ -68,7 +70,7 @@ def _words(forms: list[str]) -> re.Pattern[str]:
         for char in form:
             node = node.setdefault(char, {})
         node[""] = {}
-    return re.compile(rf"(?<![\w])(?:{_alternation(trie)})(?![\w])")
+    return patterns.compile(rf"(?<![\w])(?:{_alternation(trie)})(?![\w])")
 
 
 def _alternation(node: dict) -> str:

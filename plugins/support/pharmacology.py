@@ -16,12 +16,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from citeaudit import patterns
 from citeaudit.plugins.support.entities import Mention, mentions, normalise
 from citeaudit.plugins.support.lexicon import DRUG, KIND, TARGET, lexicon
 
-_JOINER = re.compile(r"\s*(?:|/|,\s*(?:and|or)?|and|or|-|subunit (?:of|shared by)|shared by)\s*$",
+_JOINER = patterns.compile(r"\s*(?:|/|,\s*(?:and|or)?|and|or|-|subunit (?:of|shared by)|shared by)\s*$",
                      re.IGNORECASE)
-_SUFFIX = re.compile(
+_SUFFIX = patterns.compile(
     r"[\s-]*(?:receptor\s+)?(?:(?:selective|specific|targeting|targeted|blocking|directed|"
     r"neutrali[sz]ing)\s+)?(?P<noun>inhibitors?|antagonists?|blockers?|blockade|"
     r"(?P<mab>(?:fully\s+human\s+|humani[sz]ed\s+)?monoclonal\s+antibod(?:y|ies)|mAbs?)|"
@@ -37,10 +38,10 @@ subunit receptor alpha cream ointment once-daily daily""".split())
 # Prepositions that attach only after these words: "binds to", "inhibitor of".
 _PREPOSITIONS = {"to": {"binds", "bind", "binding", "directed"},
                  "of": {"inhibitor", "antagonist", "blocker", "subunit"}}
-_FORWARD = re.compile(r"\s*(?:,?\s*(?:such as|including|like|e\.g\.,?|namely|for example,?)\s+|\(\s*|\s+)$",
+_FORWARD = patterns.compile(r"\s*(?:,?\s*(?:such as|including|like|e\.g\.,?|namely|for example,?)\s+|\(\s*|\s+)$",
                       re.IGNORECASE)
-_CHAIN = re.compile(r"\s*(?:,|,?\s*and|,?\s*or)\s*$", re.IGNORECASE)
-_PAREN = re.compile(r"^\s*\([^()]*\)")
+_CHAIN = patterns.compile(r"\s*(?:,|,?\s*and|,?\s*or)\s*$", re.IGNORECASE)
+_PAREN = patterns.compile(r"^\s*\([^()]*\)")
 
 
 @dataclass(frozen=True, slots=True)

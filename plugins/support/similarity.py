@@ -10,15 +10,15 @@ extra terms, so "atopic eczema" and "AD" meet "atopic dermatitis".
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from citeaudit import patterns
 from citeaudit.plugins.support.entities import mentions
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:[.·][0-9]+)?")
+_TOKEN = patterns.compile(r"[a-z0-9]+(?:[.·][0-9]+)?")
 _STOPWORDS = frozenset("""
 a about above after again against all also although am among an and any are as at be
 because been before being below between both but by can could did do does doing done

@@ -8,11 +8,11 @@ no abstract is not checked for entities, numbers or topic, and
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from citeaudit import patterns
 from citeaudit.checks import CheckContext
 from citeaudit.model import Missing, Record, Unavailable, Unchecked
 from citeaudit.plugins.support.entities import covered
@@ -20,7 +20,7 @@ from citeaudit.plugins.support.quantities import Quantity, extract
 from citeaudit.plugins.support.similarity import terms
 
 # Abstracts are edited prose: a full stop, then a capital or a digit, ends a sentence.
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])|\n+")
+_SENTENCE_BREAK = patterns.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])|\n+")
 
 
 def records_of(context: CheckContext, key: int | str) -> list[Record]:

@@ -110,6 +110,17 @@ def test_records_in_a_database_others_may_write_are_not_loaded(fake, tmp_path, p
     assert len(parses) == 3
 
 
+def test_a_write_ahead_log_others_may_write_is_not_trusted_either(tmp_path):
+    with open_cache(tmp_path) as cache:
+        cache.put_many([])  # opened, in WAL mode
+        cache.get("crossref", "10.1/x")
+        assert parsed._trusted(cache)
+        wal = tmp_path / f"{FILENAME}-wal"
+        assert wal.exists()  # SQLite gives it the database's mode; someone widened it since
+        os.chmod(wal, 0o666)
+        assert not parsed._trusted(cache)
+
+
 def test_a_registry_parsing_with_a_plugins_code_keeps_no_parsed_records(fake, tmp_path):
     class PluginCrossref(Crossref):
         def parse(self, identifier, body, fetched_at=None):
