@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import os
 import pickle
 import stat
 import sys
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -48,7 +48,8 @@ def load_library(paths: Sequence[Path], cache_dir: Path | None) -> Library:
         return _parse(paths)
     # Named after the files alone, so an edited library replaces its old copy.
     files = [file[0] for file in key[-1]]
-    name = hashlib.sha256("\n".join(files).encode()).hexdigest()[:32]
+    # Two lists whose names clash take turns in one file (the key inside tells them apart).
+    name = f"{zlib.crc32(chr(0).join(files).encode('utf-8', 'surrogatepass')):08x}"
     stored = Path(cache_dir) / FOLDER / f"{name}.pickle"
     library = _read(stored, key)
     if library is None:

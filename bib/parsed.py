@@ -3,10 +3,10 @@
 Reading a cached Crossref answer means decoding its JSON, checking its shape
 (`bib.shape`) and normalising it (`bib.records`); for a 200-reference draft
 that was a quarter of a warm check. The `Record` parsed from a cache row is
-therefore stored in the cache's `records` table, pickled, with a stamp: a
-digest of the row it was parsed from (registry, identifier, body, fetch time)
-and of the code that parsed it (citeaudit's version, the newest mtime of its
-modules, Python's version).
+therefore stored in the cache's `records` table, pickled, with a stamp: the
+version of the row it was parsed from (its fetch time, the length and CRC-32
+of its body) and of the code that parsed it (citeaudit's version, the newest
+mtime of its modules, Python's version).
 
 A stored record stands in for its row only when
 
@@ -24,11 +24,11 @@ the row again, never an error; a cache that cannot be written is read as is.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import stat
 import sys
+import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -80,10 +80,15 @@ def _own_parser(registry: Any) -> bool:
 
 
 def _stamp(row: Entry) -> bytes:
-    digest = hashlib.blake2b(_code(), digest_size=20)
-    digest.update(f"\0{row.registry}\0{row.identifier}\0{row.fetched_at!r}\0".encode("utf-8", "surrogatepass"))
-    digest.update(row.body or b"")
-    return digest.digest()
+    """The row's version: its fetch time and the length and CRC-32 of its body, with the code.
+
+    A change detector, not a seal (whoever may write the database may write the
+    stamps too: `_trusted` is the guard). A body changed to one of the same length
+    and checksum would only let the record parsed from the earlier, checked body
+    stand in for it; a row fetched or imported again always has a new fetch time.
+    """
+    body = row.body or b""
+    return b"%s\0%r\0%d\0%08x" % (_code(), row.fetched_at, len(body), zlib.crc32(body))
 
 
 _CODE: list[bytes] = []

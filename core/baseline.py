@@ -12,7 +12,6 @@ relative to the baseline file, which works from any working folder.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -106,6 +105,8 @@ def fingerprint(report: DocumentReport, finding: Finding) -> str:
         Path(finding.path).name if finding.path else "",
         _DIGITS.sub("#", _normalise(finding.message)),
     )
+    import hashlib  # when fingerprints are wanted, not at every start-up
+
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import stat
 from collections.abc import Iterable
 from pathlib import Path
@@ -176,7 +175,7 @@ def _name_anonymous(fd: int, name: str) -> None:
 
 
 def _temp_name(target: Path) -> str:
-    return str(target.parent / f".{_stem(target)}.citeaudit-{os.getpid()}-{secrets.token_hex(4)}{TMP_SUFFIX}")
+    return str(target.parent / f".{_stem(target)}.citeaudit-{os.getpid()}-{os.urandom(4).hex()}{TMP_SUFFIX}")
 
 
 def _stem(target: Path) -> str:

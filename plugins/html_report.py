@@ -19,7 +19,6 @@ page and the JSON report tell the same story.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import re
 from collections import Counter
@@ -563,6 +562,8 @@ def _asset(name: str) -> str:
 
 
 def _sha256(text: str) -> str:
+    import hashlib
+
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 

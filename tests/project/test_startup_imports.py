@@ -62,6 +62,7 @@ NOT_WHEN_WARM = (
     "email.utils",  # a Retry-After date
     "importlib.resources",  # the HTML report's assets
     "multiprocessing",  # a progress bar, --jobs
+    "hashlib", "secrets",  # baseline fingerprints, the HTML report's digests (OpenSSL's start-up)
 )
 
 
