@@ -26,7 +26,15 @@ from citeaudit.bib.bibedit import Edit, written_value
 from citeaudit.bib.ecitmatch import verified_matches
 from citeaudit.bib.metadata import _open, fetch_records, make_client
 from citeaudit.bib.search import search_works, searchable_kind
-from citeaudit.model import Library, LibraryEntry, Missing, Record, RecordSet, Resolution, Unavailable
+from citeaudit.model import (
+    Library,
+    LibraryEntry,
+    Missing,
+    Record,
+    RecordSet,
+    Resolution,
+    Unavailable,
+)
 
 FIELDS = ("doi", "pmid", "pmcid", "year", "volume", "issue", "pages", "journal", "preprint")
 """What `--select` takes; `preprint` stands for every change that replaces a preprint."""

@@ -87,7 +87,9 @@ def _key(paths: Sequence[Path]) -> tuple | None:
             files.append((str(resolved), st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns))
     except (OSError, RuntimeError, ValueError):
         return None
-    return (FORMAT, __version__, sys.version, code_stamp(), tuple(files))
+    # The paths as given too: the library (its spans, its findings) names its files as the
+    # command line did, so `lib.bib` and `/abs/lib.bib` must not share one parsed copy.
+    return (FORMAT, __version__, sys.version, code_stamp(), tuple(str(p) for p in paths), tuple(files))
 
 
 @functools.cache

@@ -102,16 +102,6 @@ def fix_text(finding: Finding, labels: Mapping[str, str] | None = None) -> str |
     return None
 
 
-def with_code(finding: Finding, rules: Mapping[str, Rule] | None = None,
-              labels: Mapping[str, str] | None = None) -> str:
-    """The plain sentence, the fix when there is one, then the rule code: for one-line uses."""
-    parts = [explain(finding, rules, labels)]
-    fix = fix_text(finding, labels)
-    if fix:
-        parts.append(f"Fix: {fix}")
-    return " ".join(parts) + f" \u2014 {finding.rule}"
-
-
 @dataclass(frozen=True)
 class Explainer:
     """A run's rules and source labels, held together to word its findings (`Explainer.of(run)`)."""

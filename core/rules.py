@@ -64,11 +64,6 @@ def family_title(family: str) -> str:
     return FAMILIES.get(family, f"rules {family}xx")
 
 
-def matches(code: str, patterns: Iterable[str]) -> bool:
-    """True when `code` equals or starts with one of the patterns (`CA1`, `CA304`)."""
-    return any(code.startswith(p.strip().upper()) for p in patterns if p.strip())
-
-
 def _longest(code: str, patterns: Iterable[str]) -> int:
     return max((len(p.strip()) for p in patterns if p.strip() and code.startswith(p.strip().upper())),
                default=-1)

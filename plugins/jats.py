@@ -165,11 +165,6 @@ def find_articles(root: etree._Element) -> list[etree._Element]:
     return []
 
 
-def find_article(root: etree._Element) -> etree._Element | None:
-    """The first article of `find_articles`, or None."""
-    return next(iter(find_articles(root)), None)
-
-
 def read_article(article: etree._Element, path: Path) -> Document:
     """The Document of one article element (already namespace-free)."""
 

@@ -25,7 +25,7 @@ def pubmed_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
         records = add_medline(fake, DATA / "support" / "blue-light.nbib")
         cited = dict([(p, r) for p, r in records.items() if r.get("TA") and r.get("VI") and r.get("PG")][:3])
         lines = []
-        for number, (pmid, record) in enumerate(cited.items(), 1):
+        for number, (_pmid, record) in enumerate(cited.items(), 1):
             del fake.works[medline_doi(record)]  # Crossref does not know it: only ECitMatch can find it
             family = record["FAU"][0].split(",")[0]
             lines.append(f"{number}. {family} A, et al. {record['TI'][0]} {record['TA'][0]}. "

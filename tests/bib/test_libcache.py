@@ -53,6 +53,18 @@ def test_a_second_load_reads_the_stored_copy_equal_to_a_parse(tmp_path: Path, pa
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
 
 
+def test_the_library_names_its_files_as_this_run_gave_them(tmp_path: Path, parses, monkeypatch):
+    """`--bib library.bib` after `--bib /abs/library.bib`: spans and findings say what was typed."""
+    bib = tmp_path / "library.bib"
+    bib.write_text(LIBRARY, encoding="utf-8")
+    libcache.load_library([bib], tmp_path / "cache")
+    monkeypatch.chdir(tmp_path)
+    relative = libcache.load_library([Path("library.bib")], tmp_path / "cache")
+    assert relative == bibtex.load_library([Path("library.bib")])
+    assert relative.paths == (Path("library.bib"),)
+    assert {e.span.part for e in relative.entries} == {"library.bib"}
+
+
 def test_an_edited_library_is_parsed_again_and_replaces_its_copy(tmp_path: Path, parses):
     bib = tmp_path / "library.bib"
     bib.write_text(LIBRARY, encoding="utf-8")

@@ -41,7 +41,7 @@ def world(monkeypatch: pytest.MonkeyPatch):
 
 def _draft(tmp_path: Path, lines: list[str]) -> Path:
     draft = tmp_path / "draft.md"
-    draft.write_text("# Review\n\nBlue light helps [1-%d].\n\n## References\n\n" % len(lines)
+    draft.write_text(f"# Review\n\nBlue light helps [1-{len(lines)}].\n\n## References\n\n"
                      + "".join(f"{n}. {line}\n" for n, line in enumerate(lines, 1)), encoding="utf-8")
     return draft
 
