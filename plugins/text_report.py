@@ -27,6 +27,55 @@ STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 CLAIM_TEXT_LIMIT = 100
 
 
+class Styled:
+    """A line as (text, style) pieces: plain text, or rich's colours on a terminal."""
+
+    __slots__ = ("pieces", "style")
+
+    def __init__(self, text: str = "", style: str = "") -> None:
+        self.style = style
+        """The whole line's style, under each piece's own (as rich's `Text(text, style=…)`)."""
+        self.pieces: list[tuple[str, str]] = [(text, "")] if text else []
+
+    def append(self, text: str, style: str = "") -> Styled:
+        if text:
+            self.pieces.append((text, style))
+        return self
+
+    @property
+    def plain(self) -> str:
+        return "".join(text for text, _ in self.pieces)
+
+
+_RICH_STRIPS = dict.fromkeys((7, 8, 11, 12, 13))
+"""The control characters rich removes from any text it prints (`rich.control.strip_control_codes`)."""
+
+
+class _Writer:
+    """Prints `Styled` lines: through rich with colour, else as the very text rich would write
+    without it, without importing rich (a fifteenth of a warm check's start-up)."""
+
+    def __init__(self, file: Any, color: bool) -> None:
+        self.file = file
+        self.console = None
+        if color:
+            from rich.console import Console
+
+            self.console = Console(file=file, force_terminal=True, color_system="standard", highlight=False,
+                                   soft_wrap=True, emoji=False, markup=False)
+
+    def print(self, line: Styled) -> None:
+        if self.console is None:
+            self.file.write(line.plain.translate(_RICH_STRIPS).expandtabs(8) + "\n")
+            return
+        from rich.text import Text
+
+        text = Text(style=line.style)
+        for piece, style in line.pieces:
+            text.append(piece, style=style or None)
+        self.console.print(text)
+
+
 def clean(text: Any) -> str:
     """`text` without terminal escapes or control characters, on one line."""
     text = _ESCAPES.sub("", str(text))
@@ -68,14 +117,9 @@ class TextStream(Stream):
     def __init__(self, options: Any = None) -> None:
         import io
 
-        from rich.console import Console
-
         super().__init__(options)
-        color = _color(options)
         self.buffer = io.StringIO()
-        self.console = Console(file=self.buffer, force_terminal=color, no_color=not color,
-                               color_system="standard" if color else None, highlight=False,
-                               soft_wrap=True, emoji=False, markup=False)
+        self.console = _Writer(self.buffer, _color(options))
         self.quiet = bool(getattr(options, "quiet", False))
         self.libraries_only = True
         """Every document so far is a BibTeX library (`citeaudit bib`): no claims to speak of."""
@@ -99,11 +143,9 @@ class TextStream(Stream):
         return self._taken()
 
     def finish(self, totals: Totals) -> str:
-        from rich.text import Text
-
         # Last, not first: which registries answered is known once every document is done.
         if not self.quiet:  # -q: the findings and the summary line only
-            self.console.print(Text(clean(totals.run_info().sentence()), style="dim"))
+            self.console.print(Styled(clean(totals.run_info().sentence()), style="dim"))
         _summary(self.console, totals, self)
         return self._taken()
 
@@ -114,13 +156,11 @@ def render(run: RunReport) -> str:
 
 
 def _document(console: Any, report: DocumentReport, rules: Mapping[str, Rule], options: Any = None) -> None:
-    from rich.text import Text
-
     doc = report.document
     path = str(doc.path)
     quiet = bool(getattr(options, "quiet", False))
     if not quiet:
-        head = Text(clean(path), style="bold")
+        head = Styled(clean(path), style="bold")
         counts = [] if doc.format == "bibtex" else [_plural(len(doc.claims), "claim")]
         counts += [_plural(len(doc.references), "entry" if doc.format == "bibtex" else "reference"),
                    _plural(len(report.findings), "finding")]
@@ -142,9 +182,9 @@ def _document(console: Any, report: DocumentReport, rules: Mapping[str, Rule], o
             text = clean(claim.text)
             if len(text) > CLAIM_TEXT_LIMIT:
                 text = text[:CLAIM_TEXT_LIMIT - 1] + "\u2026"
-            console.print(Text(f"  claim {claim_id}: ", style="bold").append(text, style="italic"))
+            console.print(Styled(f"  claim {claim_id}: ", style="bold").append(text, style="italic"))
         elif claim_id is None and len(by_claim) > 1:
-            console.print(Text("  references and document", style="bold"))
+            console.print(Styled("  references and document", style="bold"))
         for item in fold(findings) if claim_id is None else findings:
             if isinstance(item, list):
                 console.print(_folded(item, path, rules))
@@ -153,16 +193,14 @@ def _document(console: Any, report: DocumentReport, rules: Mapping[str, Rule], o
             for diff in _diffs(item):
                 console.print(diff)
     if report.suppressed and not quiet:
-        console.print(Text(f"  ({report.suppressed} findings hidden by the baseline)", style="dim"))
+        console.print(Styled(f"  ({report.suppressed} findings hidden by the baseline)", style="dim"))
 
 
 def _line(finding: Finding, path: str, rules: Mapping[str, Rule]) -> Any:
-    from rich.text import Text
-
     rule = rules.get(finding.rule)
     severity = finding.severity or (rule.severity if rule else "info")
     name = rule.name if rule else ""
-    line = Text("    ")
+    line = Styled("    ")
     line.append(place(path, finding.span), style="bold")
     line.append(": ")
     line.append(clean(finding.rule), style=STYLES.get(severity, ""))
@@ -196,13 +234,11 @@ def _joined(value: Any) -> str:
 
 def _diffs(finding: Finding) -> list[Any]:
     """One line per differing field, both values whole: `[-old-]{+new+}`, or colour on a terminal."""
-    from rich.text import Text
-
     from citeaudit.worddiff import segments
 
     lines = []
     for field, ours, theirs, name in field_pairs(finding):
-        line = Text(f"        {clean(field)}: ")
+        line = Styled(f"        {clean(field)}: ")
         for kind, text in segments(clean(ours), clean(theirs)):
             if kind == "same":
                 line.append(text)
@@ -267,8 +303,6 @@ def numbers(values: list[int], limit: int | None = None) -> str:
 
 def _folded(group: list[Finding], path: str, rules: Mapping[str, Rule]) -> Any:
     """One line for repeats of one info rule: what, how many, and which references."""
-    from rich.text import Text
-
     first = group[0]
     rule = rules.get(first.rule)
     numbered = [f.reference for f in group if f.reference is not None]
@@ -279,7 +313,7 @@ def _folded(group: list[Finding], path: str, rules: Mapping[str, Rule]) -> Any:
     if keys:
         where.append(("entry " if len(keys) == 1 else "entries ") + ", ".join(keys[:FOLD_LIMIT])
                      + (f" and {len(keys) - FOLD_LIMIT} more" if len(keys) > FOLD_LIMIT else ""))
-    line = Text("    ")
+    line = Styled("    ")
     line.append(place(path, Span()), style="bold")
     line.append(": ")
     line.append(clean(first.rule), style=STYLES["info"])
@@ -304,15 +338,13 @@ def _fold_summary(group: list[Finding]) -> str:
 
 
 def _summary(console: Any, totals: Totals, stream: TextStream) -> None:
-    from rich.text import Text
-
     s = totals.summary()
     plural = _plural
     if s["documents"] and stream.libraries_only:
         # `citeaudit bib`: a library has entries, not claims.
-        text = Text(f"{plural(s['references'], 'library entry')}: ")
+        text = Styled(f"{plural(s['references'], 'library entry')}: ")
     else:
-        text = Text(f"{plural(s['documents'], 'document')}, {plural(s['claims'], 'claim')}, "
+        text = Styled(f"{plural(s['documents'], 'document')}, {plural(s['claims'], 'claim')}, "
                     f"{plural(s['references'], 'reference')}: ")
     text.append(plural(s["errors"], "error"), style=STYLES["error"] if s["errors"] else "")
     text.append(", ")

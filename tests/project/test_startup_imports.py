@@ -99,6 +99,14 @@ def test_a_warm_markdown_check_imports_no_bibtex_parser_metadata_or_zip_module(t
     assert sorted(name for name in NOT_WHEN_WARM if name in modules) == []
 
 
+def test_text_without_colour_imports_no_rich_and_with_colour_does(tmp_path: Path):
+    """Plain text is written without rich (a fifteenth of a warm check); colour goes through it."""
+    plain = _modules_after(tmp_path, "--format", "text", "--no-color")
+    assert "citeaudit.plugins.text_report" in plain
+    assert sorted(name for name in plain if name == "rich" or name.startswith("rich.")) == []
+    assert "rich.console" in _modules_after(tmp_path, "--format", "text", "--color")
+
+
 def test_the_lazy_parts_load_when_a_format_needs_them(tmp_path: Path):
     modules = _modules_after(tmp_path, "--format", "junit")
     assert "xml.etree.ElementTree" in modules
