@@ -15,8 +15,7 @@ from __future__ import annotations
 import os
 import urllib.parse
 from collections.abc import Sequence
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from citeaudit.bib.http import Client, Malformed
 from citeaudit.bib.identifiers import normalize_pmid
@@ -24,7 +23,9 @@ from citeaudit.bib.records import from_pubmed, pubmed_articles, pubmed_pmid
 from citeaudit.bib.registry import Answer, endpoint_missing, failed
 from citeaudit.errors import InputError, RegistryError
 from citeaudit.model import Record
-from citeaudit.safexml import parse as parse_xml
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 DEFAULT_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 BATCH = 200
@@ -32,6 +33,14 @@ BATCH = 200
 MAX_GET = 1800
 """Longest query sent as GET; longer ones are POSTed."""
 TOOL = "citeaudit"
+
+
+def parse_xml(body: bytes, what: str) -> etree._Element:
+    """`citeaudit.safexml.parse`, imported (with lxml) only when an answer is parsed: a warm
+    run takes its records ready-made from the cache."""
+    from citeaudit.safexml import parse
+
+    return parse(body, what)
 
 
 def _xml(root_tag: str, max_ids: int = 0):
@@ -107,6 +116,8 @@ class PubMed:
             if reply.status == 404:
                 answers.extend(endpoint_missing(self.name, batch, reply.url))
                 continue
+            from lxml import etree
+
             found = {pubmed_pmid(a): etree.tostring(a, encoding="utf-8") for a in pubmed_articles(reply.body)}
             answers.extend(Answer(pmid, found.get(pmid)) for pmid in batch)
         return answers

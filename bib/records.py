@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
-
-from lxml import etree
+from typing import TYPE_CHECKING, Any
 
 from citeaudit import patterns
 from citeaudit.bib.http import Malformed
@@ -23,6 +21,9 @@ from citeaudit.bib.shape import crossref_work
 from citeaudit.limits import MAX_REGISTRY_TEXT_CHARS
 from citeaudit.model import Notice, Person, Record, Work
 from citeaudit.numbers import parse_int
+
+if TYPE_CHECKING:  # parsed PubMed XML; lxml itself is loaded by whoever parsed it
+    from lxml import etree
 
 _TAG = patterns.compile(r"<[^>]+>")
 
@@ -264,6 +265,8 @@ def from_pubmed(article: etree._Element, identifier: str | None = None,
     if citation is None:
         citation = article.find("BookDocument")
     if citation is None:
+        from lxml import etree
+
         citation = etree.Element("MedlineCitation")
     art = citation.find("Article")
     if art is None:

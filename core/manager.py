@@ -47,7 +47,7 @@ DEFAULT_PLUGINS: dict[str, str] = {
     "json": "citeaudit.plugins.json_report",
     "ci": "citeaudit.plugins.ci_reports",
     "html": "citeaudit.plugins.html_report",
-    "docx_report": "citeaudit.plugins.docx.report",
+    "docx_report": "citeaudit.plugins.docx.reporter",
 }
 """Built-in plugin name -> module; the same as the entry points in pyproject.toml."""
 

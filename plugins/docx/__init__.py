@@ -12,7 +12,7 @@ nor notes. Modules, in the order a draft goes through them:
 - `fields`: what a reference manager's field instruction cites;
 - `markers`: superscript and typed markers of a paragraph;
 - `assemble`: references, field items numbered, blocks and claims;
-- `report`: the `docx` reporter, a copy of the draft with Word comments.
+- `reporter`: the `docx` reporter's plugin entry (light); `report`: the copy of the draft with Word comments it writes.
 """
 
 from __future__ import annotations

@@ -26,26 +26,22 @@ and LibreOffice both show body comments reliably, notes' comments less so.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from lxml import etree
 
-from citeaudit import hookimpl
 from citeaudit.errors import InputError, UsageError
 from citeaudit.explain import Explainer
 from citeaudit.model import Document, Finding, Marker, Span
-from citeaudit.options import Text
 from citeaudit.plugins.docx.package import CT_NS as CT
 from citeaudit.plugins.docx.package import PKG_REL_NS as PKG_REL
 from citeaudit.plugins.docx.package import R_NS as R
 from citeaudit.plugins.docx.package import W_NS as W
 from citeaudit.plugins.docx.package import Package, w
 from citeaudit.plugins.docx.text import visible
-from citeaudit.report import DocumentReport, Reporter, RunReport, at_least, min_severity
+from citeaudit.report import DocumentReport, RunReport, at_least, min_severity
 from citeaudit.runinfo import run_info
 
 COMMENTS_REL = R + "/comments"
@@ -461,15 +457,3 @@ class _NoteRefs:
 
     def run_of(self, part: str) -> etree._Element | None:
         return self.runs.get(part)
-
-
-@hookimpl(trylast=True)
-def citeaudit_add_options(group: Any) -> None:
-    group.add("comment-author", default=AUTHOR, type=Text(),
-              help="author name of the Word comments of --format docx (initials are taken from it)")
-
-
-@hookimpl(trylast=True)
-def citeaudit_register_reporters(register: Callable[[Reporter], None]) -> None:
-    register(Reporter("docx", render, "a copy of the Word draft with a comment at each flagged marker",
-                      binary=True, writes=".citeaudit.docx"))

@@ -16,7 +16,7 @@ from lxml import etree
 from citeaudit import safexml
 from citeaudit.errors import InputError, LimitExceeded
 from citeaudit.model import Document
-from citeaudit.plugins import jats
+from citeaudit.plugins import jats, jats_article
 
 JATS = DATA / "jats"
 ARTICLES = sorted(p for p in JATS.rglob("*") if p.suffix in (".xml", ".nxml") and "draft" not in p.parts)
@@ -268,7 +268,7 @@ def test_html_named_entities_are_resolved_without_the_dtd(tmp_path: Path) -> Non
     body = '<p>Ecz&eacute;ma&nbsp;severity fell&mdash;markedly <xref ref-type="bibr" rid="A">1</xref>.</p>'
     (claim,) = read(write(tmp_path, body, refs("A"))).claims
     assert claim.text == "Eczéma severity fell\u2014markedly."
-    assert jats.replace_html_entities(b"&amp;&lt;&nbsp;&unknownname;") == b"&amp;&lt;&#160;&unknownname;"
+    assert jats_article.replace_html_entities(b"&amp;&lt;&nbsp;&unknownname;") == b"&amp;&lt;&#160;&unknownname;"
 
 
 def test_unknown_entity_without_a_dtd_is_an_input_error(tmp_path: Path) -> None:

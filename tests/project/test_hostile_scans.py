@@ -11,7 +11,7 @@ from lxml import etree
 
 from citeaudit.bib.bibtex import load_library
 from citeaudit.limits import MAX_BIBTEX_VALUE_CHARS
-from citeaudit.plugins import jats
+from citeaudit.plugins import jats_article
 
 SCRIPT = "import sys; from citeaudit.cli import main; sys.exit(main(sys.argv[1:]))"
 
@@ -84,9 +84,9 @@ def test_xref_paths_are_numbered_once_per_paragraph_and_match_getpath():
     xrefs = "".join(f'<xref ref-type="bibr" rid="r{i % 3}">{i % 3}</xref>, <italic>x</italic>' for i in range(3000))
     tree = etree.ElementTree(etree.fromstring(f"<article><body><p>a</p><p>{xrefs}</p></body></article>"))
     counting = _CountingTree(tree)
-    context = jats._Context(tree=counting, numbers={}, listed=frozenset(), style="numeric")
+    context = jats_article._Context(tree=counting, numbers={}, listed=frozenset(), style="numeric")
     elements = list(tree.iter("xref", "italic"))
-    assert [jats._span(el, context).xpath for el in elements] == [tree.getpath(el) for el in elements]
+    assert [jats_article._span(el, context).xpath for el in elements] == [tree.getpath(el) for el in elements]
     assert counting.calls == 1  # the paragraph's own path; its 6,000 children are numbered in one pass
 
 

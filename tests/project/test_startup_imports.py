@@ -47,7 +47,9 @@ NOT_FOR_MARKDOWN = (
     # reporter's own module stay, everything that reads a draft is left out.
     "citeaudit.plugins.docx.assemble", "citeaudit.plugins.docx.walk", "citeaudit.plugins.docx.fields",
     "citeaudit.plugins.docx.markers", "citeaudit.plugins.docx.items", "citeaudit.plugins.docx.styles",
-    "citeaudit.plugins.jats_references", "citeaudit.plugins.jats_floats",
+    "citeaudit.plugins.jats_article", "citeaudit.plugins.jats_references", "citeaudit.plugins.jats_floats",
+    # The commented Word copy: its plugin entry module is plugins/docx/reporter.py.
+    "citeaudit.plugins.docx.report", "citeaudit.plugins.docx.package",
     "citeaudit.plugins.html_evidence",
     "xml.etree.ElementTree",  # JUnit output only
     "platformdirs",  # the default cache folder, not needed with --cache-dir
@@ -63,6 +65,7 @@ NOT_WHEN_WARM = (
     "importlib.resources",  # the HTML report's assets
     "multiprocessing",  # a progress bar, --jobs
     "hashlib", "secrets",  # baseline fingerprints, the HTML report's digests (OpenSSL's start-up)
+    "lxml.etree", "citeaudit.safexml",  # registry XML: the records come parsed from the cache
 )
 
 

@@ -471,9 +471,10 @@ def test_locate_prefers_the_offset_then_the_nearest_copy() -> None:
 
 def test_reporter_is_registered_as_binary() -> None:
     from citeaudit.manager import get_plugin_manager
+    from citeaudit.plugins.docx import reporter as entry
 
     reporter = get_plugin_manager().reporters()["docx"]
-    assert reporter.binary and reporter.render is docx_report.render
+    assert reporter.binary and reporter.render is entry.render
 
 
 # -- LibreOffice --------------------------------------------------------------------
@@ -653,3 +654,14 @@ def test_cli_takes_min_severity_and_the_comment_author(tmp_path: Path) -> None:
     everything = read_comments(out.read_bytes())
     assert any(t.endswith("\u2014 CA205 (info)") for _a, _i, t in everything.values())
     assert len(everything) > len(default)
+
+
+def test_the_light_entry_module_registers_the_reporter_and_agrees_on_the_default_author():
+    """`--format docx` is registered by plugins/docx/reporter.py, which imports none of the
+    commented copy's machinery; its option default is the report's own."""
+    from citeaudit.plugins.docx import reporter
+
+    assert reporter.AUTHOR == docx_report.AUTHOR
+    found = []
+    reporter.citeaudit_register_reporters(found.append)
+    assert [(r.name, r.binary, r.writes) for r in found] == [("docx", True, ".citeaudit.docx")]
