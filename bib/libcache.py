@@ -115,12 +115,18 @@ def code_stamp() -> tuple[int, ...]:
     return tuple(stamps)
 
 
+def only_ours(st: os.stat_result) -> bool:
+    """Whether a file is a regular one of the current user's that nobody else may write: a
+    pickle runs code when loaded, so only such a file's is (this library copy, parsed records)."""
+    if not stat.S_ISREG(st.st_mode) or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return False
+    return not hasattr(os, "getuid") or st.st_uid == os.getuid()
+
+
 def _read(stored: Path, key: tuple) -> Library | None:
     try:
         with stored.open("rb") as fh:
-            st = os.fstat(fh.fileno())
-            others_may_write = st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-            if others_may_write or (hasattr(os, "getuid") and st.st_uid != os.getuid()):
+            if not only_ours(os.fstat(fh.fileno())):
                 return None
             found_key, library = pickle.load(fh)
     except Exception:  # absent, unreadable, truncated, from another version: parse again

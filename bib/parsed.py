@@ -24,9 +24,9 @@ the row again, never an error; a cache that cannot be written is read as is.
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
-import stat
 import sys
 import zlib
 from collections.abc import Iterable, Mapping
@@ -34,6 +34,7 @@ from typing import Any
 
 from citeaudit import __version__
 from citeaudit.bib.cache import Cache, Entry
+from citeaudit.bib.libcache import code_stamp, only_ours
 from citeaudit.model import Record
 
 FORMAT = 1
@@ -91,16 +92,10 @@ def _stamp(row: Entry) -> bytes:
     return b"%s\0%r\0%d\0%08x" % (_code(), row.fetched_at, len(body), zlib.crc32(body))
 
 
-_CODE: list[bytes] = []
-
-
+@functools.cache
 def _code() -> bytes:
     """What a parsed record depends on besides its row: the code and Python that parsed it."""
-    if not _CODE:
-        from citeaudit.bib.libcache import code_stamp
-
-        _CODE.append(repr((FORMAT, __version__, sys.version, code_stamp())).encode())
-    return _CODE[0]
+    return repr((FORMAT, __version__, sys.version, code_stamp())).encode()
 
 
 def _trusted(cache: Cache) -> bool:
@@ -116,10 +111,5 @@ def _trusted(cache: Cache) -> bool:
         pass
     except (OSError, ValueError):
         return False
-    return all(_own(st) for st in files)
+    return all(only_ours(st) for st in files)
 
-
-def _own(st: os.stat_result) -> bool:
-    if not stat.S_ISREG(st.st_mode) or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return False
-    return not hasattr(os, "getuid") or st.st_uid == os.getuid()
