@@ -586,13 +586,24 @@ class _Handler(BaseHTTPRequestHandler):
 # PubMed XML).
 
 
+def use_closed_port(monkeypatch) -> None:
+    """Point Crossref and E-utilities at a loopback port nothing listens on: connections refused."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    monkeypatch.setenv("CITEAUDIT_CROSSREF_URL", f"http://127.0.0.1:{port}/crossref")
+    monkeypatch.setenv("CITEAUDIT_EUTILS_URL", f"http://127.0.0.1:{port}/eutils")
+
+
 def add_medline(fake: FakeRegistry, path: Path) -> dict[str, dict[str, list[str]]]:
     """Serve every record of a MEDLINE file as a Crossref work and a PubMed article; returns them by PMID."""
     import sys
 
-    examples = Path(__file__).resolve().parent.parent / "examples"
-    if str(examples) not in sys.path:
-        sys.path.insert(0, str(examples))
+    from paths import EXAMPLES
+
+    if str(EXAMPLES) not in sys.path:
+        sys.path.insert(0, str(EXAMPLES))
     import build_snapshot
 
     records = build_snapshot.parse(Path(path))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import paths
+
 from citeaudit.checks import CheckContext
 from citeaudit.model import (
     Claim,
@@ -21,7 +23,7 @@ from citeaudit.model import (
     Work,
 )
 
-DATA = Path(__file__).parent / "data" / "support"
+DATA = paths.DATA / "support"
 
 
 def fleming_record() -> Record:

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from conftest import run_cli
-from paths import ROOT
+from paths import EXAMPLES
 
 from citeaudit.bib.audit import library_document
 from citeaudit.bib.bibtex import load_library
@@ -101,8 +101,8 @@ def test_check_with_bib_fills_library_keys(tmp_path: Path) -> None:
     """The example draft, read by the Markdown reader, against the example library."""
     draft = tmp_path / "review.md"
     bib = tmp_path / "library.bib"
-    shutil.copy(ROOT / "examples" / "review.md", draft)
-    shutil.copy(ROOT / "examples" / "library.bib", bib)
+    shutil.copy(EXAMPLES / "review.md", draft)
+    shutil.copy(EXAMPLES / "library.bib", bib)
     before = (bib.read_bytes(), bib.stat().st_mtime_ns)
     code, report, err = run_json("check", str(draft), "--bib", str(bib), "--offline", "--select", "CA2")
     assert code == 0, err
@@ -120,10 +120,10 @@ def test_check_with_bib_fills_library_keys(tmp_path: Path) -> None:
 
 def test_check_with_bib_reports_ca2_with_reference_number(tmp_path: Path) -> None:
     draft = tmp_path / "review.md"
-    text = (ROOT / "examples" / "review.md").read_text(encoding="utf-8")
+    text = (EXAMPLES / "review.md").read_text(encoding="utf-8")
     draft.write_text(text.replace("2004;20(5):266-9", "2005;20(5):266-9"), encoding="utf-8")
     bib = tmp_path / "library.bib"
-    shutil.copy(ROOT / "examples" / "library.bib", bib)
+    shutil.copy(EXAMPLES / "library.bib", bib)
     code, report, err = run_json("check", str(draft), "--bib", str(bib), "--offline", "--select", "CA204")
     assert code == 0, err
     [finding] = report["documents"][0]["findings"]

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 
 import pytest
 from conftest import DATA, run_cli
+from fakeregistry import use_closed_port
 
 DRAFT = DATA / "registry/verify_draft.md"
 FAST = ["--plugin-option", "registry-backoff=0.01", "--plugin-option", "answer-timeout=0.3",
@@ -40,15 +40,6 @@ def _subprocess(*args: str) -> tuple[int, str, str]:
     return done.returncode, done.stdout, done.stderr
 
 
-def _closed_port(monkeypatch):
-    closed = socket.socket()
-    closed.bind(("127.0.0.1", 0))
-    port = closed.getsockname()[1]
-    closed.close()  # nothing listens there now
-    monkeypatch.setenv("CITEAUDIT_CROSSREF_URL", f"http://127.0.0.1:{port}/crossref")
-    monkeypatch.setenv("CITEAUDIT_EUTILS_URL", f"http://127.0.0.1:{port}/eutils")
-
-
 def test_a_registry_that_never_answers_gives_ca309_a_stderr_line_and_exit_1(recorded_registry, tmp_path):
     recorded_registry.fault("hang")
     code, report, err = _check(tmp_path, DRAFT)
@@ -67,7 +58,7 @@ def test_a_registry_that_never_answers_gives_ca309_a_stderr_line_and_exit_1(reco
 
 
 def test_a_registry_that_refuses_connections_gives_ca309(monkeypatch, tmp_path):
-    _closed_port(monkeypatch)
+    use_closed_port(monkeypatch)
     code, report, err = _check(tmp_path, DRAFT)
     assert code == 1
     assert {f["evidence"]["reasons"][0] for d in report["documents"] for f in d["findings"]
@@ -154,7 +145,7 @@ def test_the_time_budget_belongs_to_the_run_not_to_each_document(tmp_path):
 
 
 def test_closed_port_with_jobs_stays_cheap(monkeypatch, tmp_path):
-    _closed_port(monkeypatch)
+    use_closed_port(monkeypatch)
     drafts = _copies(tmp_path, 40)
     code, out, err = _subprocess("check", str(drafts), "--jobs", "4", "--cache-dir", str(tmp_path / "cache"),
                                  "--format", "json", "--select", "CA3")

@@ -8,11 +8,11 @@ for, end in a verified record, so CA308 with its reason proves the budget cut it
 from __future__ import annotations
 
 import json
-import socket
 from collections import defaultdict
 
 import pytest
 from conftest import DATA, run_cli
+from fakeregistry import use_closed_port
 
 DRAFT = DATA / "registry/verify_draft.md"
 REFERENCES = set(range(1, 8))
@@ -95,12 +95,7 @@ def test_one_registry_down_still_verifies_through_the_other(fake, clean, tmp_pat
 
 def test_a_registry_that_refuses_connections_gives_ca308_fast(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
-    closed = socket.socket()
-    closed.bind(("127.0.0.1", 0))
-    port = closed.getsockname()[1]
-    closed.close()  # nothing listens there now
-    monkeypatch.setenv("CITEAUDIT_CROSSREF_URL", f"http://127.0.0.1:{port}/crossref")
-    monkeypatch.setenv("CITEAUDIT_EUTILS_URL", f"http://127.0.0.1:{port}/eutils")
+    use_closed_port(monkeypatch)
     rules, out = _run(tmp_path)
     assert {n for n, r in rules.items() if "CA308" in r} == REFERENCES
 

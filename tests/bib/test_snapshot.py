@@ -7,13 +7,13 @@ import json
 
 import pytest
 from conftest import run_cli
-from paths import ROOT
+from paths import EXAMPLES
 
 from citeaudit.bib.cache import LINKS, open_cache
 from citeaudit.bib.snapshot import import_files
 from citeaudit.errors import InputError
 
-EXAMPLES = ROOT / "examples" / "snapshot"
+SNAPSHOT = EXAMPLES / "snapshot"
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_hostile_xml_is_refused(cache, tmp_path):
 
 
 def test_cli_import_of_the_example_snapshot(tmp_path):
-    files = sorted(str(p) for p in EXAMPLES.iterdir())
+    files = sorted(str(p) for p in SNAPSHOT.iterdir())
     code, out, err = run_cli("cache", "import", *files, "--cache-dir", str(tmp_path))
     assert code == 0, err
     assert out.splitlines() == ["imported 16 crossref records", "imported 15 pubmed records"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, run_cli
-from paths import ROOT
+from paths import EXAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def folder(tmp_path: Path) -> Path:
     drafts = tmp_path / "drafts"
     (drafts / "jats").mkdir(parents=True)
     for name in ("review.md", "review-flawed.md"):
-        shutil.copy(ROOT / "examples" / name, drafts / name)
+        shutil.copy(EXAMPLES / name, drafts / name)
     for name in ("plos_pmed.1001473.xml", "elife06003.xml", "pmc_bjc_6605965a.nxml"):
         shutil.copy(DATA / "jats" / name, drafts / "jats" / name)
     return drafts
@@ -35,7 +35,7 @@ def folder(tmp_path: Path) -> Path:
 
 def _report(registry, folder: Path, cache: Path, *extra: str) -> tuple[str, int]:
     before = registry.count()
-    code, out, err = run_cli("check", str(folder), "--bib", str(ROOT / "examples" / "library.bib"),
+    code, out, err = run_cli("check", str(folder), "--bib", str(EXAMPLES / "library.bib"),
                              "--format", "json", "--fail-on", "never", "--cache-dir", str(cache), *extra)
     assert code == 0, err
     return out, registry.count() - before

@@ -7,15 +7,13 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from paths import ROOT
+from paths import EXAMPLES
 from sample_reports import validate_sarif
 
 from citeaudit.model import Document, Finding, Fix, Reference, Span
 from citeaudit.plugins.ci_reports import render_sarif
 from citeaudit.plugins.docx.report import Anchor, comment_lines
 from citeaudit.report import DocumentReport, RunReport
-
-EXAMPLES = ROOT / "examples"
 
 
 @pytest.fixture

@@ -426,7 +426,7 @@ def example_args(name: str = "review-flawed.md") -> list[str]:
     """Arguments checking a bundled example draft offline, with its library and snapshot."""
     from conftest import run_cli
 
-    examples = paths.ROOT / "examples"
+    examples = paths.EXAMPLES
     args = [str(examples / name), "--offline", "--fail-on", "never"]
     if (examples / "library.bib").exists():
         args += ["--bib", str(examples / "library.bib")]

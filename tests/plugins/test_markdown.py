@@ -13,7 +13,7 @@ from citeaudit.errors import InputError
 from citeaudit.plugins.markdown import parse_markdown, read_markdown
 
 DATA = paths.DATA / "markdown"
-EXAMPLE = paths.ROOT / "examples" / "review.md"
+EXAMPLE = paths.EXAMPLES / "review.md"
 
 
 def read(text: str, name: str = "draft.md"):

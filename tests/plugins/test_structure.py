@@ -15,7 +15,7 @@ from citeaudit.plugins.markdown import parse_markdown, read_markdown
 from citeaudit.plugins.structure import CHECKS
 
 DATA = paths.DATA / "markdown"
-EXAMPLE = paths.ROOT / "examples" / "review.md"
+EXAMPLE = paths.EXAMPLES / "review.md"
 
 
 def findings(document: Document) -> list[Finding]:

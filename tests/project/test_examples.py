@@ -6,9 +6,7 @@ import json
 
 import pytest
 from conftest import run_cli
-from paths import ROOT
-
-EXAMPLES = ROOT / "examples"
+from paths import EXAMPLES
 
 PLANTED = [
     ("CA101", 22, 17),    # [14, 15, 17] in a list of sixteen
